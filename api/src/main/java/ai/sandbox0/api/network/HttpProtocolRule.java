@@ -1,0 +1,7 @@
+package ai.sandbox0.api.network;
+
+/** HTTP method and path policy. */
+public record HttpProtocolRule(
+        HttpMethodPolicy methods,
+        HttpPathPolicy paths) {
+}

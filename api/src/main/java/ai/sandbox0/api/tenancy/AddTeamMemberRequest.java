@@ -1,0 +1,11 @@
+package ai.sandbox0.api.tenancy;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+/** The body of {@code POST /teams/{id}/members}. */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record AddTeamMemberRequest(
+        String email,
+        TeamRole role) {
+}

@@ -1,0 +1,85 @@
+package ai.sandbox0.cli;
+
+import ai.sandbox0.cli.host.HostCheck;
+import ai.sandbox0.cli.host.HostSetup;
+import ai.sandbox0.cli.host.PackageInstaller;
+import ai.sandbox0.server.Sandbox0Server;
+import ai.sandbox0.server.ServerConfig;
+import ai.sandbox0.server.Version;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code s0 server}: checks the host, starts everything on its embedded defaults and runs until SIGTERM/SIGINT. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Run the Sandbox0 server on this host (API, lifecycle manager and sandbox runtime).")
+final class ServerCommand implements Callable<Integer> {
+
+    /** True once a server is up, so {@code main} leaves the JVM running. */
+    static final AtomicBoolean RUNNING = new AtomicBoolean();
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "State directory (env SANDBOX0_DATA_DIR; default /var/lib/sandbox0 as root, else ~/.sandbox0).")
+    Path dataDir;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "API listen address (env SANDBOX0_LISTEN; default " + ServerConfig.DEFAULT_LISTEN + ").")
+    String listen;
+
+    @Option(names = "--region", paramLabel = "ID",
+            description = "Region id, part of every API key (env SANDBOX0_REGION; default " + ServerConfig.DEFAULT_REGION + ").")
+    String region;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "YAML config file with the same settings as keys (env SANDBOX0_CONFIG). Flags and environment win.")
+    Path config;
+
+    @Option(names = "--install", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Install missing host packages with apt-get when running as root (default: true; --no-install only reports).")
+    boolean install;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintStream out = System.out;
+        var flags = new HashMap<String, String>();
+        if (dataDir != null) {
+            flags.put("data-dir", dataDir.toString());
+        }
+        if (listen != null) {
+            flags.put("listen", listen);
+        }
+        if (region != null) {
+            flags.put("region", region);
+        }
+        HostCheck check = HostCheck.ofThisHost();
+        ServerConfig settings = ServerSettings.resolve(flags, System.getenv(), config, check.check(List.of()).root());
+        new HostSetup(check, new PackageInstaller(out), out).prepare(HostCheck.SERVER, install);
+
+        Sandbox0Server server = Sandbox0Server.start(settings);
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "shutdown"));
+        RUNNING.set(true);
+
+        server.createdAdminKey().ifPresent(key -> {
+            out.println();
+            out.println("Admin API key (shown once; also saved to " + settings.dataDir().resolve("admin-api-key") + ", mode 0600):");
+            out.println("  " + key);
+            out.println();
+        });
+        out.println("Data dir: " + settings.dataDir());
+        // Last line of the start-up banner: scripts wait for it.
+        out.println("Sandbox0 " + Version.current() + " listening on " + server.baseUri());
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,88 @@
+package ai.sandbox0.cli;
+
+import ai.sandbox0.server.ServerConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Resolves {@code s0 server}'s settings. Precedence, highest first: command-line flag, environment
+ * variable, config file, built-in default. The config file is YAML with the flags' names as keys.
+ */
+public final class ServerSettings {
+
+    /** Setting name (the flag without dashes) → environment variable. */
+    static final Map<String, String> ENVIRONMENT = Map.of(
+            "data-dir", "SANDBOX0_DATA_DIR",
+            "listen", "SANDBOX0_LISTEN",
+            "region", "SANDBOX0_REGION");
+    static final String CONFIG_ENV = "SANDBOX0_CONFIG";
+
+    private ServerSettings() {
+    }
+
+    public static ServerConfig resolve(Map<String, String> flags, Map<String, String> env, Path configFlag, boolean root) {
+        Path configFile = configFlag != null ? configFlag
+                : env.get(CONFIG_ENV) != null && !env.get(CONFIG_ENV).isBlank() ? Path.of(env.get(CONFIG_ENV)) : null;
+        Map<String, String> file = configFile == null ? Map.of() : readConfig(configFile);
+        String dataDir = pick("data-dir", flags, env, file);
+        String listen = pick("listen", flags, env, file);
+        String region = pick("region", flags, env, file);
+        return ServerConfig.of(
+                dataDir == null ? ServerConfig.defaultDataDir(root) : Path.of(dataDir),
+                ServerConfig.parseListen(listen == null ? ServerConfig.DEFAULT_LISTEN : listen),
+                region == null ? ServerConfig.DEFAULT_REGION : region);
+    }
+
+    private static String pick(String name, Map<String, String> flags, Map<String, String> env, Map<String, String> file) {
+        String flag = flags.get(name);
+        if (flag != null) {
+            return flag;
+        }
+        String fromEnv = env.get(ENVIRONMENT.get(name));
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv;
+        }
+        return file.get(name);
+    }
+
+    /** A typo in a config file must not silently fall back to a default: unknown keys are errors. */
+    static Map<String, String> readConfig(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("config file " + file + " does not exist");
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("config file " + file + " is not valid YAML: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return Map.of();
+        }
+        if (!root.isObject()) {
+            throw new IllegalArgumentException("config file " + file + " must be a mapping of setting: value");
+        }
+        Set<String> known = ENVIRONMENT.keySet();
+        var values = new HashMap<String, String>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            var entry = it.next();
+            if (!known.contains(entry.getKey())) {
+                throw new IllegalArgumentException("config file " + file + ": unknown setting '" + entry.getKey()
+                        + "' (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+            }
+            if (!entry.getValue().isValueNode()) {
+                throw new IllegalArgumentException("config file " + file + ": '" + entry.getKey() + "' must be a single value");
+            }
+            values.put(entry.getKey(), entry.getValue().asText());
+        }
+        return values;
+    }
+}

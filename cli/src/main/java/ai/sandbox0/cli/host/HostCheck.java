@@ -1,0 +1,122 @@
+package ai.sandbox0.cli.host;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * What this host lacks to run sandboxes. Host paths and the PATH lookup come in through the
+ * constructor, so the logic is testable without root or a real /proc.
+ */
+public final class HostCheck {
+
+    /** Programs {@code s0 server} runs sandboxes with. */
+    public static final List<HostRequirement> SERVER = List.of(
+            new HostRequirement("runc", "runc", "starts each sandbox as an OCI container"),
+            new HostRequirement("tini", "tini", "is PID 1 inside every sandbox"),
+            new HostRequirement("debootstrap", "debootstrap", "builds the default Debian image"));
+
+    /** What the test suite drives besides the server's own needs: the REPL interpreters procd runs. */
+    public static final List<HostRequirement> TESTS = Stream.concat(SERVER.stream(), Stream.of(
+            new HostRequirement("python3", "python3", "is the python REPL the tests drive"),
+            new HostRequirement("node", "nodejs", "is the node REPL the tests drive and runs the official SDK"))).toList();
+
+    private final String osName;
+    private final boolean root;
+    private final Path procFilesystems;
+    private final Function<String, Optional<Path>> which;
+
+    public HostCheck(String osName, boolean root, Path procFilesystems, Function<String, Optional<Path>> which) {
+        this.osName = osName;
+        this.root = root;
+        this.procFilesystems = procFilesystems;
+        this.which = which;
+    }
+
+    /** The check for the machine this JVM runs on. */
+    public static HostCheck ofThisHost() {
+        return new HostCheck(System.getProperty("os.name"), isRoot(), Path.of("/proc/filesystems"), HostCheck::onPath);
+    }
+
+    public Report check(List<HostRequirement> requirements) {
+        var problems = new ArrayList<String>();
+        boolean linux = osName.toLowerCase().startsWith("linux");
+        if (!linux) {
+            problems.add("sandboxes need Linux (this is " + osName + ")");
+        }
+        if (!root) {
+            problems.add("sandboxes need root (namespaces, cgroups, overlay mounts); run s0 server as root");
+        }
+        boolean overlay = linux && hasOverlayfs();
+        if (linux && !overlay) {
+            problems.add("the kernel has no overlayfs (load it with: modprobe overlay)");
+        }
+        var missing = new ArrayList<HostRequirement>();
+        for (HostRequirement requirement : requirements) {
+            if (which.apply(requirement.binary()).isEmpty()) {
+                missing.add(requirement);
+            }
+        }
+        return new Report(linux, root, overlay, List.copyOf(problems), List.copyOf(missing));
+    }
+
+    private boolean hasOverlayfs() {
+        try {
+            return Files.readAllLines(procFilesystems).stream()
+                    .map(String::strip)
+                    .anyMatch(line -> line.equals("overlay") || line.endsWith("\toverlay") || line.endsWith(" overlay"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static Optional<Path> onPath(String binary) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(dir, binary);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.split("\\s+")[2].equals("0"); // effective uid
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    /** The outcome: hard problems, and the programs an {@code apt-get install} would fix. */
+    public record Report(boolean linux, boolean root, boolean overlayfs, List<String> problems,
+            List<HostRequirement> missing) {
+
+        public boolean ready() {
+            return problems.isEmpty() && missing.isEmpty();
+        }
+
+        public List<String> missingPackages() {
+            return missing.stream().map(HostRequirement::debianPackage).distinct().toList();
+        }
+
+        /** The exact command that installs what is missing. */
+        public String installCommand() {
+            return (root ? "" : "sudo ") + "apt-get install -y " + String.join(" ", missingPackages());
+        }
+    }
+}

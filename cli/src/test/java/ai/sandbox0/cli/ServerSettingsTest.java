@@ -1,0 +1,84 @@
+package ai.sandbox0.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.sandbox0.server.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerSettingsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsDependOnWhetherWeAreRoot() {
+        ServerConfig root = ServerSettings.resolve(Map.of(), Map.of(), null, true);
+        assertThat(root.dataDir()).isEqualTo(Path.of("/var/lib/sandbox0"));
+        assertThat(root.listen().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(root.listen().getPort()).isEqualTo(7600);
+        assertThat(root.region()).isEqualTo("local");
+
+        ServerConfig user = ServerSettings.resolve(Map.of(), Map.of(), null, false);
+        assertThat(user.dataDir()).isEqualTo(Path.of(System.getProperty("user.home"), ".sandbox0"));
+    }
+
+    @Test
+    void flagBeatsEnvironmentBeatsConfigFileBeatsDefault() throws Exception {
+        Path config = Files.writeString(dir.resolve("s0.yaml"), """
+                data-dir: /from/file
+                listen: 0.0.0.0:9000
+                region: file-region
+                """);
+        var env = Map.of("SANDBOX0_LISTEN", "127.0.0.1:8000", "SANDBOX0_REGION", "env-region");
+        var flags = Map.of("region", "flag-region");
+
+        ServerConfig resolved = ServerSettings.resolve(flags, env, config, true);
+
+        assertThat(resolved.region()).isEqualTo("flag-region");
+        assertThat(resolved.listen().getPort()).isEqualTo(8000);
+        assertThat(resolved.dataDir()).isEqualTo(Path.of("/from/file"));
+    }
+
+    @Test
+    void configFileCanComeFromTheEnvironment() throws Exception {
+        Path config = Files.writeString(dir.resolve("s0.yaml"), "region: eu-1\n");
+
+        assertThat(ServerSettings.resolve(Map.of(), Map.of("SANDBOX0_CONFIG", config.toString()), null, true).region())
+                .isEqualTo("eu-1");
+    }
+
+    @Test
+    void configFileMistakesAreReportedNotIgnored() throws Exception {
+        Path typo = Files.writeString(dir.resolve("typo.yaml"), "datadir: /x\n");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), typo, true))
+                .hasMessageContaining("unknown setting 'datadir'").hasMessageContaining("data-dir");
+
+        Path nested = Files.writeString(dir.resolve("nested.yaml"), "listen:\n  port: 1\n");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), nested, true))
+                .hasMessageContaining("'listen' must be a single value");
+
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), dir.resolve("missing.yaml"), true))
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void invalidValuesAreExplained() {
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("listen", "7600"), Map.of(), null, true))
+                .hasMessageContaining("host:port");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("listen", "localhost:http"), Map.of(), null, true))
+                .hasMessageContaining("port must be a number");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("region", "EU_1"), Map.of(), null, true))
+                .hasMessageContaining("region must be a lowercase DNS label");
+    }
+
+    @Test
+    void listenAcceptsAllInterfacesAndIpv6() {
+        assertThat(ServerConfig.parseListen(":7600").getAddress().isAnyLocalAddress()).isTrue();
+        assertThat(ServerConfig.parseListen("[::1]:7600").getHostString()).isEqualTo("::1");
+    }
+}

@@ -1,0 +1,63 @@
+package ai.sandbox0.cli.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HostCheckTest {
+
+    @TempDir
+    Path dir;
+
+    private Path filesystems(String content) throws Exception {
+        return Files.writeString(dir.resolve("filesystems"), content);
+    }
+
+    @Test
+    void readyHostHasNothingToReport() throws Exception {
+        var check = new HostCheck("Linux", true, filesystems("nodev\tproc\n\text4\nnodev\toverlay\n"),
+                binary -> Optional.of(Path.of("/usr/bin", binary)));
+
+        HostCheck.Report report = check.check(HostCheck.SERVER);
+
+        assertThat(report.ready()).isTrue();
+        assertThat(report.overlayfs()).isTrue();
+    }
+
+    @Test
+    void missingProgramsBecomeOneInstallCommand() throws Exception {
+        Set<String> present = Set.of("runc");
+        var check = new HostCheck("Linux", true, filesystems("nodev\toverlay\n"),
+                binary -> present.contains(binary) ? Optional.of(Path.of("/usr/bin", binary)) : Optional.empty());
+
+        HostCheck.Report report = check.check(HostCheck.TESTS);
+
+        assertThat(report.ready()).isFalse();
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.missingPackages()).containsExactly("tini", "debootstrap", "python3", "nodejs");
+        assertThat(report.installCommand()).isEqualTo("apt-get install -y tini debootstrap python3 nodejs");
+    }
+
+    @Test
+    void nonRootWithoutOverlayGetsProblemsAndSudo() throws Exception {
+        var check = new HostCheck("Linux", false, filesystems("nodev\tproc\n"), binary -> Optional.empty());
+
+        HostCheck.Report report = check.check(HostCheck.SERVER);
+
+        assertThat(report.problems()).anySatisfy(p -> assertThat(p).contains("need root"));
+        assertThat(report.problems()).anySatisfy(p -> assertThat(p).contains("overlayfs"));
+        assertThat(report.installCommand()).startsWith("sudo apt-get install -y runc");
+    }
+
+    @Test
+    void notLinuxIsAProblem() throws Exception {
+        var check = new HostCheck("Mac OS X", true, dir.resolve("none"), binary -> Optional.of(Path.of("/x")));
+
+        assertThat(check.check(HostCheck.SERVER).problems()).anySatisfy(p -> assertThat(p).contains("need Linux"));
+    }
+}

@@ -1,0 +1,103 @@
+package ai.sandbox0.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The server's state on disk. One server owns a data dir at a time: {@link #lock()} holds an OS lock
+ * on {@code server.lock} for the life of the process, so a second server fails fast instead of
+ * sharing the store.
+ */
+public final class DataDir implements AutoCloseable {
+
+    private final Path root;
+    private FileChannel lockChannel;
+    private FileLock lock;
+
+    public DataDir(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path store() {
+        return root.resolve("sandbox0.db");
+    }
+
+    public Path adminApiKey() {
+        return root.resolve("admin-api-key");
+    }
+
+    /** Creates the directory (0700) if needed and takes the single-server lock. */
+    public DataDir lock() {
+        try {
+            if (!Files.isDirectory(root)) {
+                Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            lockChannel = FileChannel.open(root.resolve("server.lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by this very process
+            }
+            if (lock == null) {
+                String holder = new String(Files.readAllBytes(root.resolve("server.lock")), StandardCharsets.US_ASCII).trim();
+                lockChannel.close();
+                throw new IllegalStateException("data dir " + root + " is in use by another s0 server"
+                        + (holder.isEmpty() ? "" : " (pid " + holder + ")"));
+            }
+            lockChannel.truncate(0);
+            lockChannel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)));
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare data dir " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes a secret file readable only by the owner: created 0600 under a temporary name, synced,
+     * then renamed into place, so a crash leaves either the old file or the whole new one.
+     */
+    public static void writeSecret(Path file, String content) throws IOException {
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (var channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
+            channel.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException ignored) {
+            // the OS drops the lock with the process anyway
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package ai.sandbox0.server;
+
+import ai.sandbox0.server.tenancy.ApiKeyToken;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Everything {@code s0 server} needs to start, already resolved from flags, environment, config file
+ * and defaults (the CLI owns that precedence).
+ */
+public record ServerConfig(
+        Path dataDir,
+        InetSocketAddress listen,
+        String region,
+        long maxJsonBodyBytes,
+        int maxConcurrentRequests,
+        long stopGraceMillis) {
+
+    public static final String DEFAULT_LISTEN = "127.0.0.1:7600";
+    public static final String DEFAULT_REGION = "local";
+
+    public ServerConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(listen, "listen");
+        if (!ApiKeyToken.REGION.matcher(region).matches()) {
+            throw new IllegalArgumentException("region must be a lowercase DNS label (a-z, 0-9, '-'), got '" + region + "'");
+        }
+    }
+
+    public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region) {
+        return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000);
+    }
+
+    /** {@code /var/lib/sandbox0} for root, {@code ~/.sandbox0} for anyone else. */
+    public static Path defaultDataDir(boolean root) {
+        return root ? Path.of("/var/lib/sandbox0") : Path.of(System.getProperty("user.home"), ".sandbox0");
+    }
+
+    /** Parses {@code host:port}, {@code [v6]:port} or {@code :port} (all interfaces). */
+    public static InetSocketAddress parseListen(String value) {
+        String v = value.trim();
+        int colon = v.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("listen address must be host:port, got '" + value + "'");
+        }
+        String host = v.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(v.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("listen port must be a number, got '" + value + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("listen port must be 0..65535, got " + port);
+        }
+        return host.isEmpty() ? new InetSocketAddress(port) : InetSocketAddress.createUnresolved(host, port);
+    }
+}

@@ -1,0 +1,117 @@
+package ai.sandbox0.server.http;
+
+import ai.sandbox0.api.Envelope;
+import ai.sandbox0.api.ErrorCode;
+import ai.sandbox0.api.Json;
+import ai.sandbox0.server.auth.Authenticator;
+import ai.sandbox0.server.auth.Principal;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The API pipeline, one request at a time on its own virtual thread: request id, route lookup
+ * (404/405), authentication and permission, the endpoint, and the reply or error envelope. It is the
+ * only code that writes API responses.
+ */
+public final class ApiHandler extends Handler.Abstract {
+
+    private static final Logger LOG = LoggerFactory.getLogger("sandbox0.http");
+    private static final String TEAM_HEADER = "X-Team-ID";
+
+    private final Router router;
+    private final Authenticator authenticator;
+    private final HttpMetrics metrics;
+    private final long maxBodyBytes;
+
+    public ApiHandler(Router router, Authenticator authenticator, HttpMetrics metrics, long maxBodyBytes) {
+        super(InvocationType.BLOCKING);
+        this.router = router;
+        this.authenticator = authenticator;
+        this.metrics = metrics;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        long started = System.nanoTime();
+        String requestId = RequestIds.accept(request.getHeaders().get(RequestIds.HEADER));
+        response.getHeaders().put(RequestIds.HEADER, requestId);
+        MDC.put("request_id", requestId);
+        String method = request.getMethod();
+        String path = Request.getPathInContext(request);
+        String route = "unmatched";
+        Reply reply;
+        try {
+            reply = switch (router.match(method, path)) {
+                case Router.Match.Found found -> {
+                    route = found.route().template();
+                    yield invoke(found, request, requestId);
+                }
+                case Router.Match.WrongMethod wrong -> {
+                    response.getHeaders().put(HttpHeader.ALLOW, wrong.allow());
+                    throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, 405,
+                            "method " + method + " is not allowed on " + path + " (allowed: " + wrong.allow() + ")", null);
+                }
+                case Router.Match.None none -> throw ApiException.notFound("no route for " + method + " " + path);
+            };
+        } catch (Throwable failure) {
+            reply = ErrorReplies.of(failure, requestId);
+        }
+        try {
+            write(reply, response, callback);
+        } finally {
+            long nanos = System.nanoTime() - started;
+            metrics.record(method, route, reply.status(), nanos);
+            logAccess(method, path, reply.status(), nanos);
+            MDC.remove("request_id");
+        }
+        return true;
+    }
+
+    private Reply invoke(Router.Match.Found found, Request request, String requestId) throws Exception {
+        Route route = found.route();
+        Principal principal = null;
+        if (!route.open()) {
+            principal = authenticator.authenticate(
+                    request.getHeaders().get(HttpHeader.AUTHORIZATION), request.getHeaders().get(TEAM_HEADER));
+            if (route.permission() != null && !principal.may(route.permission())) {
+                throw ApiException.forbidden("insufficient permissions");
+            }
+        }
+        return route.endpoint().handle(new Call(request, found.pathParams(), principal, requestId, maxBodyBytes));
+    }
+
+    private static void write(Reply reply, Response response, Callback callback) {
+        response.setStatus(reply.status());
+        switch (reply) {
+            case Reply.Json json -> {
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, ErrorReplies.JSON);
+                response.write(true, ByteBuffer.wrap(Json.write(Envelope.ok(json.data()))), callback);
+            }
+            case Reply.Raw raw -> {
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, raw.contentType());
+                response.write(true, ByteBuffer.wrap(raw.body()), callback);
+            }
+        }
+    }
+
+    private static void logAccess(String method, String path, int status, long nanos) {
+        // Successful reads are the bulk of traffic; keep them out of the default log level.
+        if (status < 400 && method.equals("GET")) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{} {} {} {}ms", method, path, status, nanos / 1_000_000);
+            }
+        } else if (status >= 500) {
+            LOG.warn("{} {} {} {}ms", method, path, status, nanos / 1_000_000);
+        } else {
+            LOG.info("{} {} {} {}ms", method, path, status, nanos / 1_000_000);
+        }
+    }
+}

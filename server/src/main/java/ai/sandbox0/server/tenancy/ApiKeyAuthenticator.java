@@ -1,0 +1,66 @@
+package ai.sandbox0.server.tenancy;
+
+import ai.sandbox0.server.auth.AuthenticationFailure;
+import ai.sandbox0.server.auth.Authenticator;
+import ai.sandbox0.server.auth.Principal;
+import java.time.Clock;
+import java.util.HashSet;
+
+/**
+ * {@code Authorization: Bearer <token>}: tokens with the {@code s0_} prefix are API keys looked up by
+ * digest; anything else would be a user session (JWT), which the tenancy work adds behind this seam.
+ */
+public final class ApiKeyAuthenticator implements Authenticator {
+
+    private final ApiKeyStore keys;
+    private final Clock clock;
+
+    public ApiKeyAuthenticator(ApiKeyStore keys, Clock clock) {
+        this.keys = keys;
+        this.clock = clock;
+    }
+
+    @Override
+    public Principal authenticate(String authorization, String teamHeader) {
+        String token = bearerToken(authorization);
+        if (!ApiKeyToken.isApiKey(token)) {
+            throw new AuthenticationFailure("invalid or expired token");
+        }
+        if (!ApiKeyToken.isWellFormed(token)) {
+            throw new AuthenticationFailure("invalid api key");
+        }
+        ApiKey key = keys.findByDigest(ApiKeyToken.digest(token))
+                .orElseThrow(() -> new AuthenticationFailure("invalid api key"));
+        if (!key.active()) {
+            throw new AuthenticationFailure("api key is deactivated");
+        }
+        if (key.expiredAt(clock.instant())) {
+            throw new AuthenticationFailure("api key has expired");
+        }
+        boolean platform = key.scope() == ApiKeyScope.PLATFORM;
+        String team = key.teamId();
+        if (teamHeader != null && !teamHeader.isBlank() && !teamHeader.trim().equals(team)) {
+            if (!platform) {
+                throw new AuthenticationFailure("x-team-id does not match the api key's team");
+            }
+            team = teamHeader.trim();
+        }
+        return new Principal(team, key.userId(), key.id(), new HashSet<>(key.roles()), platform);
+    }
+
+    static String bearerToken(String authorization) {
+        if (authorization == null || authorization.isBlank()) {
+            throw new AuthenticationFailure("missing authorization header");
+        }
+        String value = authorization.trim();
+        int space = value.indexOf(' ');
+        if (space < 0 || !value.substring(0, space).equalsIgnoreCase("Bearer")) {
+            throw new AuthenticationFailure("invalid authorization header format");
+        }
+        String token = value.substring(space + 1).trim();
+        if (token.isEmpty() || token.indexOf(' ') >= 0) {
+            throw new AuthenticationFailure("invalid authorization header format");
+        }
+        return token;
+    }
+}

@@ -1,0 +1,96 @@
+package ai.sandbox0.server.tenancy;
+
+import ai.sandbox0.server.auth.Role;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** API keys in the store, found by the digest of their secret. */
+public final class ApiKeyStore {
+
+    private static final String COLUMNS = "id, key_prefix, name, team_id, user_id, created_by, scope, roles, is_active,"
+            + " expires_at, last_used_at, usage_count, created_at, updated_at";
+
+    private final Jdbi jdbi;
+
+    public ApiKeyStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public Optional<ApiKey> findByDigest(String digest) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM api_keys WHERE key_hash = :digest")
+                .bind("digest", digest)
+                .map(ApiKeyStore::map)
+                .findOne());
+    }
+
+    public Optional<ApiKey> findById(String id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM api_keys WHERE id = :id")
+                .bind("id", id)
+                .map(ApiKeyStore::map)
+                .findOne());
+    }
+
+    /** Inserts within the caller's transaction. */
+    public void insert(Handle handle, ApiKey key, String digest) {
+        handle.createUpdate("INSERT INTO api_keys (id, key_hash, key_prefix, name, team_id, user_id, created_by, scope,"
+                        + " roles, is_active, expires_at, last_used_at, usage_count, created_at, updated_at)"
+                        + " VALUES (:id, :digest, :prefix, :name, :team, :user, :createdBy, :scope, :roles, :active,"
+                        + " :expires, :lastUsed, :usage, :created, :updated)")
+                .bind("id", key.id())
+                .bind("digest", digest)
+                .bind("prefix", key.keyPrefix())
+                .bind("name", key.name())
+                .bind("team", key.teamId())
+                .bind("user", key.userId())
+                .bind("createdBy", key.createdBy())
+                .bind("scope", key.scope().wire())
+                .bind("roles", key.roles().stream().map(Role::wire).collect(Collectors.joining(",")))
+                .bind("active", key.active())
+                .bind("expires", key.expiresAt().toEpochMilli())
+                .bind("lastUsed", key.lastUsedAt() == null ? null : key.lastUsedAt().toEpochMilli())
+                .bind("usage", key.usageCount())
+                .bind("created", key.createdAt().toEpochMilli())
+                .bind("updated", key.updatedAt().toEpochMilli())
+                .execute();
+    }
+
+    private static ApiKey map(ResultSet rs, StatementContext ctx) throws SQLException {
+        long lastUsed = rs.getLong("last_used_at");
+        Instant lastUsedAt = rs.wasNull() ? null : Instant.ofEpochMilli(lastUsed);
+        return new ApiKey(
+                rs.getString("id"),
+                rs.getString("key_prefix"),
+                rs.getString("name"),
+                rs.getString("team_id"),
+                rs.getString("user_id"),
+                rs.getString("created_by"),
+                ApiKeyScope.fromWire(rs.getString("scope"))
+                        .orElseThrow(() -> new SQLException("unknown api key scope in store")),
+                roles(rs.getString("roles")),
+                rs.getBoolean("is_active"),
+                Instant.ofEpochMilli(rs.getLong("expires_at")),
+                lastUsedAt,
+                rs.getLong("usage_count"),
+                Instant.ofEpochMilli(rs.getLong("created_at")),
+                Instant.ofEpochMilli(rs.getLong("updated_at")));
+    }
+
+    private static List<Role> roles(String column) throws SQLException {
+        if (column.isEmpty()) {
+            return List.of();
+        }
+        var roles = new java.util.ArrayList<Role>();
+        for (String wire : Arrays.asList(column.split(","))) {
+            roles.add(Role.fromWire(wire).orElseThrow(() -> new SQLException("unknown role in store: " + wire)));
+        }
+        return roles;
+    }
+}
