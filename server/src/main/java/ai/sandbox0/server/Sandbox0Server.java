@@ -12,6 +12,11 @@ import ai.sandbox0.server.tenancy.ApiKeyAuthenticator;
 import ai.sandbox0.server.tenancy.ApiKeyEndpoints;
 import ai.sandbox0.server.tenancy.ApiKeyStore;
 import ai.sandbox0.server.tenancy.InitialAdmin;
+import ai.sandbox0.server.template.NoWarmPools;
+import ai.sandbox0.server.template.TemplateCatalog;
+import ai.sandbox0.server.template.TemplateEndpoints;
+import ai.sandbox0.server.template.TemplateRules;
+import ai.sandbox0.server.template.TemplateStore;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -36,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class Sandbox0Server implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Sandbox0Server.class);
+    /** Upstream's default: every CPU of a template comes with 4Gi of memory. */
+    private static final long MEMORY_PER_CPU = 4L << 30;
 
     private final ServerConfig config;
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
@@ -81,11 +88,16 @@ public final class Sandbox0Server implements AutoCloseable {
         closeInReverse.add(gcMetrics);
         closeInReverse.add(registry::close);
 
+        var templates = new TemplateCatalog(new TemplateStore(database.jdbi()), new TemplateRules(MEMORY_PER_CPU),
+                new NoWarmPools(), clock);
+        templates.seedBuiltins();
+
         var info = new GatewayMetadata(GatewayMode.DIRECT, "sandbox0", config.region(), Version.current(),
-                List.of("api_keys"));
+                List.of("api_keys", "templates"));
         var router = new Router()
                 .addAll(new HealthEndpoints(clock, this::isReady, info, registry).routes())
-                .addAll(new ApiKeyEndpoints(apiKeys).routes());
+                .addAll(new ApiKeyEndpoints(apiKeys).routes())
+                .addAll(new TemplateEndpoints(templates).routes());
 
         var handler = new ApiHandler(router, new ApiKeyAuthenticator(apiKeys, clock), new HttpMetrics(registry),
                 config.maxJsonBodyBytes());

@@ -8,6 +8,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import ai.sandbox0.server.auth.Role;
+import ai.sandbox0.server.store.Database;
+import ai.sandbox0.server.tenancy.ApiKey;
+import ai.sandbox0.server.tenancy.ApiKeyScope;
+import ai.sandbox0.server.tenancy.ApiKeyStore;
+import ai.sandbox0.server.tenancy.ApiKeyToken;
 
 /** A real server on a free loopback port over a data dir of the test's, plus a small HTTP client. */
 public final class TestServer implements AutoCloseable {
@@ -52,6 +62,32 @@ public final class TestServer implements AutoCloseable {
 
     public HttpResponse<String> authed(String path) throws IOException, InterruptedException {
         return get(path, "Authorization", "Bearer " + adminKey());
+    }
+
+    /** A JSON request with the admin key (or {@code key} when given). */
+    public HttpResponse<String> json(String method, String path, String body) throws IOException, InterruptedException {
+        return json(method, path, body, adminKey());
+    }
+
+    public HttpResponse<String> json(String method, String path, String body, String key) throws IOException, InterruptedException {
+        var publisher = body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
+        return send(HttpRequest.newBuilder(uri(path)).method(method, publisher),
+                "Authorization", "Bearer " + key, "Content-Type", "application/json");
+    }
+
+    /** Mints a team key with {@code roles} in the admin's team, straight through the store. */
+    public String keyWithRoles(Role... roles) throws IOException {
+        try (Database database = Database.openSqlite(dataDir.resolve("sandbox0.db"))) {
+            var keys = new ApiKeyStore(database.jdbi());
+            ApiKey admin = keys.findByDigest(ApiKeyToken.digest(adminKey())).orElseThrow();
+            String token = ApiKeyToken.generate("local", new SecureRandom());
+            Instant now = Instant.now();
+            var key = new ApiKey(UUID.randomUUID().toString(), ApiKeyToken.displayPrefix(token), "test", admin.teamId(),
+                    admin.userId(), admin.userId(), ApiKeyScope.TEAM, List.of(roles), true, now.plusSeconds(3600), null, 0,
+                    now, now);
+            database.jdbi().useTransaction(h -> keys.insert(h, key, ApiKeyToken.digest(token)));
+            return token;
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package ai.sandbox0.server.http;
 import ai.sandbox0.api.Json;
 import ai.sandbox0.server.auth.Principal;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
@@ -92,6 +93,30 @@ public final class Call {
             throw JsonProblems.badRequest(e);
         } catch (IOException e) {
             throw ApiException.badRequest("cannot read request body: " + e.getMessage());
+        }
+    }
+
+    /** The JSON body as a tree, for endpoints that must look at it before binding; a missing body is a 400. */
+    public JsonNode bodyTree() {
+        byte[] bytes = bytes();
+        if (isBlank(bytes)) {
+            throw ApiException.badRequest("request body is required");
+        }
+        try {
+            return Json.mapper().readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw JsonProblems.badRequest(e);
+        } catch (IOException e) {
+            throw ApiException.badRequest("cannot read request body: " + e.getMessage());
+        }
+    }
+
+    /** Binds part of a body read with {@link #bodyTree()}; errors name fields under {@code field}. */
+    public <T> T convert(JsonNode node, Class<T> type, String field) {
+        try {
+            return Json.mapper().treeToValue(node, type);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest(JsonProblems.describe(e, field));
         }
     }
 

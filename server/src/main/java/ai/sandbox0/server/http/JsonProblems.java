@@ -29,11 +29,19 @@ final class JsonProblems {
     }
 
     static String describe(JsonProcessingException e) {
+        return describe(e, "");
+    }
+
+    /** As {@link #describe(JsonProcessingException)}, for a value found at {@code prefix} of the body. */
+    static String describe(JsonProcessingException e, String prefix) {
         if (e instanceof StreamReadException) {
             return "malformed JSON" + at(e.getLocation()) + ": " + firstLine(e.getOriginalMessage());
         }
         if (e instanceof DatabindException databind) {
             String field = fieldPath(databind);
+            if (!prefix.isEmpty()) {
+                field = field.isEmpty() ? prefix : field.startsWith("[") ? prefix + field : prefix + "." + field;
+            }
             Class<?> target = e instanceof MismatchedInputException mismatch ? mismatch.getTargetType() : null;
             if (e instanceof InvalidFormatException invalid && target != null && target.isEnum()) {
                 return "invalid value " + quote(invalid.getValue()) + " for field '" + field + "': expected one of "

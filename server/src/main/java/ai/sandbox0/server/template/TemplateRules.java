@@ -1,0 +1,269 @@
+package ai.sandbox0.server.template;
+
+import ai.sandbox0.api.template.ContainerSpec;
+import ai.sandbox0.api.template.EmptyDirMountSpec;
+import ai.sandbox0.api.template.PoolStrategy;
+import ai.sandbox0.api.template.ResourceQuota;
+import ai.sandbox0.api.template.SandboxTemplateSpec;
+import ai.sandbox0.api.template.SecurityContext;
+import ai.sandbox0.api.template.SecurityProfileType;
+import ai.sandbox0.api.template.VolumeMountSpec;
+import ai.sandbox0.server.auth.Principal;
+import ai.sandbox0.server.http.ApiException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * What a template spec must satisfy (spec: storage-templates-credentials-tenancy §5.3), with the
+ * upstream status for each failure: 400 for invalid input, 403 for the resource ratio and for
+ * privileged fields set by a caller that is not a system identity.
+ */
+public final class TemplateRules {
+
+    /** A template id must be able to name things on the wire: sandbox names, exposure labels. */
+    private static final Pattern TEMPLATE_ID = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final List<String> UNSUPPORTED = List.of("lifecycle", "public", "allowedTeams");
+    private static final List<String> RESERVED_PATHS = List.of("/procd", "/config", "/var/run/sandbox0", "/opt/sandbox0",
+            "/proc", "/sys", "/dev");
+
+    private final long memoryPerCpuBytes;
+
+    /** @param memoryPerCpuBytes the memory each CPU comes with (upstream default 4Gi) */
+    public TemplateRules(long memoryPerCpuBytes) {
+        this.memoryPerCpuBytes = memoryPerCpuBytes;
+    }
+
+    /** Trimmed and lower-cased, then checked. */
+    public static String normalizeId(String raw) {
+        if (raw == null || raw.isBlank()) {
+            throw ApiException.badRequest("template_id is required");
+        }
+        String id = raw.strip().toLowerCase(Locale.ROOT);
+        if (id.length() > 255 || id.contains("/") || !TEMPLATE_ID.matcher(id).matches()) {
+            throw ApiException.badRequest("invalid template id \"" + raw.strip() + "\": use 1 to 63 lowercase letters,"
+                    + " digits and '-', starting and ending with a letter or digit");
+        }
+        return id;
+    }
+
+    /** Rejects fields upstream refuses even though they parse: checked on the raw JSON. */
+    public void checkRaw(JsonNode spec) {
+        if (spec == null || spec.isMissingNode() || spec.isNull()) {
+            throw ApiException.badRequest("spec is required");
+        }
+        if (!spec.isObject()) {
+            throw ApiException.badRequest("spec must be a JSON object");
+        }
+        for (String field : UNSUPPORTED) {
+            if (spec.has(field)) {
+                throw ApiException.badRequest("spec." + field + " is not supported");
+            }
+        }
+    }
+
+    /**
+     * Checks the spec and returns it as it will be stored: a missing cpu is derived from memory (the
+     * 0.9.5 SDK drops {@code cpu} from specs it sends, and the ratio makes it determined).
+     */
+    public SandboxTemplateSpec check(SandboxTemplateSpec spec, Principal caller) {
+        ContainerSpec main = spec.mainContainer();
+        if (main == null) {
+            throw ApiException.badRequest("spec.mainContainer is required");
+        }
+        if (main.image() == null || main.image().isBlank()) {
+            throw ApiException.badRequest("spec.mainContainer.image is required");
+        }
+        ResourceQuota resources = checkResources(main.resources());
+        checkPool(spec.pool());
+        checkVolumeMounts(spec.volumeMounts());
+        checkPrivileged(spec, caller);
+        if (spec.pod() != null) {
+            checkEmptyDirs(spec.pod().emptyDirMounts(), spec.volumeMounts());
+        }
+        if (main.securityContext() != null) {
+            checkSecurityContext(main.securityContext());
+        }
+        var normalized = new ContainerSpec(main.image().strip(), main.imagePullPolicy(), main.env(), resources,
+                main.securityContext());
+        return new SandboxTemplateSpec(spec.description(), spec.displayName(), spec.tags(), normalized,
+                spec.volumeMounts(), spec.pod(), spec.network(), spec.pool(), spec.envVars(), spec.clusterId());
+    }
+
+    private ResourceQuota checkResources(ResourceQuota resources) {
+        if (resources == null) {
+            throw ApiException.badRequest("spec.mainContainer.resources is required");
+        }
+        if (resources.memory() == null || resources.memory().isBlank()) {
+            throw ApiException.badRequest("spec.mainContainer.resources.memory is required");
+        }
+        long memory = quantity("memory", resources.memory(), true);
+        if (memory <= 0) {
+            throw ApiException.badRequest("spec.mainContainer.resources.memory must be greater than 0");
+        }
+        long millicpu;
+        String cpu = resources.cpu();
+        if (cpu == null || cpu.isBlank()) {
+            if ((memory * 1000) % memoryPerCpuBytes != 0) {
+                throw ratio("memory " + resources.memory() + " is not a whole number of millicores at "
+                        + Quantity.formatBytes(memoryPerCpuBytes) + " per CPU");
+            }
+            millicpu = memory * 1000 / memoryPerCpuBytes;
+            cpu = Quantity.formatMillicpu(millicpu);
+        } else {
+            millicpu = quantity("cpu", cpu, false);
+        }
+        if (millicpu <= 0) {
+            throw ApiException.badRequest("spec.mainContainer.resources.cpu must be greater than 0");
+        }
+        if (BigDecimal.valueOf(memory).multiply(BigDecimal.valueOf(1000))
+                .compareTo(BigDecimal.valueOf(millicpu).multiply(BigDecimal.valueOf(memoryPerCpuBytes))) != 0) {
+            throw ratio("cpu " + cpu + " requires memory "
+                    + Quantity.formatBytes(millicpu * memoryPerCpuBytes / 1000) + ", got " + resources.memory());
+        }
+        if (resources.ephemeralStorage() != null && quantity("ephemeralStorage", resources.ephemeralStorage(), true) < 0) {
+            throw ApiException.badRequest("spec.mainContainer.resources.ephemeralStorage must not be negative");
+        }
+        return new ResourceQuota(cpu, resources.memory(), resources.ephemeralStorage());
+    }
+
+    private ApiException ratio(String detail) {
+        return ApiException.forbidden("invalid template resources: total memory must equal total cpu * "
+                + Quantity.formatBytes(memoryPerCpuBytes) + " (" + detail + ")");
+    }
+
+    private static long quantity(String field, String value, boolean bytes) {
+        try {
+            return bytes ? Quantity.bytes(value) : Quantity.millicpu(value);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw ApiException.badRequest("spec.mainContainer.resources." + field + ": " + e.getMessage());
+        }
+    }
+
+    private static void checkPool(PoolStrategy pool) {
+        if (pool == null) {
+            return;
+        }
+        int min = pool.minIdle() == null ? 0 : pool.minIdle();
+        int max = pool.maxIdle() == null ? 0 : pool.maxIdle();
+        if (min < 0) {
+            throw ApiException.badRequest("spec.pool.minIdle must not be negative");
+        }
+        if (max < 0) {
+            throw ApiException.badRequest("spec.pool.maxIdle must not be negative");
+        }
+        if (max < min) {
+            throw ApiException.badRequest("spec.pool.maxIdle must be greater than or equal to spec.pool.minIdle");
+        }
+    }
+
+    private static void checkVolumeMounts(List<VolumeMountSpec> mounts) {
+        if (mounts == null) {
+            return;
+        }
+        var names = new HashSet<String>();
+        var paths = new HashSet<String>();
+        for (int i = 0; i < mounts.size(); i++) {
+            VolumeMountSpec mount = mounts.get(i);
+            String where = "spec.volumeMounts[" + i + "]";
+            if (mount.name() == null || mount.name().isBlank()) {
+                throw ApiException.badRequest(where + ".name is required");
+            }
+            if (!names.add(mount.name())) {
+                throw ApiException.badRequest(where + ".name \"" + mount.name() + "\" is used twice");
+            }
+            String path = checkMountPath(where + ".mountPath", mount.mountPath());
+            if (!paths.add(path)) {
+                throw ApiException.badRequest(where + ".mountPath \"" + path + "\" is used twice");
+            }
+        }
+    }
+
+    private static void checkEmptyDirs(List<EmptyDirMountSpec> emptyDirs, List<VolumeMountSpec> volumeMounts) {
+        if (emptyDirs == null) {
+            return;
+        }
+        var paths = new HashSet<String>();
+        if (volumeMounts != null) {
+            volumeMounts.forEach(m -> paths.add(m.mountPath()));
+        }
+        for (int i = 0; i < emptyDirs.size(); i++) {
+            EmptyDirMountSpec dir = emptyDirs.get(i);
+            String where = "spec.pod.emptyDirMounts[" + i + "]";
+            String path = checkMountPath(where + ".mountPath", dir.mountPath());
+            if (!paths.add(path)) {
+                throw ApiException.badRequest(where + ".mountPath \"" + path + "\" duplicates another mount");
+            }
+            if (dir.sizeLimit() != null) {
+                long size;
+                try {
+                    size = Quantity.bytes(dir.sizeLimit());
+                } catch (IllegalArgumentException | ArithmeticException e) {
+                    throw ApiException.badRequest(where + ".sizeLimit: " + e.getMessage());
+                }
+                if (size <= 0) {
+                    throw ApiException.badRequest(where + ".sizeLimit must be greater than 0");
+                }
+            }
+        }
+    }
+
+    private static String checkMountPath(String where, String path) {
+        if (path == null || path.isBlank()) {
+            throw ApiException.badRequest(where + " is required");
+        }
+        if (!path.startsWith("/") || !Path.of(path).normalize().toString().equals(path) || path.equals("/")) {
+            throw ApiException.badRequest(where + " must be a clean absolute path other than /, got \"" + path + "\"");
+        }
+        for (String reserved : RESERVED_PATHS) {
+            if (path.equals(reserved) || path.startsWith(reserved + "/")) {
+                throw ApiException.badRequest(where + " \"" + path + "\" is reserved for the runtime");
+            }
+        }
+        return path;
+    }
+
+    private static void checkPrivileged(SandboxTemplateSpec spec, Principal caller) {
+        if (caller.platform()) {
+            return;
+        }
+        String field = spec.pod() != null ? "spec.pod"
+                : spec.mainContainer().securityContext() != null ? "spec.mainContainer.securityContext"
+                : spec.mainContainer().imagePullPolicy() != null ? "spec.mainContainer.imagePullPolicy"
+                : spec.clusterId() != null ? "spec.clusterId"
+                : null;
+        if (field != null) {
+            throw ApiException.forbidden(field + " is privileged: only a system identity may set it");
+        }
+    }
+
+    private static void checkSecurityContext(SecurityContext context) {
+        if (context.capabilities() != null) {
+            for (List<String> names : Arrays.asList(context.capabilities().add(), context.capabilities().drop())) {
+                if (names != null && names.stream().anyMatch(n -> n == null || n.isBlank())) {
+                    throw ApiException.badRequest("spec.mainContainer.securityContext.capabilities: names must not be empty");
+                }
+            }
+        }
+        checkProfile("seccompProfile", context.seccompProfile() == null ? null : context.seccompProfile().type(),
+                context.seccompProfile() == null ? null : context.seccompProfile().localhostProfile());
+        checkProfile("appArmorProfile", context.appArmorProfile() == null ? null : context.appArmorProfile().type(),
+                context.appArmorProfile() == null ? null : context.appArmorProfile().localhostProfile());
+    }
+
+    private static void checkProfile(String field, SecurityProfileType type, String localhostProfile) {
+        if (type == null) {
+            return;
+        }
+        boolean localhost = type == SecurityProfileType.LOCALHOST;
+        if (localhost != (localhostProfile != null && !localhostProfile.isBlank())) {
+            throw ApiException.badRequest("spec.mainContainer.securityContext." + field
+                    + ".localhostProfile is required for type Localhost and only allowed with it");
+        }
+    }
+}
