@@ -1,0 +1,5 @@
+package ai.sandbox0.api.file;
+
+/** {@code MoveFileRequest}. */
+public record MoveFileRequest(String source, String destination) {
+}

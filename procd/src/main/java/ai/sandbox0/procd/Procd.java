@@ -1,0 +1,146 @@
+package ai.sandbox0.procd;
+
+import ai.sandbox0.api.Json;
+import ai.sandbox0.api.context.ContextResponse;
+import ai.sandbox0.api.context.CreateContextRequest;
+import ai.sandbox0.procd.context.ContextRegistry;
+import ai.sandbox0.procd.context.ContextRuntime;
+import ai.sandbox0.procd.context.EnvLayers;
+import ai.sandbox0.procd.file.FileService;
+import ai.sandbox0.procd.file.FileWatcher;
+import ai.sandbox0.procd.file.WatchHub;
+import ai.sandbox0.procd.file.Workspace;
+import ai.sandbox0.procd.http.BearerAuth;
+import ai.sandbox0.procd.http.ProcdServer;
+import ai.sandbox0.procd.http.Reply;
+import ai.sandbox0.procd.http.Router;
+import ai.sandbox0.procd.rpc.context.AttachContext;
+import ai.sandbox0.procd.rpc.context.ContextExec;
+import ai.sandbox0.procd.rpc.context.ContextInput;
+import ai.sandbox0.procd.rpc.context.ContextStats;
+import ai.sandbox0.procd.rpc.context.CreateContext;
+import ai.sandbox0.procd.rpc.context.DeleteContext;
+import ai.sandbox0.procd.rpc.context.GetContext;
+import ai.sandbox0.procd.rpc.context.ListContexts;
+import ai.sandbox0.procd.rpc.context.RelayContextFrame;
+import ai.sandbox0.procd.rpc.context.ResizeContext;
+import ai.sandbox0.procd.rpc.context.RestartContext;
+import ai.sandbox0.procd.rpc.context.SignalContext;
+import ai.sandbox0.procd.rpc.file.DeleteFile;
+import ai.sandbox0.procd.rpc.file.ListFiles;
+import ai.sandbox0.procd.rpc.file.MoveFile;
+import ai.sandbox0.procd.rpc.file.ReadFile;
+import ai.sandbox0.procd.rpc.file.RelayWatchFrame;
+import ai.sandbox0.procd.rpc.file.StatFile;
+import ai.sandbox0.procd.rpc.file.WatchFiles;
+import ai.sandbox0.procd.rpc.file.WriteFile;
+import ai.sandbox0.procd.sys.Poller;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The composition root: wires the poller, contexts, files and routes, and starts the server. */
+public final class Procd implements AutoCloseable {
+
+    private final Poller poller;
+    private final ContextRegistry contexts;
+    private final ProcdServer server;
+
+    private Procd(ProcdConfig cfg) throws Exception {
+        poller = new Poller();
+        EnvLayers env = new EnvLayers(System.getenv(), Map.of(), Map.of());
+        if (cfg.envFile() != null) {
+            EnvDefaults d = Json.mapper().readValue(Files.readAllBytes(cfg.envFile()), EnvDefaults.class);
+            env.set(d.template(), d.sandbox());
+        }
+        contexts = new ContextRegistry(new ContextRuntime(poller, env, cfg.workspace(), cfg.outputMaxBytes(),
+                cfg.outputMaxFrames(), cfg.execTimeoutMillis(), 2_000, cfg.contextTtlSec(),
+                cfg.contextIdleTimeoutSec(), cfg.finishedRetentionSec(), cfg.maxFinished(), Path.of("/proc"),
+                Path.of("/sys/fs/cgroup")));
+        Workspace workspace = new Workspace(cfg.workspace());
+        FileService files = new FileService(workspace);
+        WatchHub watches = new WatchHub(new FileWatcher(poller), workspace);
+
+        String c = "/api/v1/contexts";
+        String f = "/api/v1/files";
+        Router router = new Router()
+                .add("GET", c, new ListContexts(contexts))
+                .add("POST", c, new CreateContext(contexts))
+                .add("GET", c + "/{id}", new GetContext(contexts))
+                .add("DELETE", c + "/{id}", new DeleteContext(contexts))
+                .add("POST", c + "/{id}/restart", new RestartContext(contexts))
+                .add("POST", c + "/{id}/input", new ContextInput(contexts))
+                .add("POST", c + "/{id}/exec", new ContextExec(contexts))
+                .add("POST", c + "/{id}/resize", new ResizeContext(contexts))
+                .add("POST", c + "/{id}/signal", new SignalContext(contexts))
+                .add("GET", c + "/{id}/stats", new ContextStats(contexts))
+                .add("GET", c + "/{id}/stream", new AttachContext(contexts))
+                .add("POST", c + "/{id}/stream", new RelayContextFrame(contexts))
+                .add("GET", f, new ReadFile(files))
+                .add("POST", f, new WriteFile(files))
+                .add("DELETE", f, new DeleteFile(files))
+                .add("POST", f + "/move", new MoveFile(files))
+                .add("GET", f + "/stat", new StatFile(files))
+                .add("GET", f + "/list", new ListFiles(files))
+                .add("GET", f + "/watch", new WatchFiles(watches))
+                .add("POST", f + "/watch/{stream}", new RelayWatchFrame(watches))
+                .add("DELETE", f + "/watch/{stream}", new RelayWatchFrame(watches))
+                .add("GET", "/api/v1/env", call -> Reply.ok(new EnvDefaults(env.template(), env.sandbox())))
+                .add("PUT", "/api/v1/env", call -> {
+                    EnvDefaults d = call.json(EnvDefaults.class);
+                    env.set(d.template(), d.sandbox());
+                    return Reply.ok(new EnvDefaults(env.template(), env.sandbox()));
+                });
+        server = new ProcdServer(new InetSocketAddress(cfg.bind(), cfg.port()), router, new BearerAuth(cfg.token()));
+        server.start();
+    }
+
+    public static Procd start(ProcdConfig cfg) throws Exception {
+        return new Procd(cfg);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        contexts.close();
+        poller.close();
+    }
+
+    public static void main(String[] args) throws Exception {
+        ProcdConfig cfg;
+        try {
+            cfg = ProcdConfig.from(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("procd: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (cfg.train()) {
+            Training.run(cfg);
+            return;
+        }
+        Procd procd = start(cfg);
+        Runtime.getRuntime().addShutdownHook(new Thread(procd::close));
+        System.out.println("procd ready port=" + procd.port());
+        System.out.flush();
+        // Load the JSON machinery off the request path: the first exec should not pay for it.
+        Thread.ofVirtual().start(Procd::warmUp);
+    }
+
+    private static void warmUp() {
+        try {
+            Json.mapper().readValue("{\"type\":\"cmd\",\"cmd\":{\"command\":[\"true\"]},\"env_vars\":{}}",
+                    CreateContextRequest.class);
+            Json.write(ai.sandbox0.api.Envelope.ok(new ContextResponse("ctx-00000000",
+                    ai.sandbox0.api.context.ProcessType.CMD, null, java.util.List.of("true"), "/", Map.of(), true,
+                    false, java.time.Instant.now(), null, null, null)));
+        } catch (Exception ignored) {
+            // only a warm-up
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package ai.sandbox0.procd.http;
+
+import ai.sandbox0.api.Envelope;
+import ai.sandbox0.api.ErrorCode;
+import ai.sandbox0.api.Json;
+import ai.sandbox0.procd.Log;
+import ai.sandbox0.procd.ProcdException;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+
+/** The one place where failures become the upstream error envelope. */
+final class Failures {
+
+    private Failures() {
+    }
+
+    static void send(HttpExchange exchange, Throwable failure) throws IOException {
+        ProcdException e = switch (failure) {
+            case ProcdException p -> p;
+            case com.fasterxml.jackson.core.JacksonException j ->
+                    ProcdException.invalid("invalid request body: " + j.getOriginalMessage());
+            default -> {
+                Log.warn("internal error on " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath(),
+                        failure);
+                yield new ProcdException(ErrorCode.INTERNAL_ERROR, "internal error");
+            }
+        };
+        byte[] body = Json.write(Envelope.failure(e.code().wire(), e.getMessage(), null));
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(e.code().status(), body.length);
+        exchange.getResponseBody().write(body);
+    }
+}

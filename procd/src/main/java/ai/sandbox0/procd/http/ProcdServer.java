@@ -1,0 +1,96 @@
+package ai.sandbox0.procd.http;
+
+import ai.sandbox0.api.Envelope;
+import ai.sandbox0.api.ErrorCode;
+import ai.sandbox0.api.Json;
+import ai.sandbox0.procd.ProcdException;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The JDK's HTTP server on virtual threads (no framework: procd's size is paid in every sandbox).
+ * Every path but {@code /healthz} needs the bearer token.
+ */
+public final class ProcdServer implements AutoCloseable {
+
+    private static final byte[] HEALTHY =
+            "{\"success\":true,\"data\":{\"status\":\"healthy\"}}".getBytes(StandardCharsets.UTF_8);
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Router router;
+    private final BearerAuth auth;
+
+    public ProcdServer(InetSocketAddress address, Router router, BearerAuth auth) throws IOException {
+        this.router = router;
+        this.auth = auth;
+        this.server = HttpServer.create(address, 128);
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+    }
+
+    public void start() {
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            if (path.equals("/healthz") || path.equals("/readyz")) {
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, HEALTHY.length);
+                exchange.getResponseBody().write(HEALTHY);
+                return;
+            }
+            Reply reply;
+            try {
+                auth.check(exchange.getRequestHeaders().getFirst("Authorization"));
+                Router.Match match = router.match(exchange.getRequestMethod(), path);
+                if (match == null) {
+                    throw new ProcdException(ErrorCode.NOT_FOUND, "route not found: " + path);
+                }
+                if (match.methodNotAllowed()) {
+                    throw new ProcdException(ErrorCode.METHOD_NOT_ALLOWED, "method not allowed");
+                }
+                reply = match.rpc().handle(new Call(exchange, match.params()));
+            } catch (Exception e) {
+                if (exchange.getResponseCode() == -1) {
+                    drain(exchange);
+                    Failures.send(exchange, e);
+                }
+                return;
+            }
+            if (reply instanceof Reply.Data(int status, Object data)) {
+                drain(exchange);
+                byte[] body = Json.write(Envelope.ok(data));
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(status, body.length);
+                exchange.getResponseBody().write(body);
+            }
+        }
+    }
+
+    /** Reads what is left of a request body so the connection can be reused. */
+    private static void drain(HttpExchange exchange) {
+        try {
+            exchange.getRequestBody().transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException ignored) {
+            // the client is gone
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

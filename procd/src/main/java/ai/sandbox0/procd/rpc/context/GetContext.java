@@ -1,0 +1,22 @@
+package ai.sandbox0.procd.rpc.context;
+
+
+import ai.sandbox0.procd.context.ContextRegistry;
+import ai.sandbox0.procd.http.Call;
+import ai.sandbox0.procd.http.Reply;
+import ai.sandbox0.procd.http.Rpc;
+
+/** GET /contexts/{id}. */
+public final class GetContext implements Rpc {
+
+    private final ContextRegistry contexts;
+
+    public GetContext(ContextRegistry contexts) {
+        this.contexts = contexts;
+    }
+
+    @Override
+    public Reply handle(Call call) throws Exception {
+        return Reply.ok(contexts.get(call.param("id")).response(null));
+    }
+}
