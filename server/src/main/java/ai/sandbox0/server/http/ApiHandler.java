@@ -5,12 +5,17 @@ import ai.sandbox0.api.ErrorCode;
 import ai.sandbox0.api.Json;
 import ai.sandbox0.server.auth.Authenticator;
 import ai.sandbox0.server.auth.Principal;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -65,7 +70,7 @@ public final class ApiHandler extends Handler.Abstract {
             reply = ErrorReplies.of(failure, requestId);
         }
         try {
-            write(reply, response, callback);
+            reply = write(reply, request, response, callback, requestId);
         } finally {
             long nanos = System.nanoTime() - started;
             metrics.record(method, route, reply.status(), nanos);
@@ -88,18 +93,58 @@ public final class ApiHandler extends Handler.Abstract {
         return route.endpoint().handle(new Call(request, found.pathParams(), principal, requestId, maxBodyBytes));
     }
 
-    private static void write(Reply reply, Response response, Callback callback) {
-        response.setStatus(reply.status());
+    /** Writes the reply and returns what was actually answered (an upgrade that cannot happen becomes a 400). */
+    private static Reply write(Reply reply, Request request, Response response, Callback callback, String requestId) {
         switch (reply) {
             case Reply.Json json -> {
+                response.setStatus(json.status());
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, ErrorReplies.JSON);
                 response.write(true, ByteBuffer.wrap(Json.write(Envelope.ok(json.data()))), callback);
             }
             case Reply.Raw raw -> {
+                response.setStatus(raw.status());
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, raw.contentType());
                 response.write(true, ByteBuffer.wrap(raw.body()), callback);
             }
+            case Reply.Stream stream -> copy(stream, response, callback);
+            case Reply.Upgrade upgrade -> {
+                var container = ServerWebSocketContainer.get(request.getContext());
+                try {
+                    if (container != null && container.upgrade(upgrade.creator(), request, response, callback)) {
+                        return upgrade;
+                    }
+                } catch (RuntimeException e) {
+                    return write(ErrorReplies.of(e, requestId), request, response, callback, requestId);
+                }
+                return write(ErrorReplies.envelope(400, "bad_request", "this endpoint needs a WebSocket upgrade", null),
+                        request, response, callback, requestId);
+            }
         }
+        return reply;
+    }
+
+    private static void copy(Reply.Stream stream, Response response, Callback callback) {
+        response.setStatus(stream.status());
+        if (stream.contentType() != null) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, stream.contentType());
+        }
+        stream.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+        try (InputStream in = stream.body(); OutputStream out = Content.Sink.asOutputStream(response)) {
+            byte[] buffer = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, n);
+                // Streams (watch events, log follows) must reach the client as they come.
+                if (in.available() == 0) {
+                    out.flush();
+                }
+            }
+        } catch (IOException e) {
+            // The client or the upstream went away mid-body; the status is already sent.
+            callback.failed(e);
+            return;
+        }
+        callback.succeeded();
     }
 
     private static void logAccess(String method, String path, int status, long nanos) {

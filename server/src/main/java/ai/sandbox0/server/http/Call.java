@@ -120,6 +120,21 @@ public final class Call {
         }
     }
 
+    /** The raw query string, undecoded, or null. */
+    public String rawQuery() {
+        return request.getHttpURI().getQuery();
+    }
+
+    /** The body as a stream, for bodies passed on rather than parsed (file uploads); no size limit here. */
+    public InputStream bodyStream() {
+        return Request.asInputStream(request);
+    }
+
+    /** The declared body length, or -1 when unknown (chunked). */
+    public long contentLength() {
+        return request.getLength();
+    }
+
     /** The raw body, at most the configured limit (413 beyond it). */
     public byte[] bytes() {
         if (body == null) {

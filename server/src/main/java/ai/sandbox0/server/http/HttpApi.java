@@ -3,6 +3,7 @@ package ai.sandbox0.server.http;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -13,6 +14,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
 /**
  * The HTTP listener: Jetty core on virtual threads. Concurrency is capped (unbounded virtual threads
@@ -43,6 +45,10 @@ public final class HttpApi implements AutoCloseable {
         server.addConnector(connector);
         graceful = new GracefulHandler(handler);
         server.setHandler(graceful);
+        // Context and watch streams stay open as long as the client wants: no idle deadline.
+        var webSockets = ServerWebSocketContainer.ensure(server);
+        webSockets.setIdleTimeout(Duration.ZERO);
+        webSockets.setMaxTextMessageSize(16 * 1024 * 1024);
         server.setErrorHandler(new JsonErrorHandler());
         // Jetty's own graceful stop also waits for idle keep-alive connections to go away, which clients
         // may never do; close() waits for in-flight requests only, then stops at once.

@@ -1,5 +1,9 @@
 package ai.sandbox0.server.http;
 
+import java.io.InputStream;
+import java.util.Map;
+import org.eclipse.jetty.websocket.server.WebSocketCreator;
+
 /** What an endpoint answers. The HTTP layer writes it; endpoints never touch the response. */
 public sealed interface Reply {
 
@@ -11,6 +15,22 @@ public sealed interface Reply {
 
     /** A body that is not enveloped, such as Prometheus metrics or a raw file. */
     record Raw(int status, String contentType, byte[] body) implements Reply {
+    }
+
+    /**
+     * A body copied from {@code body} as it arrives (a proxied file or stream), never held in memory;
+     * {@code body} is closed when the copy ends.
+     */
+    record Stream(int status, String contentType, Map<String, String> headers, InputStream body) implements Reply {
+    }
+
+    /** Switch the connection to WebSocket; {@code creator} makes the endpoint once the handshake succeeds. */
+    record Upgrade(WebSocketCreator creator) implements Reply {
+
+        @Override
+        public int status() {
+            return 101;
+        }
     }
 
     static Reply ok(Object data) {
