@@ -19,12 +19,16 @@ public final class HostCheck {
     public static final List<HostRequirement> SERVER = List.of(
             new HostRequirement("runc", "runc", "starts each sandbox as an OCI container"),
             new HostRequirement("tini", "tini", "is PID 1 inside every sandbox"),
-            new HostRequirement("debootstrap", "debootstrap", "builds the default Debian image"));
+            new HostRequirement("debootstrap", "debootstrap", "builds the default Debian image"),
+            new HostRequirement("ip", "iproute2", "creates each sandbox's network namespace and veth pair"),
+            new HostRequirement("nft", "nftables", "isolates sandboxes from each other and the host, NATs their egress"));
 
-    /** What the test suite drives besides the server's own needs: the REPL interpreters procd runs. */
+    /** What the test suite drives besides the server's own needs: the REPL interpreters procd runs, a registry. */
     public static final List<HostRequirement> TESTS = Stream.concat(SERVER.stream(), Stream.of(
             new HostRequirement("python3", "python3", "is the python REPL the tests drive"),
-            new HostRequirement("node", "nodejs", "is the node REPL the tests drive and runs the official SDK"))).toList();
+            new HostRequirement("node", "nodejs", "is the node REPL the tests drive and runs the official SDK"),
+            new HostRequirement("docker-registry", "docker-registry", "is the registry the image pull tests push to"),
+            new HostRequirement("openssl", "openssl", "makes the key the registry token-auth test signs with"))).toList();
 
     private final String osName;
     private final boolean root;

@@ -39,8 +39,10 @@ class HostCheckTest {
 
         assertThat(report.ready()).isFalse();
         assertThat(report.problems()).isEmpty();
-        assertThat(report.missingPackages()).containsExactly("tini", "debootstrap", "python3", "nodejs");
-        assertThat(report.installCommand()).isEqualTo("apt-get install -y tini debootstrap python3 nodejs");
+        assertThat(report.missingPackages()).containsExactly("tini", "debootstrap", "iproute2", "nftables", "python3", "nodejs",
+                "docker-registry", "openssl");
+        assertThat(report.installCommand()).isEqualTo(
+                "apt-get install -y tini debootstrap iproute2 nftables python3 nodejs docker-registry openssl");
     }
 
     @Test

@@ -1,0 +1,55 @@
+package ai.sandbox0.node.image;
+
+import ai.sandbox0.node.blob.BlobStore;
+import ai.sandbox0.node.blob.LocalBlobStore;
+import ai.sandbox0.node.layer.LayerCache;
+import ai.sandbox0.node.layer.LayerChain;
+import ai.sandbox0.node.layer.LayerDescriptor;
+import ai.sandbox0.node.layer.LayerExporter;
+import ai.sandbox0.node.layer.LayerSquasher;
+import ai.sandbox0.node.layer.LayerUnpacker;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The storage half of a node, wired from a data dir: blobs in {@code <data>/blobs}, extracted
+ * layers in {@code <data>/layers}, resolved images in {@code <data>/images}, builtin images from the
+ * host-wide cache. The runtime resolves an image, {@link LayerCache#acquire acquires} its chain for
+ * an overlay, and on pause calls {@link #checkpoint}.
+ */
+public record NodeStorage(BlobStore blobs, LayerCache layers, LayerExporter exporter, ImageStore images, int maxDepth)
+        implements Closeable {
+
+    /** Overlay options fit in one page up to about 40 layers; squash well before. */
+    public static final int DEFAULT_MAX_DEPTH = 16;
+
+    public static NodeStorage open(Path dataDir, Path hostImageCache, Path debootstrap, RegistryCredentials credentials,
+            Set<String> plainHttpRegistries) throws IOException {
+        BlobStore blobs = new LocalBlobStore(dataDir.resolve("blobs"));
+        LayerCache layers = LayerCache.open(dataDir.resolve("layers"), blobs, new LayerUnpacker());
+        var images = new ImageStore(dataDir.resolve("images"), blobs,
+                new HostImageCache(hostImageCache, new Debootstrap(debootstrap), MountTable.ofThisHost()),
+                RootfsRecipe.defaultImage(RootfsRecipe.DEBIAN_MIRROR),
+                RegistryClient.forThisHost(credentials, plainHttpRegistries));
+        return new NodeStorage(blobs, layers, new LayerExporter(blobs), images, DEFAULT_MAX_DEPTH);
+    }
+
+    /**
+     * Turns the upper dir of a stopped sandbox into a layer on top of {@code chain}, squashing the
+     * sandbox's own layers when the chain grows past {@link #maxDepth}. Returns the new chain (the
+     * same chain when nothing changed). The upper dir is only read; the caller removes it.
+     *
+     * @param excluded paths (relative to the root) the runtime mounted there, such as procd's
+     */
+    public LayerChain checkpoint(LayerChain chain, Path upperDir, Set<String> excluded) throws IOException {
+        LayerDescriptor layer = exporter.export(upperDir, excluded);
+        return chain.plus(layer).squash(maxDepth, new LayerSquasher(layers, exporter));
+    }
+
+    @Override
+    public void close() throws IOException {
+        layers.close();
+    }
+}
