@@ -1,0 +1,444 @@
+package ai.sandbox0.node;
+
+import ai.sandbox0.api.Json;
+import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.image.NodeStorage;
+import ai.sandbox0.node.layer.LayerChain;
+import ai.sandbox0.node.layer.LayerLease;
+import ai.sandbox0.node.net.AddressLease;
+import ai.sandbox0.node.net.AddressPool;
+import ai.sandbox0.node.net.Firewall;
+import ai.sandbox0.node.net.FirewallRules;
+import ai.sandbox0.node.net.LinuxNetwork;
+import ai.sandbox0.node.net.NetworkNames;
+import ai.sandbox0.node.net.SandboxNetwork;
+import ai.sandbox0.node.pool.Claim;
+import ai.sandbox0.node.pool.PoolSpec;
+import ai.sandbox0.node.pool.SandboxFactory;
+import ai.sandbox0.node.pool.WarmPool;
+import ai.sandbox0.node.pool.WarmPools;
+import ai.sandbox0.node.reconcile.ReconcileReport;
+import ai.sandbox0.node.reconcile.Reconciler;
+import ai.sandbox0.node.runtime.CgroupLayout;
+import ai.sandbox0.node.runtime.ExecResult;
+import ai.sandbox0.node.runtime.Resources;
+import ai.sandbox0.node.runtime.MountTable;
+import ai.sandbox0.node.runtime.ProcdInstaller;
+import ai.sandbox0.node.runtime.ProcdRuntime;
+import ai.sandbox0.node.runtime.Runc;
+import ai.sandbox0.node.runtime.RuntimeSettings;
+import ai.sandbox0.node.runtime.Sandbox;
+import ai.sandbox0.node.runtime.SandboxLauncher;
+import ai.sandbox0.node.runtime.SandboxLayout;
+import ai.sandbox0.node.runtime.SandboxRuntime;
+import ai.sandbox0.node.runtime.SandboxSpec;
+import ai.sandbox0.node.runtime.SetupException;
+import ai.sandbox0.node.runtime.Step;
+import ai.sandbox0.node.runtime.SyscallMounter;
+import ai.sandbox0.node.runtime.Teardown;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host's sandbox runtime: what the server calls. {@link #open} reconciles with what an earlier run
+ * left (adopting the sandboxes the caller expects, removing the rest); then sandboxes are started
+ * cold ({@link #start}) or claimed from a template's warm pool ({@link #claim}), stopped (keeping the
+ * rootfs changes for a checkpoint) or destroyed.
+ *
+ * <p>Thread-safe. Starts run on the caller's thread and are bounded by {@code maxConcurrentStarts}
+ * together with pool refills, which run on virtual threads.
+ */
+public final class Node implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+    private final NodeConfig config;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ExecutorService executor;
+    private final SandboxNetwork network;
+    private final AddressPool addresses;
+    private final SandboxRuntime runtime;
+    private final WarmPools pools;
+    private final Semaphore starts;
+    private final CgroupLayout cgroups;
+    private final ReconcileReport reconcileReport;
+    // Layer storage (null when sandboxes are started from plain dirs) and the layers each holder keeps
+    // extracted: a sandbox id, or "pool:<template>" for a warm pool's template chain.
+    private final NodeStorage storage;
+    private final Map<String, LayerLease> leases = new ConcurrentHashMap<>();
+    // The chain behind each set of layer dirs handed out, so any sandbox started on them (a pool's
+    // too) records its chain and can be checkpointed.
+    private final Map<List<Path>, LayerChain> chainsByDirs = new ConcurrentHashMap<>();
+
+    private Node(NodeConfig requested, NodeStorage storage, Set<String> expected) throws IOException {
+        this.storage = storage;
+        requested.procd().verify();
+        Files.createDirectories(requested.stateDir());
+        // One node per state dir: a second one would tear down the first one's sandboxes.
+        lockChannel = FileChannel.open(requested.stateDir().resolve("node.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        lock = lockChannel.tryLock();
+        if (lock == null) {
+            lockChannel.close();
+            throw new SetupException(Step.RECONCILE, "state dir " + requested.stateDir() + " is in use by another node");
+        }
+        try {
+            // procd with its class archive, recorded for the paths sandboxes see.
+            var procd = new ProcdInstaller(requested.unshare(), requested.ldd())
+                    .install(requested.procd(), requested.stateDir().resolve("procd"));
+            NodeConfig config = requested.withProcd(procd);
+            this.config = config;
+            SandboxLayout layout = new SandboxLayout(config.stateDir());
+            Files.createDirectories(layout.sandboxes());
+            Files.createDirectories(layout.runcRoot());
+            NetworkNames names = new NetworkNames(config.name());
+            NodeConfig.HostPaths host = config.host();
+            cgroups = CgroupLayout.detect(host.cgroupRoot());
+            addresses = new AddressPool(config.addressPool(), layout.leases());
+            Firewall firewall = new Firewall(config.nft(), new FirewallRules(names, config.addressPool(), List.of(), List.of()));
+            network = new LinuxNetwork(config.ip(), host.netnsDir(), host.sysClassNet(), host.ipForward(), names, firewall);
+            Runc runc = new Runc(config.runtime(), layout.runcRoot());
+            var mounter = new SyscallMounter();
+            var mounts = new MountTable(host.procMounts());
+            var teardown = new Teardown(layout, runc, mounter, mounts, addresses, network, cgroups, config.cgroupParent());
+            var settings = new RuntimeSettings(config.cgroupParent(), config.nameservers(), config.readyTimeout(),
+                    Runtime.getRuntime().availableProcessors());
+            var launcher = new SandboxLauncher(layout, runc, mounter, addresses, network, cgroups, config.procd(),
+                    settings, teardown);
+            runtime = new SandboxRuntime(layout, runc, launcher, teardown, network, addresses);
+
+            // Reconcile first, then install the firewall table with the adopted block-all sandboxes.
+            var reconciler = new Reconciler(layout, runc, mounts, addresses, network, names, cgroups,
+                    config.cgroupParent(), teardown, config.ip());
+            Reconciler.Result result = reconciler.reconcile(expected);
+            List<AddressLease> blocked = result.adopted().stream()
+                    .filter(s -> s.networkMode() == NetworkMode.BLOCK_ALL)
+                    .map(s -> addresses.leaseOf(s.id()).orElseThrow())
+                    .toList();
+            network.installHostRules(blocked);
+            result.adopted().forEach(runtime::adopt);
+            reconcileReport = result.report();
+            for (Sandbox s : result.adopted()) {
+                Optional<SandboxRootfs> rootfs = SandboxRootfs.read(chainFile(s.id()));
+                if (rootfs.isPresent() && storage != null) {
+                    leases.put(s.id(), storage.layers().acquire(rootfs.get().chain()));
+                }
+            }
+            removeUnusedProcdInstalls(layout, procd, result.adopted());
+
+            executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("node-" + config.name() + "-", 0)
+                    .uncaughtExceptionHandler((t, e) -> log.error("uncaught in {}", t.getName(), e)).factory());
+            pools = new WarmPools(new RuntimeFactory(), config.maxConcurrentStarts(), executor);
+            starts = pools.starts();
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    /** procd installs of earlier jars that no adopted sandbox has mounted. */
+    private static void removeUnusedProcdInstalls(SandboxLayout layout, ProcdRuntime current, List<Sandbox> adopted)
+            throws IOException {
+        var inUse = new java.util.HashSet<Path>(List.of(current.procdDir()));
+        for (Sandbox s : adopted) {
+            var mounts = Json.mapper().readTree(layout.bundle(s.id()).configJson().toFile()).path("mounts");
+            mounts.forEach(m -> {
+                if (ProcdRuntime.PROCD_DIR.equals(m.path("destination").asText())) {
+                    inUse.add(Path.of(m.path("source").asText()));
+                }
+            });
+        }
+        Path installs = current.procdDir().getParent();
+        try (var dirs = Files.list(installs)) {
+            for (Path dir : dirs.filter(Files::isDirectory).filter(d -> !inUse.contains(d)).toList()) {
+                ai.sandbox0.node.runtime.Trees.delete(dir);
+                log.info("removed unused procd install {}", dir);
+            }
+        }
+    }
+
+    /**
+     * Opens the node on this host and reconciles.
+     *
+     * @param expectedRunning the sandbox ids the caller's store says are running on this node; they
+     *     are adopted if still alive, everything else this node's earlier runs left is removed
+     */
+    public static Node open(NodeConfig config, Set<String> expectedRunning) throws IOException {
+        return new Node(config, null, Set.copyOf(expectedRunning));
+    }
+
+    /**
+     * Like {@link #open(NodeConfig, Set)}, with layer storage: sandboxes can then start from layer
+     * chains ({@link #start(String, LayerChain, Resources, NetworkMode, Map)}) and be checkpointed. The
+     * caller owns the storage and closes it after the node.
+     */
+    public static Node open(NodeConfig config, NodeStorage storage, Set<String> expectedRunning) throws IOException {
+        return new Node(config, storage, Set.copyOf(expectedRunning));
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public ReconcileReport reconcileReport() {
+        return reconcileReport;
+    }
+
+    /** Starts a sandbox cold and returns once its procd answers. On failure nothing is left behind. */
+    public Sandbox start(SandboxSpec spec) throws SetupException {
+        try {
+            starts.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SetupException(Step.PREPARE_DIRS, spec.id() + ": interrupted while waiting to start");
+        }
+        try {
+            return startRecordingChain(spec);
+        } finally {
+            starts.release();
+        }
+    }
+
+    private Sandbox startRecordingChain(SandboxSpec spec) throws SetupException {
+        Sandbox sandbox = runtime.start(spec);
+        LayerChain chain = chainsByDirs.get(spec.lowerDirs());
+        if (chain != null) {
+            try {
+                // The sandbox holds its own lease: its layers stay extracted after a pool lets go of them.
+                LayerLease previous = leases.put(spec.id(), requireStorage().layers().acquire(chain));
+                if (previous != null) {
+                    previous.close();
+                }
+                SandboxRootfs.of(chain).write(chainFile(spec.id()));
+            } catch (IOException e) {
+                releaseLayers(spec.id());
+                runtime.destroy(spec.id());
+                throw new SetupException(Step.WRITE_BUNDLE, spec.id() + ": cannot record its layer chain: " + e.getMessage(), e);
+            }
+        }
+        return sandbox;
+    }
+
+    /**
+     * Starts a sandbox whose root is {@code chain} (image layers, then checkpoint layers, lowest first),
+     * extracted from the node's storage if needed and held until the sandbox is stopped.
+     */
+    public Sandbox start(String id, LayerChain chain, Resources resources, NetworkMode mode, Map<String, String> env)
+            throws IOException {
+        List<Path> dirs = layerDirs(id, chain);
+        try {
+            return start(new SandboxSpec(id, dirs, resources, mode, env, List.of()));
+        } catch (IOException | RuntimeException e) {
+            releaseLayers(id);
+            throw e;
+        }
+    }
+
+    /**
+     * Pause's first half: stops the sandbox (if it runs), turns its upper dir into a layer on top of
+     * the chain it started from (squashing when the chain gets deep), and removes the sandbox from this
+     * node. Returns the new chain, the same one when the run changed nothing. Also works for a sandbox
+     * that reconcile reported lost: its upper dir was kept for this.
+     */
+    public LayerChain checkpoint(String id) throws IOException {
+        NodeStorage s = requireStorage();
+        LayerChain base = SandboxRootfs.read(chainFile(id))
+                .orElseThrow(() -> new SetupException(Step.CHECKPOINT, id + ": not started from a layer chain on this node"))
+                .chain();
+        runtime.stop(id);
+        releaseLayers(id);
+        LayerChain next;
+        try {
+            next = s.checkpoint(base, runtime.upperDir(id), SandboxRootfs.RUNTIME_PATHS);
+        } catch (IOException e) {
+            throw new SetupException(Step.CHECKPOINT, id + ": " + e.getMessage(), e);
+        }
+        runtime.destroy(id);
+        log.info("sandbox {} checkpointed: chain depth {} → {}", id, base.depth(), next.depth());
+        return next;
+    }
+
+    /**
+     * The extracted dirs of {@code chain} (lowest first), kept extracted for {@code holder} until
+     * {@link #releaseLayers}: e.g. a warm pool's template chain, for its {@link PoolSpec} prototype.
+     */
+    public List<Path> layerDirs(String holder, LayerChain chain) throws IOException {
+        LayerLease lease = requireStorage().layers().acquire(chain);
+        LayerLease previous = leases.put(holder, lease);
+        if (previous != null) {
+            previous.close();
+        }
+        List<Path> dirs = lease.directories().isEmpty() ? lease.lowerDirs() : lease.directories();
+        chainsByDirs.put(dirs, chain);
+        return dirs;
+    }
+
+    public void releaseLayers(String holder) {
+        LayerLease lease = leases.remove(holder);
+        if (lease != null) {
+            lease.close();
+        }
+    }
+
+    private NodeStorage requireStorage() {
+        if (storage == null) {
+            throw new IllegalStateException("node " + config.name() + " was opened without layer storage");
+        }
+        return storage;
+    }
+
+    private Path chainFile(String id) {
+        return config.stateDir().resolve("sandboxes").resolve(id).resolve("chain.json");
+    }
+
+    /** Kills the sandbox and unmounts its root; its upper dir stays for {@link #upperDir} / a checkpoint. */
+    public void stop(String id) throws SetupException {
+        runtime.stop(id);
+        releaseLayers(id);
+    }
+
+    /** Stops the sandbox and removes everything it had on this node. */
+    public void destroy(String id) throws SetupException {
+        runtime.destroy(id);
+        releaseLayers(id);
+    }
+
+    /** The rootfs changes of the sandbox's last run (valid after {@link #stop}), for the layer exporter. */
+    public Path upperDir(String id) {
+        return runtime.upperDir(id);
+    }
+
+    public Optional<Sandbox> sandbox(String id) {
+        return runtime.get(id);
+    }
+
+    /** Every sandbox this node runs, idle pool ones included. */
+    public Collection<Sandbox> sandboxes() {
+        return runtime.list();
+    }
+
+    /** Switches a running sandbox's egress between allow-all and block-all. */
+    public Sandbox setNetworkMode(String id, NetworkMode mode) throws SetupException {
+        return runtime.setNetworkMode(id, mode);
+    }
+
+    /** Runs a command in the sandbox with its own limits (runc exec): for diagnostics and tests. */
+    public ExecResult exec(String id, List<String> command, Duration timeout) throws SetupException {
+        return runtime.exec(id, command, timeout);
+    }
+
+    /** Creates or updates a template's warm pool. */
+    public WarmPool configurePool(PoolSpec spec) {
+        return pools.configure(spec);
+    }
+
+    public Optional<WarmPool> pool(String templateId) {
+        return pools.get(templateId);
+    }
+
+    /** A ready sandbox of the template: from its warm pool, or started now when the pool is empty. */
+    public Claim claim(String templateId) throws SetupException {
+        return pools.claim(templateId);
+    }
+
+    /** The template is gone: its idle sandboxes are destroyed, claimed ones keep running. */
+    public void removePool(String templateId) {
+        pools.remove(templateId);
+    }
+
+    /** The cgroup layout runc uses here (v1 or v2). */
+    public CgroupLayout cgroups() {
+        return cgroups;
+    }
+
+    /**
+     * Closes the pools (their idle sandboxes are destroyed) and releases the state dir. Claimed and
+     * started sandboxes keep running: the next {@link #open} adopts them if the caller still expects them.
+     */
+    @Override
+    public void close() {
+        pools.close();
+        executor.close();
+        leases.values().forEach(LayerLease::close);
+        leases.clear();
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            log.warn("node {}: could not release the state dir lock: {}", config.name(), e.getMessage());
+        }
+    }
+
+    /** Destroys every sandbox, removes the firewall table and closes: nothing of this node stays on the host. */
+    public void shutdown() throws SetupException {
+        pools.close();
+        SetupException first = null;
+        for (Sandbox s : runtime.list()) {
+            try {
+                destroy(s.id());
+            } catch (SetupException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        try {
+            network.removeHostRules();
+        } catch (SetupException e) {
+            if (first == null) {
+                first = e;
+            } else {
+                first.addSuppressed(e);
+            }
+        }
+        for (Path dir : cgroups.dirs(config.cgroupParent())) {
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                log.warn("node {}: cgroup {} not removed: {}", config.name(), dir, e.getMessage());
+            }
+        }
+        close();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Pools start and destroy through the same runtime (and its start bound) as everyone else. */
+    private final class RuntimeFactory implements SandboxFactory {
+        @Override
+        public Sandbox start(SandboxSpec spec) throws SetupException {
+            return startRecordingChain(spec);
+        }
+
+        @Override
+        public void destroy(String id) throws SetupException {
+            Node.this.destroy(id);
+        }
+
+        @Override
+        public boolean alive(Sandbox sandbox) {
+            return runtime.alive(sandbox);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package ai.sandbox0.node;
+
+import ai.sandbox0.node.net.Cidr;
+import ai.sandbox0.node.runtime.ProcdRuntime;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A node's settings. Host paths and binaries are here too, so the node can be pointed at fakes (or at
+ * another runtime: {@code runtime} may be runc, runsc or crun).
+ *
+ * @param name short name prefixing every kernel object of this node (netns, veths, nft table, cgroups)
+ * @param stateDir the node's own state: runc root, overlay dirs, leases, records
+ * @param addressPool sandbox addresses, one /31 per sandbox
+ * @param nameservers resolv.conf of every sandbox
+ * @param maxConcurrentStarts bound on sandboxes starting at once (cold claims and pool refills)
+ */
+public record NodeConfig(
+        String name,
+        Path stateDir,
+        ProcdRuntime procd,
+        Path runtime,
+        Path ip,
+        Path nft,
+        Path unshare,
+        Path ldd,
+        Cidr addressPool,
+        List<String> nameservers,
+        Duration readyTimeout,
+        int maxConcurrentStarts,
+        HostPaths host) {
+
+    /** Where this host keeps what the node reads and writes outside its state dir. */
+    public record HostPaths(Path procMounts, Path cgroupRoot, Path netnsDir, Path sysClassNet, Path ipForward,
+            Path resolvConf) {
+
+        public static HostPaths linux() {
+            return new HostPaths(Path.of("/proc/self/mounts"), Path.of("/sys/fs/cgroup"), Path.of("/run/netns"),
+                    Path.of("/sys/class/net"), Path.of("/proc/sys/net/ipv4/ip_forward"), Path.of("/etc/resolv.conf"));
+        }
+    }
+
+    public NodeConfig {
+        nameservers = List.copyOf(nameservers);
+        if (maxConcurrentStarts < 1) {
+            throw new IllegalArgumentException("maxConcurrentStarts must be >= 1");
+        }
+    }
+
+    /** runc, iproute2 and nftables from Debian, 10.88.0.0/16, the host's own resolvers. */
+    public static NodeConfig defaults(String name, Path stateDir, ProcdRuntime procd) {
+        HostPaths host = HostPaths.linux();
+        return new NodeConfig(name, stateDir, procd, Path.of("/usr/sbin/runc"), Path.of("/usr/sbin/ip"),
+                Path.of("/usr/sbin/nft"), Path.of("/usr/bin/unshare"), Path.of("/usr/bin/ldd"), Cidr.parse("10.88.0.0/16"), hostNameservers(host.resolvConf()),
+                Duration.ofSeconds(20), Math.max(2, Runtime.getRuntime().availableProcessors() * 2), host);
+    }
+
+    public NodeConfig withAddressPool(String cidr) {
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, Cidr.parse(cidr), nameservers, readyTimeout,
+                maxConcurrentStarts, host);
+    }
+
+    public NodeConfig withRuntime(Path binary) {
+        return new NodeConfig(name, stateDir, procd, binary, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
+                maxConcurrentStarts, host);
+    }
+
+    public NodeConfig withReadyTimeout(Duration timeout) {
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, timeout,
+                maxConcurrentStarts, host);
+    }
+
+    public NodeConfig withMaxConcurrentStarts(int n) {
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout, n, host);
+    }
+
+    public NodeConfig withNameservers(List<String> servers) {
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, servers, readyTimeout,
+                maxConcurrentStarts, host);
+    }
+
+    public NodeConfig withProcd(ProcdRuntime p) {
+        return new NodeConfig(name, stateDir, p, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
+                maxConcurrentStarts, host);
+    }
+
+    /** The cgroup every sandbox of this node lives under. */
+    public String cgroupParent() {
+        return "/sandbox0-" + name;
+    }
+
+    /** The host's resolvers, minus loopback ones (a sandbox cannot reach the host's 127.0.0.1). */
+    static List<String> hostNameservers(Path resolvConf) {
+        try {
+            return Files.readAllLines(resolvConf).stream()
+                    .map(String::strip)
+                    .filter(l -> l.startsWith("nameserver "))
+                    .map(l -> l.substring("nameserver ".length()).strip())
+                    .filter(a -> !a.startsWith("127.") && !a.equals("::1") && !a.contains(":"))
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+}

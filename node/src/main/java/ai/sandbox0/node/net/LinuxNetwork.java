@@ -1,0 +1,143 @@
+package ai.sandbox0.node.net;
+
+import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.runtime.HostCommand;
+import ai.sandbox0.node.runtime.SetupException;
+import ai.sandbox0.node.runtime.Step;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Namespaces and veths with iproute2 ({@code ip netns add} bind-mounts the namespace under
+ * {@code netnsDir}), rules with nftables. Each step is one {@code ip -batch} so a start costs three
+ * forks of ip. Host paths and binaries come in through the constructor.
+ */
+public final class LinuxNetwork implements SandboxNetwork {
+
+    private final Path ip;
+    private final Path netnsDir;
+    private final Path sysClassNet;
+    private final Path ipForward;
+    private final NetworkNames names;
+    private final Firewall firewall;
+
+    public LinuxNetwork(Path ip, Path netnsDir, Path sysClassNet, Path ipForward, NetworkNames names, Firewall firewall) {
+        this.ip = ip;
+        this.netnsDir = netnsDir;
+        this.sysClassNet = sysClassNet;
+        this.ipForward = ipForward;
+        this.names = names;
+        this.firewall = firewall;
+    }
+
+    @Override
+    public Path attach(AddressLease lease, NetworkMode mode) throws SetupException {
+        String ns = names.netns(lease.sandboxId());
+        String veth = names.hostVeth(lease.slot());
+        HostCommand.check(Step.CREATE_NETNS, List.of(ip.toString(), "netns", "add", ns));
+        // Blocked before the link comes up, so a block-all sandbox never has a moment of egress.
+        if (mode == NetworkMode.BLOCK_ALL) {
+            firewall.block(veth);
+        }
+        HostCommand.check(Step.CREATE_VETH, List.of(ip.toString(), "-batch", "-"),
+                "link add " + veth + " type veth peer name eth0 netns " + ns + "\n"
+                + "addr add " + lease.hostAddress() + "/" + AddressLease.PREFIX + " dev " + veth + "\n"
+                + "link set " + veth + " up\n");
+        HostCommand.check(Step.CONFIGURE_NETNS, List.of(ip.toString(), "-n", ns, "-batch", "-"),
+                "link set lo up\n"
+                + "addr add " + lease.sandboxAddress() + "/" + AddressLease.PREFIX + " dev eth0\n"
+                + "link set eth0 up\n"
+                + "route add default via " + lease.hostAddress() + "\n");
+        return netnsDir.resolve(ns);
+    }
+
+    @Override
+    public void setMode(AddressLease lease, NetworkMode mode) throws SetupException {
+        String veth = names.hostVeth(lease.slot());
+        if (mode == NetworkMode.BLOCK_ALL) {
+            firewall.block(veth);
+        } else {
+            try {
+                firewall.unblock(veth);
+            } catch (SetupException e) {
+                if (!e.getMessage().contains("No such file or directory")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void detach(String sandboxId, int slot) throws SetupException {
+        String veth = names.hostVeth(slot);
+        try {
+            firewall.unblock(veth);
+        } catch (SetupException ignored) {
+            // was not blocked, or the table is gone
+        }
+        String ns = names.netns(sandboxId);
+        if (Files.exists(netnsDir.resolve(ns))) {
+            // Deleting the namespace destroys the veth pair with it once no process holds it.
+            HostCommand.check(Step.DELETE_NETNS, List.of(ip.toString(), "netns", "delete", ns));
+        }
+        if (slot >= 0 && Files.exists(sysClassNet.resolve(veth))) {
+            try {
+                HostCommand.run(List.of(ip.toString(), "link", "delete", veth));
+            } catch (IOException e) {
+                throw new SetupException(Step.DELETE_NETNS, veth + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void installHostRules(List<AddressLease> blocked) throws SetupException {
+        try {
+            // Without forwarding the host drops every sandbox packet it should route.
+            if (!Files.readString(ipForward).strip().equals("1")) {
+                Files.writeString(ipForward, "1\n");
+            }
+        } catch (IOException e) {
+            throw new SetupException(Step.FIREWALL, "cannot enable IPv4 forwarding at " + ipForward + ": " + e.getMessage(), e);
+        }
+        firewall.install();
+        for (AddressLease l : blocked) {
+            firewall.block(names.hostVeth(l.slot()));
+        }
+    }
+
+    @Override
+    public void removeHostRules() throws SetupException {
+        try {
+            firewall.remove();
+        } catch (SetupException e) {
+            if (!e.getMessage().contains("No such file or directory")) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public List<String> namespaces() {
+        return list(netnsDir).stream().map(names::sandboxOfNetns).flatMap(Optional::stream).toList();
+    }
+
+    @Override
+    public List<Integer> veths() {
+        return list(sysClassNet).stream().map(names::slotOfVeth).flatMap(Optional::stream).toList();
+    }
+
+    private static List<String> list(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package ai.sandbox0.node.net;
+
+import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.runtime.SetupException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** A sandbox's network: its namespace, its veth pair and its firewall entries. */
+public interface SandboxNetwork {
+
+    /** Creates the namespace and wires it; returns the namespace file runc joins. */
+    Path attach(AddressLease lease, NetworkMode mode) throws SetupException;
+
+    /** Switches egress between allow-all and block-all, immediately. */
+    void setMode(AddressLease lease, NetworkMode mode) throws SetupException;
+
+    /** Removes namespace, veth and firewall entries; missing pieces are fine. */
+    void detach(String sandboxId, int slot) throws SetupException;
+
+    /** The node-wide part: forwarding and the firewall table, replaced whole. */
+    void installHostRules(List<AddressLease> blocked) throws SetupException;
+
+    /** Removes the node-wide firewall table. */
+    void removeHostRules() throws SetupException;
+
+    /** Sandbox ids that have a namespace on this host. */
+    List<String> namespaces();
+
+    /** Slots that have a host-side veth on this host. */
+    List<Integer> veths();
+}

@@ -1,0 +1,22 @@
+package ai.sandbox0.node.runtime;
+
+import java.util.List;
+import java.util.Map;
+
+/** The capabilities a sandbox's processes keep: Docker's default set. Everything else is dropped. */
+public record CapabilitySet(List<String> caps) {
+
+    public static final List<String> DOCKER_DEFAULT = List.of(
+            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+            "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+            "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+
+    public static CapabilitySet dockerDefault() {
+        return new CapabilitySet(DOCKER_DEFAULT);
+    }
+
+    /** {@code process.capabilities}; none inheritable or ambient, so exec'd programs get no more. */
+    public Map<String, Object> toOci() {
+        return Map.of("bounding", caps, "effective", caps, "permitted", caps);
+    }
+}

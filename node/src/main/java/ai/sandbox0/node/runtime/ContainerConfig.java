@@ -1,0 +1,115 @@
+package ai.sandbox0.node.runtime;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything config.json says about one sandbox, typed. {@link #toOci()} adds the fixed hardening:
+ * namespaces, masked and read-only paths, the private /dev, /tmp and /dev/shm, no new privileges.
+ *
+ * @param rootfs the mounted overlay, relative to the bundle or absolute
+ * @param netns the pre-created network namespace (its bind-mounted file)
+ * @param cgroupsPath e.g. {@code /sandbox0-s0/<id>}, below every hierarchy
+ */
+public record ContainerConfig(
+        String hostname,
+        Path rootfs,
+        List<String> args,
+        Map<String, String> env,
+        String cwd,
+        Path netns,
+        String cgroupsPath,
+        CgroupLimits limits,
+        SeccompProfile seccomp,
+        CapabilitySet capabilities,
+        List<OciMount> extraMounts,
+        long tmpBytes) {
+
+    /** Paths of /proc and /sys a sandbox must not read: kernel memory, keys, timers, firmware. */
+    public static final List<String> MASKED_PATHS = List.of(
+            "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+            "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+            "/sys/firmware", "/sys/devices/virtual/powercap");
+
+    /** Paths of /proc a sandbox may read but never write: kernel knobs and the sysrq trigger. */
+    public static final List<String> READONLY_PATHS = List.of(
+            "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+
+    public static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    public ContainerConfig withLimits(CgroupLimits l) {
+        return new ContainerConfig(hostname, rootfs, args, env, cwd, netns, cgroupsPath, l, seccomp, capabilities,
+                extraMounts, tmpBytes);
+    }
+
+    public ContainerConfig {
+        args = List.copyOf(args);
+        env = Map.copyOf(env);
+        extraMounts = List.copyOf(extraMounts);
+    }
+
+    public Map<String, Object> toOci() {
+        var envList = new ArrayList<String>();
+        envList.add("PATH=" + PATH);
+        envList.add("HOME=/root");
+        envList.add("HOSTNAME=" + hostname);
+        env.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> envList.add(e.getKey() + "=" + e.getValue()));
+
+        var process = new LinkedHashMap<String, Object>();
+        process.put("terminal", false);
+        process.put("user", Map.of("uid", 0, "gid", 0));
+        process.put("args", args);
+        process.put("env", envList);
+        process.put("cwd", cwd);
+        process.put("capabilities", capabilities.toOci());
+        process.put("noNewPrivileges", true);
+
+        var linux = new LinkedHashMap<String, Object>();
+        linux.put("cgroupsPath", cgroupsPath);
+        linux.put("resources", limits.toOci());
+        linux.put("namespaces", List.of(
+                Map.of("type", "pid"),
+                Map.of("type", "ipc"),
+                Map.of("type", "uts"),
+                Map.of("type", "mount"),
+                Map.of("type", "cgroup"),
+                Map.of("type", "network", "path", netns.toString())));
+        linux.put("maskedPaths", MASKED_PATHS);
+        linux.put("readonlyPaths", READONLY_PATHS);
+        linux.put("seccomp", seccomp.toOci());
+        // Mounts made inside the sandbox never propagate back to the host.
+        linux.put("rootfsPropagation", "rprivate");
+
+        var config = new LinkedHashMap<String, Object>();
+        config.put("ociVersion", "1.0.2");
+        config.put("process", process);
+        config.put("root", Map.of("path", rootfs.toString(), "readonly", false));
+        config.put("hostname", hostname);
+        config.put("mounts", mounts());
+        config.put("linux", linux);
+        return config;
+    }
+
+    private List<Map<String, Object>> mounts() {
+        var m = new ArrayList<OciMount>();
+        m.add(new OciMount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
+        // A private /dev: runc creates only null, zero, full, random, urandom, tty and ptmx in it.
+        m.add(new OciMount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+        m.add(new OciMount("/dev/pts", "devpts", "devpts",
+                List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")));
+        m.add(new OciMount("/dev/shm", "tmpfs", "shm",
+                List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+        m.add(new OciMount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
+        m.add(new OciMount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+        m.add(new OciMount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+        // /tmp is memory: its pages count against the sandbox's memory limit.
+        m.add(new OciMount("/tmp", "tmpfs", "tmpfs",
+                List.of("nosuid", "nodev", "mode=1777", "size=" + Math.max(1 << 20, tmpBytes))));
+        m.addAll(extraMounts);
+        return m.stream().map(OciMount::toOci).toList();
+    }
+}

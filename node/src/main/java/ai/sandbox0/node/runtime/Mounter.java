@@ -1,0 +1,40 @@
+package ai.sandbox0.node.runtime;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Mounts and unmounts the overlay root of sandboxes. */
+public interface Mounter {
+
+    /**
+     * Mounts {@code overlay(lower = lowers, upper, work)} at {@code target}.
+     *
+     * @param lowers read-only layer dirs, lowest first
+     */
+    void mountOverlay(List<Path> lowers, Path upper, Path work, Path target) throws SetupException;
+
+    /** Unmounts {@code target}; a target that is not mounted is fine. */
+    void unmount(Path target) throws SetupException;
+
+    /** The overlay option string: overlayfs wants the topmost lower first. */
+    static String overlayOptions(List<Path> lowers, Path upper, Path work) {
+        if (lowers.isEmpty()) {
+            throw new IllegalArgumentException("an overlay needs at least one lower dir");
+        }
+        var sb = new StringBuilder("lowerdir=");
+        for (int i = lowers.size() - 1; i >= 0; i--) {
+            String p = lowers.get(i).toString();
+            if (p.contains(":") || p.contains(",")) {
+                throw new IllegalArgumentException("overlay paths may not contain ':' or ',': " + p);
+            }
+            sb.append(p);
+            if (i > 0) {
+                sb.append(':');
+            }
+        }
+        sb.append(",upperdir=").append(upper).append(",workdir=").append(work);
+        // Keep hard links of copied-up files apart and never follow redirects set by a layer's xattrs.
+        sb.append(",index=off,redirect_dir=off");
+        return sb.toString();
+    }
+}

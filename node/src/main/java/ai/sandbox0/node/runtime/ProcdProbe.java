@@ -1,0 +1,42 @@
+package ai.sandbox0.node.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Asks procd's {@code /healthz} over the sandbox's veth address. A raw HTTP/1.1 request on a fresh
+ * socket: the probe runs every few milliseconds while a sandbox starts and needs no client state.
+ */
+public final class ProcdProbe {
+
+    private static final byte[] REQUEST =
+            "GET /healthz HTTP/1.1\r\nHost: procd\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private ProcdProbe() {
+    }
+
+    /** True when procd answered 200. */
+    public static boolean healthy(String address, int port, int timeoutMillis) {
+        try (Socket s = new Socket()) {
+            s.setTcpNoDelay(true);
+            s.connect(new InetSocketAddress(address, port), timeoutMillis);
+            s.setSoTimeout(timeoutMillis);
+            s.getOutputStream().write(REQUEST);
+            return statusLine(s.getInputStream()).matches("HTTP/1\\.[01] 200.*");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String statusLine(InputStream in) throws IOException {
+        var sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n' && sb.length() < 200) {
+            sb.append((char) c);
+        }
+        return sb.toString().strip();
+    }
+}

@@ -1,0 +1,38 @@
+package ai.sandbox0.node.runtime;
+
+import ai.sandbox0.api.network.NetworkMode;
+import java.time.Instant;
+
+/**
+ * A running sandbox whose procd answered: where to reach procd, with which bearer token, and what it
+ * was started from. {@link #toString()} leaves the token out.
+ *
+ * @param initPid tini's pid on the host
+ * @param cgroupPath the sandbox's cgroup, relative to each hierarchy
+ */
+public record Sandbox(
+        String id,
+        String address,
+        int procdPort,
+        String token,
+        int slot,
+        int initPid,
+        String cgroupPath,
+        NetworkMode networkMode,
+        Instant startedAt,
+        SandboxSpec spec) {
+
+    public String procdUrl() {
+        return "http://" + address + ":" + procdPort;
+    }
+
+    public Sandbox withNetworkMode(NetworkMode mode) {
+        return new Sandbox(id, address, procdPort, token, slot, initPid, cgroupPath, mode, startedAt,
+                spec.withNetworkMode(mode));
+    }
+
+    @Override
+    public String toString() {
+        return "Sandbox[" + id + " " + procdUrl() + " pid=" + initPid + " " + networkMode.wire() + "]";
+    }
+}

@@ -1,0 +1,216 @@
+package ai.sandbox0.node.runtime;
+
+import ai.sandbox0.api.Json;
+import ai.sandbox0.node.net.AddressLease;
+import ai.sandbox0.node.net.AddressPool;
+import ai.sandbox0.node.net.SandboxNetwork;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starting one sandbox, as a linear script: dirs → address → network → overlay root → bundle → runc
+ * create → runc start → procd ready. Each step fails with an error naming it; whatever failed, the
+ * sandbox's pieces are removed again before the error leaves, so a failed start leaks nothing.
+ */
+public final class SandboxLauncher {
+
+    private static final Logger log = LoggerFactory.getLogger(SandboxLauncher.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SandboxLayout layout;
+    private final Runc runc;
+    private final Mounter mounter;
+    private final AddressPool addresses;
+    private final SandboxNetwork network;
+    private final CgroupLayout cgroups;
+    private final ProcdRuntime procd;
+    private final RuntimeSettings settings;
+    private final Teardown teardown;
+    private final Path skeleton;
+
+    public SandboxLauncher(SandboxLayout layout, Runc runc, Mounter mounter, AddressPool addresses,
+            SandboxNetwork network, CgroupLayout cgroups, ProcdRuntime procd, RuntimeSettings settings,
+            Teardown teardown) {
+        this.layout = layout;
+        this.runc = runc;
+        this.mounter = mounter;
+        this.addresses = addresses;
+        this.network = network;
+        this.cgroups = cgroups;
+        this.procd = procd;
+        this.settings = settings;
+        this.teardown = teardown;
+        this.skeleton = layout.stateDir().resolve("skeleton").resolve("rootfs");
+    }
+
+    public Sandbox launch(SandboxSpec spec) throws SetupException {
+        RuntimeSkeleton.ensure(skeleton.getParent());
+        String id = spec.id();
+        long t0 = System.nanoTime();
+        String cgroupPath = settings.cgroupParent() + "/" + id;
+        AddressLease lease = null;
+        try {
+            // 1. A fresh upper and work dir: changes of an earlier run survive only as checkpoint layers.
+            prepareDirs(id);
+            long tDirs = System.nanoTime();
+            // 2. The sandbox's /31, persisted before anything uses it.
+            lease = addresses.allocate(id);
+            // 3. Namespace, veth, firewall entry.
+            Path netns = network.attach(lease, spec.networkMode());
+            long tNet = System.nanoTime();
+            // 4. The overlay root: image and checkpoint layers below, this run's upper dir on top.
+            var lowers = new ArrayList<Path>(spec.lowerDirs());
+            lowers.add(skeleton);
+            mounter.mountOverlay(lowers, layout.upper(id), layout.work(id), layout.rootfs(id));
+            long tMount = System.nanoTime();
+            // 5. config.json and the /etc files.
+            String token = newToken();
+            Bundle bundle = layout.bundle(id);
+            ContainerConfig config = containerConfig(spec, netns, cgroupPath, token, bundle);
+            CgroupLimits boosted = config.limits().withStartupBoost(settings.startupCpus());
+            bundle.write(config.withLimits(boosted), lease.sandboxAddress(), settings.nameservers());
+            // 6. runc: create (namespaces, mounts, cgroup, seccomp) then start (exec tini → procd).
+            long tBundle = System.nanoTime();
+            runc.create(id, bundle.dir(), layout.pidFile(id), layout.output(id), layout.runcLog(id));
+            long tCreate = System.nanoTime();
+            runc.start(id);
+            long tStart = System.nanoTime();
+            int pid = readPid(id);
+            // 7. procd answers over the veth, or the start failed and says why.
+            awaitReady(id, lease.sandboxAddress(), pid, cgroupPath);
+            if (boosted.boosted(config.limits())) {
+                endBoost(id, cgroupPath, config.limits());
+            }
+            Sandbox sandbox = new Sandbox(id, lease.sandboxAddress(), procd.port(), token, lease.slot(), pid,
+                    cgroupPath, spec.networkMode(), Instant.now(), spec);
+            writeRecord(sandbox);
+            long tReady = System.nanoTime();
+            log.info("sandbox {} ready at {} in {} ms (dirs {}, network {}, mount {}, bundle {}, runc create {}, "
+                    + "runc start {}, procd {})", id, sandbox.procdUrl(), ms(t0, tReady), ms(t0, tDirs), ms(tDirs, tNet),
+                    ms(tNet, tMount), ms(tMount, tBundle), ms(tBundle, tCreate), ms(tCreate, tStart), ms(tStart, tReady));
+            return sandbox;
+        } catch (SetupException | RuntimeException e) {
+            log.warn("sandbox {} failed to start: {}", id, e.getMessage());
+            try {
+                teardown.remove(id, lease == null ? -1 : lease.slot(), false);
+            } catch (SetupException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private void prepareDirs(String id) throws SetupException {
+        try {
+            Files.createDirectories(layout.dir(id));
+            Trees.delete(layout.upper(id));
+            Trees.delete(layout.work(id));
+            Files.createDirectories(layout.upper(id));
+            Files.createDirectories(layout.work(id));
+            Files.createDirectories(layout.rootfs(id));
+            Files.deleteIfExists(layout.output(id));
+            Files.deleteIfExists(layout.runcLog(id));
+            Files.deleteIfExists(layout.pidFile(id));
+            Files.deleteIfExists(layout.record(id));
+        } catch (IOException e) {
+            throw new SetupException(Step.PREPARE_DIRS, id + ": " + e.getMessage(), e);
+        }
+    }
+
+    ContainerConfig containerConfig(SandboxSpec spec, Path netns, String cgroupPath, String token, Bundle bundle) {
+        var env = new HashMap<String, String>(spec.env());
+        env.putAll(procd.env(token));
+        var mounts = new ArrayList<OciMount>(procd.mounts());
+        mounts.addAll(bundle.etcMounts());
+        mounts.addAll(spec.mounts());
+        return new ContainerConfig(spec.hostname(), layout.rootfs(spec.id()), procd.args(), env, "/root", netns,
+                cgroupPath, CgroupLimits.of(spec.resources(), cgroups), SeccompProfile.defaults(),
+                CapabilitySet.dockerDefault(), mounts, spec.resources().ephemeralBytes());
+    }
+
+    private void awaitReady(String id, String address, int pid, String cgroupPath) throws SetupException {
+        long start = System.nanoTime();
+        long deadline = start + settings.readyTimeout().toNanos();
+        while (true) {
+            if (ProcdProbe.healthy(address, procd.port(), 500)) {
+                return;
+            }
+            if (!alive(pid)) {
+                boolean oom = cgroups.oomKills(cgroupPath).orElse(0L) > 0;
+                throw new SandboxStartException(id, Diagnosis.ofStopped(layout.output(id), oom));
+            }
+            if (System.nanoTime() > deadline) {
+                boolean oom = cgroups.oomKills(cgroupPath).orElse(0L) > 0;
+                throw new SandboxStartException(id, new Diagnosis.NotReady(
+                        (System.nanoTime() - start) / 1_000_000, oom, Diagnosis.tail(layout.output(id), 20)));
+            }
+            try {
+                Thread.sleep(3);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SetupException(Step.WAIT_READY, id + ": interrupted");
+            }
+        }
+    }
+
+    private void endBoost(String id, String cgroupPath, CgroupLimits limits) throws SetupException {
+        try {
+            cgroups.setCpuQuota(cgroupPath, limits.cpuQuota(), limits.cpuPeriod());
+        } catch (IOException e) {
+            throw new SetupException(Step.WAIT_READY, id + ": cannot set the CPU quota after start: " + e.getMessage(), e);
+        }
+    }
+
+    /** A live, non-zombie process. */
+    static boolean alive(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close > 0 && stat.length() > close + 2 && stat.charAt(close + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private int readPid(String id) throws SetupException {
+        try {
+            return Integer.parseInt(Files.readString(layout.pidFile(id)).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new SetupException(Step.RUNC_CREATE, id + ": no pid file: " + e.getMessage(), e);
+        }
+    }
+
+    private void writeRecord(Sandbox sandbox) throws SetupException {
+        Path target = layout.record(sandbox.id());
+        Path tmp = target.resolveSibling("sandbox.json.tmp");
+        try {
+            // It holds the procd token: owner-only.
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(tmp, Json.write(sandbox));
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new SetupException(Step.WRITE_BUNDLE, sandbox.id() + ": cannot write record: " + e.getMessage(), e);
+        }
+    }
+
+    private static long ms(long from, long to) {
+        return (to - from) / 1_000_000;
+    }
+
+    static String newToken() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+}

@@ -1,0 +1,50 @@
+package ai.sandbox0.node.runtime;
+
+import ai.sandbox0.api.network.NetworkMode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What to run: the node's own id for the sandbox, its root as read-only layer dirs (lowest first; the
+ * node adds a fresh upper dir for this run), its limits, its egress mode, extra environment for procd
+ * and its children, and extra mounts (volumes).
+ */
+public record SandboxSpec(
+        String id,
+        List<Path> lowerDirs,
+        Resources resources,
+        NetworkMode networkMode,
+        Map<String, String> env,
+        List<OciMount> mounts) {
+
+    public SandboxSpec {
+        if (id == null || !id.matches("[a-z0-9][a-z0-9-]{0,47}")) {
+            throw new IllegalArgumentException("sandbox id must be 1-48 of [a-z0-9-], starting alphanumeric: " + id);
+        }
+        if (lowerDirs == null || lowerDirs.isEmpty()) {
+            throw new IllegalArgumentException("sandbox " + id + " needs at least one rootfs layer dir");
+        }
+        lowerDirs = List.copyOf(lowerDirs);
+        env = env == null ? Map.of() : Map.copyOf(env);
+        mounts = mounts == null ? List.of() : List.copyOf(mounts);
+        networkMode = networkMode == null ? NetworkMode.ALLOW_ALL : networkMode;
+    }
+
+    public static SandboxSpec of(String id, List<Path> lowerDirs, Resources resources, NetworkMode mode) {
+        return new SandboxSpec(id, lowerDirs, resources, mode, Map.of(), List.of());
+    }
+
+    public SandboxSpec withId(String newId) {
+        return new SandboxSpec(newId, lowerDirs, resources, networkMode, env, mounts);
+    }
+
+    public SandboxSpec withNetworkMode(NetworkMode mode) {
+        return new SandboxSpec(id, lowerDirs, resources, mode, env, mounts);
+    }
+
+    /** The hostname inside: short, stable and free of the caller's naming. */
+    public String hostname() {
+        return "sandbox-" + (id.length() > 12 ? id.substring(0, 12) : id);
+    }
+}

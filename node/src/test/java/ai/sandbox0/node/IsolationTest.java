@@ -1,0 +1,219 @@
+package ai.sandbox0.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.runtime.ExecResult;
+import ai.sandbox0.node.runtime.ProcdProbe;
+import ai.sandbox0.node.runtime.Resources;
+import ai.sandbox0.node.runtime.Sandbox;
+import ai.sandbox0.node.runtime.SandboxSpec;
+import ai.sandbox0.node.testing.HostLeaks;
+import ai.sandbox0.node.testing.TestNetwork;
+import ai.sandbox0.node.testing.TestNodes;
+import ai.sandbox0.node.testing.TestRootfs;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Escapes a sandbox's code might try, against real runc containers. Three sandboxes are shared by the
+ * tests: {@code a} and {@code b} with egress, {@code c} with {@code block-all}; the fork bomb gets its own.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class IsolationTest {
+
+    private static final Duration T = Duration.ofSeconds(30);
+
+    private Node node;
+    private TestNetwork internet;
+    private Sandbox a;
+    private Sandbox b;
+    private Sandbox c;
+    private Path hostSecret;
+
+    @BeforeAll
+    void startSandboxes() throws Exception {
+        node = TestNodes.open("tiso", "10.88.1.0/24");
+        internet = TestNetwork.start("iso", "198.18.1.0");
+        hostSecret = Files.createTempFile("s0-host-secret-", ".txt");
+        Files.writeString(hostSecret, "host only");
+        try (var ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Sandbox> fa = ex.submit(() -> node.start(TestNodes.spec("iso-a", NetworkMode.ALLOW_ALL)));
+            Future<Sandbox> fb = ex.submit(() -> node.start(TestNodes.spec("iso-b", NetworkMode.ALLOW_ALL)));
+            Future<Sandbox> fc = ex.submit(() -> node.start(TestNodes.spec("iso-c", NetworkMode.BLOCK_ALL)));
+            a = fa.get();
+            b = fb.get();
+            c = fc.get();
+        }
+    }
+
+    @AfterAll
+    void cleanUp() throws Exception {
+        try {
+            if (node != null) {
+                node.shutdown();
+                HostLeaks.assertNoneOf(node.config());
+            }
+        } finally {
+            if (internet != null) {
+                internet.close();
+            }
+            Files.deleteIfExists(hostSecret);
+        }
+    }
+
+    private ExecResult sh(Sandbox s, String script) throws Exception {
+        return node.exec(s.id(), List.of("sh", "-c", script), T);
+    }
+
+    private ExecResult python(Sandbox s, String code) throws Exception {
+        return node.exec(s.id(), List.of("python3", "-c", code), T);
+    }
+
+    /** Python that connects to host:port and prints "open" or the error's class name. */
+    private static String connect(String host, int port) {
+        return "import socket\ns=socket.socket()\ns.settimeout(1)\ntry:\n  s.connect(('" + host + "'," + port
+                + "))\n  print('open')\nexcept Exception as e:\n  print(type(e).__name__)\n";
+    }
+
+    @Test
+    void hostFilesAndDataDirsAreInvisible() throws Exception {
+        ExecResult r = sh(a, "ls -a / ; for p in " + hostSecret + " " + node.config().stateDir()
+                + " /work /var/cache/sandbox0-test " + TestRootfs.get() + " /usr/lib/jvm; do "
+                + "test -e $p && echo VISIBLE:$p; done; true");
+        assertThat(r.ok()).as(r.toString()).isTrue();
+        assertThat(r.stdout()).doesNotContain("VISIBLE:");
+        // The only host files inside are the read-only procd runtime, and it is read-only.
+        assertThat(sh(a, "touch /opt/sandbox0/jdk/x").ok()).isFalse();
+        assertThat(sh(a, "echo x > /opt/sandbox0/procd/procd.jar").ok()).isFalse();
+    }
+
+    @Test
+    void otherSandboxesAndHostProcessesAreInvisible() throws Exception {
+        ExecResult r = sh(a, "ps -e -o pid=,args=");
+        assertThat(r.ok()).as(r.toString()).isTrue();
+        List<String> lines = r.stdout().lines().map(String::strip).toList();
+        // tini as PID 1, procd under it, and ps itself (with its sh): nothing of b, c or the host.
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("1 /opt/sandbox0/tini"));
+        assertThat(lines).allSatisfy(l -> assertThat(l).containsAnyOf("tini", "java", "ps -e", "sh -c"));
+        assertThat(r.stdout()).doesNotContain("surefire").doesNotContain("iso-b");
+        assertThat(sh(a, "hostname").stdout().strip()).isEqualTo("sandbox-iso-a");
+    }
+
+    @Test
+    void mountInsmodUserNamespacesAndSysrqFail() throws Exception {
+        ExecResult mount = sh(a, "mkdir -p /mnt/x && mount -t tmpfs none /mnt/x");
+        assertThat(mount.ok()).as("mount must fail: " + mount).isFalse();
+        ExecResult bind = sh(a, "mount --bind / /mnt/x");
+        assertThat(bind.ok()).as("bind mount must fail: " + bind).isFalse();
+        // finit_module(2) and init_module(2), as insmod calls them.
+        ExecResult insmod = python(a, "import ctypes,os\nlibc=ctypes.CDLL(None,use_errno=True)\n"
+                + "fd=os.open('/etc/hostname',os.O_RDONLY)\n"
+                + "print(libc.syscall(313,fd,b'',0), ctypes.get_errno())\n"
+                + "print(libc.syscall(175,b'\\0'*64,64,b''), ctypes.get_errno())\n");
+        assertThat(insmod.stdout().lines().toList()).containsExactly("-1 1", "-1 1");
+        ExecResult userns = sh(a, "unshare -U -r true");
+        assertThat(userns.ok()).as("unshare of a user namespace must fail: " + userns).isFalse();
+        // 'h' only prints help to the kernel log if it got through; it must not get through.
+        ExecResult sysrq = sh(a, "echo h > /proc/sysrq-trigger");
+        assertThat(sysrq.ok()).as("sysrq write must fail: " + sysrq).isFalse();
+        assertThat(sh(a, "echo 1 > /proc/sys/kernel/sysrq").ok()).isFalse();
+        assertThat(sh(a, "head -c 16 /proc/kcore | wc -c").stdout().strip()).isEqualTo("0");
+        assertThat(sh(a, "ls /sys/firmware | wc -l").stdout().strip()).isEqualTo("0");
+        // A private /dev: no disks, no host devices.
+        assertThat(sh(a, "ls /dev").stdout()).doesNotContain("vda").doesNotContain("sda").doesNotContain("mem\n");
+        assertThat(sh(a, "grep CapEff /proc/self/status").stdout()).contains("00000000a80425fb");
+    }
+
+    @Test
+    void anotherSandboxAndTheHostAreUnreachableButTheNodeReachesProcd() throws Exception {
+        // b's procd, from a: refused at the host's forward chain (dropped, so a times out).
+        assertThat(python(a, connect(b.address(), b.procdPort())).stdout().strip()).isNotEqualTo("open");
+        assertThat(python(c, connect(a.address(), a.procdPort())).stdout().strip()).isNotEqualTo("open");
+        // A service on the host, listening on every address: a sandbox cannot reach it via its gateway.
+        try (ServerSocket host = new ServerSocket(0)) {
+            String gateway = sh(a, "ip route show default").stdout().split("\\s+")[2];
+            assertThat(python(a, connect(gateway, host.getLocalPort())).stdout().strip()).isNotEqualTo("open");
+        }
+        // The node, on the host side, reaches every procd.
+        assertThat(ProcdProbe.healthy(a.address(), a.procdPort(), 2000)).isTrue();
+        assertThat(ProcdProbe.healthy(b.address(), b.procdPort(), 2000)).isTrue();
+        assertThat(ProcdProbe.healthy(c.address(), c.procdPort(), 2000)).isTrue();
+    }
+
+    @Test
+    void procdAnswersTheNodeWithItsOwnSandboxsTokenOnly() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.BiFunction<Sandbox, String, Integer> status = (s, token) -> {
+            try {
+                var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.procdUrl() + "/api/v1/contexts"))
+                        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(5)).build();
+                return http.send(req, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertThat(status.apply(a, a.token())).isEqualTo(200);
+        assertThat(status.apply(a, b.token())).as("b's token opens nothing in a").isEqualTo(401);
+        assertThat(a.token()).isNotEqualTo(b.token());
+        assertThat(a.toString()).doesNotContain(a.token());
+    }
+
+    @Test
+    void allowAllReachesTheTestServerAndBlockAllDoesNot() throws Exception {
+        String fetch = "import urllib.request\ntry:\n  print(urllib.request.urlopen('" + internet.url()
+                + "', timeout=2).read().decode())\nexcept Exception as e:\n  print('ERR', type(e).__name__)\n";
+        assertThat(python(a, fetch).stdout().strip()).isEqualTo(TestNetwork.BODY);
+        assertThat(python(c, fetch).stdout().strip()).startsWith("ERR");
+        // Switching egress takes effect at once, both ways.
+        node.setNetworkMode(b.id(), NetworkMode.BLOCK_ALL);
+        assertThat(python(b, fetch).stdout().strip()).startsWith("ERR");
+        node.setNetworkMode(b.id(), NetworkMode.ALLOW_ALL);
+        assertThat(python(b, fetch).stdout().strip()).isEqualTo(TestNetwork.BODY);
+    }
+
+    @Test
+    void memoryBombIsOomKilledInsideTheSandboxOnly() throws Exception {
+        ExecResult bomb = python(a, "x = b'a' * (1 << 30)\nprint('survived')");
+        assertThat(bomb.exitCode()).as(bomb.toString()).isEqualTo(137);
+        assertThat(node.cgroups().oomKills(a.cgroupPath())).hasValueSatisfying(n -> assertThat(n).isPositive());
+        // procd in the same sandbox, and the other sandboxes, live on.
+        assertThat(ProcdProbe.healthy(a.address(), a.procdPort(), 2000)).isTrue();
+        assertThat(ProcdProbe.healthy(b.address(), b.procdPort(), 2000)).isTrue();
+    }
+
+    @Test
+    void forkBombHitsThePidsLimitWithoutHurtingTheHost() throws Exception {
+        SandboxSpec spec = new SandboxSpec("iso-bomb", List.of(TestRootfs.get()),
+                new Resources(250, 256L << 20, 64, 64L << 20), NetworkMode.BLOCK_ALL, null, null);
+        Sandbox bomb = node.start(spec);
+        try {
+            // The bomb forks on in the background after this shell returns, until the sandbox is destroyed.
+            ExecResult r = sh(bomb, "bash -c ':(){ :|:& };:' >/dev/null 2>&1; echo started");
+            assertThat(r.stdout()).contains("started");
+            Path events = node.cgroups().dirs(bomb.cgroupPath()).stream()
+                    .map(d -> d.resolve("pids.events")).filter(Files::exists).findFirst().orElseThrow();
+            // pids.events counts the forks the limit refused.
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!Files.readString(events).matches("(?s).*max [1-9].*") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(Files.readString(events)).containsPattern("max [1-9]");
+            // Meanwhile the host forks as usual, and the other sandboxes answer.
+            Process p = new ProcessBuilder("true").start();
+            assertThat(p.waitFor()).isZero();
+            assertThat(ProcdProbe.healthy(a.address(), a.procdPort(), 2000)).isTrue();
+        } finally {
+            node.destroy(bomb.id());
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package ai.sandbox0.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.pool.Claim;
+import ai.sandbox0.node.pool.PoolSpec;
+import ai.sandbox0.node.pool.WarmPool;
+import ai.sandbox0.node.runtime.Diagnosis;
+import ai.sandbox0.node.runtime.ProcdProbe;
+import ai.sandbox0.node.runtime.Resources;
+import ai.sandbox0.node.runtime.Sandbox;
+import ai.sandbox0.node.runtime.SandboxSpec;
+import ai.sandbox0.node.runtime.SandboxStartException;
+import ai.sandbox0.node.testing.HostLeaks;
+import ai.sandbox0.node.testing.TestNodes;
+import ai.sandbox0.node.testing.TestRootfs;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The facade on a real host: warm pools, failed starts, stop keeping the upper dir. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NodeTest {
+
+    private Node node;
+
+    @BeforeAll
+    void open() throws Exception {
+        node = TestNodes.open("tnode", "10.88.2.0/24");
+    }
+
+    @AfterAll
+    void shutdown() throws Exception {
+        if (node != null) {
+            node.shutdown();
+            HostLeaks.assertNoneOf(node.config());
+        }
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 60 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void warmPoolClaimRefillAndDrainOnTemplateChange() throws Exception {
+        WarmPool pool = node.configurePool(PoolSpec.of("tpl", TestNodes.spec("proto", NetworkMode.ALLOW_ALL), 2, 3));
+        await(() -> pool.idleCount() == 2);
+        List<String> firstIdle = pool.idleIds();
+
+        Claim claim = node.claim("tpl");
+        assertThat(claim).isInstanceOf(Claim.Warm.class);
+        Sandbox s = claim.sandbox();
+        assertThat(firstIdle).contains(s.id());
+        assertThat(ProcdProbe.healthy(s.address(), s.procdPort(), 2000)).isTrue();
+        // procd took its class archive (a stale or mismatched one is a JVM warning in its output).
+        String procdLog = Files.readString(node.config().stateDir().resolve("sandboxes/" + s.id() + "/procd.log"));
+        assertThat(procdLog).contains("procd ready port=49983").doesNotContain("[warning]");
+        await(() -> pool.idleCount() == 2); // refilled in the background
+
+        // A template change: the idle sandboxes of the old spec go, new ones come; the claimed one stays.
+        SandboxSpec changed = new SandboxSpec("proto", List.of(TestRootfs.get()), Resources.of("250m", "256Mi"),
+                NetworkMode.BLOCK_ALL, Map.of("TEMPLATE_VERSION", "2"), null);
+        List<String> before = pool.idleIds();
+        node.configurePool(PoolSpec.of("tpl", changed, 1, 1));
+        await(() -> pool.idleCount() == 1 && !before.contains(pool.idleIds().getFirst())
+                && before.stream().noneMatch(id -> node.sandbox(id).isPresent()));
+        Sandbox fresh = node.claim("tpl").sandbox();
+        assertThat(fresh.networkMode()).isEqualTo(NetworkMode.BLOCK_ALL);
+        assertThat(node.exec(fresh.id(), List.of("sh", "-c", "echo $TEMPLATE_VERSION"), Duration.ofSeconds(10))
+                .stdout().strip()).isEqualTo("2");
+        assertThat(node.sandbox(s.id())).isPresent();
+
+        node.removePool("tpl");
+        assertThat(node.sandboxes()).extracting(Sandbox::id).containsExactlyInAnyOrder(s.id(), fresh.id());
+        node.destroy(s.id());
+        node.destroy(fresh.id());
+    }
+
+    @Test
+    void anEmptyPoolStartsColdForTheClaim() throws Exception {
+        node.configurePool(PoolSpec.of("cold", TestNodes.spec("proto", NetworkMode.ALLOW_ALL), 0, 0));
+        Claim claim = node.claim("cold");
+        assertThat(claim).isInstanceOf(Claim.Cold.class);
+        assertThat(ProcdProbe.healthy(claim.sandbox().address(), claim.sandbox().procdPort(), 2000)).isTrue();
+        node.removePool("cold");
+        node.destroy(claim.sandbox().id());
+    }
+
+    @Test
+    void aFailedStartSaysWhyAndLeavesNothing() throws Exception {
+        SandboxSpec broken = new SandboxSpec("broken", List.of(TestRootfs.get()), Resources.of("500m", "512Mi"),
+                NetworkMode.ALLOW_ALL, Map.of("JAVA_TOOL_OPTIONS", "-XX:+NoSuchOptionAnywhere"), null);
+        assertThatThrownBy(() -> node.start(broken))
+                .isInstanceOfSatisfying(SandboxStartException.class, e -> {
+                    assertThat(e.diagnosis()).isInstanceOf(Diagnosis.Exited.class);
+                    assertThat(((Diagnosis.Exited) e.diagnosis()).exitCode()).isEqualTo(1);
+                })
+                .hasMessageContaining("wait for procd ready: broken: procd exited with code 1")
+                .hasMessageContaining("Unrecognized VM option 'NoSuchOptionAnywhere'");
+        assertThat(node.sandbox("broken")).isEmpty();
+        assertThat(Files.exists(node.config().stateDir().resolve("sandboxes/broken"))).isFalse();
+        assertThat(Files.exists(node.config().host().netnsDir().resolve("tnode-broken"))).isFalse();
+        // The id is free again.
+        Sandbox ok = node.start(TestNodes.spec("broken", NetworkMode.ALLOW_ALL));
+        node.destroy(ok.id());
+    }
+
+    @Test
+    void procdRunsOnTheHostsCLibraryInAnImageWithoutAny(@org.junit.jupiter.api.io.TempDir java.nio.file.Path empty)
+            throws Exception {
+        // Not a single library or program: an image of static binaries (or musl, or an old glibc) gets procd anyway.
+        SandboxSpec bare = SandboxSpec.of("bare", List.of(empty), Resources.of("500m", "512Mi"), NetworkMode.BLOCK_ALL);
+        Sandbox s = node.start(bare);
+        try {
+            assertThat(ProcdProbe.healthy(s.address(), s.procdPort(), 2000)).isTrue();
+            assertThat(node.exec(s.id(), List.of("/opt/sandbox0/tini", "--version"), Duration.ofSeconds(10)).stdout())
+                    .contains("tini version");
+        } finally {
+            node.destroy(s.id());
+        }
+    }
+
+    @Test
+    void aRefusedCreateNamesTheStepAndRuncsReasonAndLeavesNothing() throws Exception {
+        SandboxSpec badMount = new SandboxSpec("badmount", List.of(TestRootfs.get()), Resources.of("500m", "512Mi"),
+                NetworkMode.ALLOW_ALL, null, List.of(ai.sandbox0.node.runtime.OciMount.readOnlyBind(
+                        java.nio.file.Path.of("/nonexistent/volume"), "/data")));
+        assertThatThrownBy(() -> node.start(badMount))
+                .isInstanceOf(ai.sandbox0.node.runtime.RuncException.class)
+                .hasMessageStartingWith("runc create: badmount: runc exited 1")
+                .hasMessageContaining("/nonexistent/volume");
+        assertThat(Files.exists(node.config().stateDir().resolve("sandboxes/badmount"))).isFalse();
+        assertThat(Files.exists(node.config().host().netnsDir().resolve("tnode-badmount"))).isFalse();
+        assertThat(Files.readAllLines(java.nio.file.Path.of("/proc/self/mounts")))
+                .noneMatch(l -> l.contains("sandboxes/badmount"));
+    }
+
+    @Test
+    void stopKeepsTheUpperDirForACheckpoint() throws Exception {
+        Sandbox s = node.start(TestNodes.spec("keeper", NetworkMode.ALLOW_ALL));
+        assertThat(node.exec(s.id(), List.of("sh", "-c", "echo kept > /root/file && rm /etc/issue"),
+                Duration.ofSeconds(10)).ok()).isTrue();
+        node.stop(s.id());
+        assertThat(node.sandbox(s.id())).isEmpty();
+        assertThat(Files.readString(node.upperDir(s.id()).resolve("root/file"))).isEqualTo("kept\n");
+        // overlayfs records the deletion as a whiteout (a 0/0 character device) in the upper dir.
+        assertThat(Files.exists(node.upperDir(s.id()).resolve("etc/issue"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+        assertThat(Files.readAllLines(java.nio.file.Path.of("/proc/self/mounts")))
+                .noneMatch(l -> l.contains(node.config().stateDir().resolve("sandboxes/keeper").toString()));
+        node.destroy(s.id());
+        assertThat(Files.exists(node.upperDir(s.id()))).isFalse();
+    }
+}

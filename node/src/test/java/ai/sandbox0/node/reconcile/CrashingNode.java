@@ -1,0 +1,35 @@
+package ai.sandbox0.node.reconcile;
+
+import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.Node;
+import ai.sandbox0.node.NodeConfig;
+import ai.sandbox0.node.pool.PoolSpec;
+import ai.sandbox0.node.testing.ProcdBuild;
+import ai.sandbox0.node.testing.TestNodes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The node in a child JVM that {@link ReconcileAfterCrashTest} kills with SIGKILL: it starts sandboxes
+ * and a warm pool, writes a file into one, prints READY and waits to die.
+ */
+public final class CrashingNode {
+
+    public static void main(String[] args) throws Exception {
+        NodeConfig config = NodeConfig.defaults(args[0], Path.of(args[2]), ProcdBuild.runtime()).withAddressPool(args[1]);
+        Node node = Node.open(config, Set.of());
+        node.start(TestNodes.spec("keep", NetworkMode.BLOCK_ALL));
+        node.start(TestNodes.spec("lost", NetworkMode.ALLOW_ALL));
+        node.start(TestNodes.spec("drop", NetworkMode.ALLOW_ALL));
+        node.exec("lost", List.of("sh", "-c", "echo unsaved > /root/work.txt"), Duration.ofSeconds(10));
+        var pool = node.configurePool(PoolSpec.of("tpl", TestNodes.spec("proto", NetworkMode.ALLOW_ALL), 1, 2));
+        while (pool.idleCount() < 1) {
+            Thread.sleep(20);
+        }
+        System.out.println("READY " + String.join(" ", pool.idleIds()));
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+    }
+}

@@ -1,0 +1,109 @@
+package ai.sandbox0.node.testing;
+
+import ai.sandbox0.node.runtime.HostCommand;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A stand-in for "the internet": an HTTP server in its own network namespace, wired to the host by a
+ * veth on 198.18.0.0/31 (the benchmarking range). Nothing outside this machine is ever contacted; a
+ * sandbox with egress reaches it only through the host's forwarding and NAT, like any real server.
+ */
+public final class TestNetwork implements AutoCloseable {
+
+    public static final int PORT = 8080;
+    public static final String BODY = "hello from the test network";
+
+    private final String ns;
+    private final String hostVeth;
+    private final Path docroot;
+    private Process server;
+    private String serverAddress;
+
+    private TestNetwork(String tag) throws IOException {
+        this.ns = "s0test-" + tag;
+        this.hostVeth = "s0t" + tag;
+        this.docroot = Files.createTempDirectory("s0-testnet-");
+    }
+
+    /** @param tag a few letters, unique per test class (names the netns and the veth) */
+    public static TestNetwork start(String tag, String cidrBase) throws IOException {
+        HostRequirements.check();
+        var net = new TestNetwork(tag);
+        try {
+            net.up(cidrBase);
+            return net;
+        } catch (IOException | RuntimeException e) {
+            net.close();
+            throw e;
+        }
+    }
+
+    private void up(String base) throws IOException {
+        // Leftovers of a killed earlier run go first.
+        HostCommand.run(List.of("ip", "netns", "delete", ns));
+        HostCommand.run(List.of("ip", "link", "delete", hostVeth));
+        String[] p = base.split("\\.");
+        String host = base;
+        String addr = p[0] + "." + p[1] + "." + p[2] + "." + (Integer.parseInt(p[3]) + 1);
+        serverAddress = addr;
+        HostCommand.check(ai.sandbox0.node.runtime.Step.CREATE_NETNS, List.of("ip", "netns", "add", ns));
+        HostCommand.check(ai.sandbox0.node.runtime.Step.CREATE_VETH, List.of("ip", "-batch", "-"),
+                "link add " + hostVeth + " type veth peer name eth0 netns " + ns + "\n"
+                + "addr add " + host + "/31 dev " + hostVeth + "\nlink set " + hostVeth + " up\n");
+        HostCommand.check(ai.sandbox0.node.runtime.Step.CONFIGURE_NETNS, List.of("ip", "-n", ns, "-batch", "-"),
+                "link set lo up\naddr add " + addr + "/31 dev eth0\nlink set eth0 up\n");
+        Files.writeString(docroot.resolve("index.html"), BODY);
+        server = new ProcessBuilder("ip", "netns", "exec", ns, "/usr/bin/python3", "-m", "http.server",
+                Integer.toString(PORT), "--bind", addr)
+                .directory(docroot.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(docroot.resolveSibling(docroot.getFileName() + ".log").toFile())
+                .start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(addr, PORT), 200);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline || !this.server.isAlive()) {
+                    throw new IOException("test HTTP server in " + ns + " did not come up", e);
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(ie);
+                }
+            }
+        }
+    }
+
+    /** The server's address, outside every sandbox's network. */
+    public String serverAddress() {
+        return serverAddress;
+    }
+
+    public String url() {
+        return "http://" + serverAddress + ":" + PORT + "/";
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (server != null) {
+            server.destroyForcibly();
+            try {
+                server.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        HostCommand.run(List.of("ip", "netns", "delete", ns));
+        HostCommand.run(List.of("ip", "link", "delete", hostVeth));
+        HostCommand.run(List.of("rm", "-rf", docroot.toString(), docroot + ".log"));
+    }
+}

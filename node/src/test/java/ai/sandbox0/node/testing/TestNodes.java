@@ -1,0 +1,34 @@
+package ai.sandbox0.node.testing;
+
+import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.Node;
+import ai.sandbox0.node.NodeConfig;
+import ai.sandbox0.node.runtime.Resources;
+import ai.sandbox0.node.runtime.SandboxSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** Nodes for tests: each test class its own name, address range and state dir, so they never collide. */
+public final class TestNodes {
+
+    private TestNodes() {
+    }
+
+    public static NodeConfig config(String name, String cidr) throws IOException {
+        HostRequirements.check();
+        Path state = Files.createTempDirectory("s0node-" + name + "-");
+        return NodeConfig.defaults(name, state, ProcdBuild.runtime()).withAddressPool(cidr);
+    }
+
+    public static Node open(String name, String cidr) throws IOException {
+        return Node.open(config(name, cidr), Set.of());
+    }
+
+    /** A small sandbox of the test rootfs: half a CPU, 512 MiB. */
+    public static SandboxSpec spec(String id, NetworkMode mode) {
+        return SandboxSpec.of(id, List.of(TestRootfs.get()), Resources.of("500m", "512Mi"), mode);
+    }
+}
