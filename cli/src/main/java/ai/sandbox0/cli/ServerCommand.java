@@ -36,6 +36,15 @@ final class ServerCommand implements Callable<Integer> {
             description = "Region id, part of every API key (env SANDBOX0_REGION; default " + ServerConfig.DEFAULT_REGION + ").")
     String region;
 
+    @Option(names = "--sandbox-network", paramLabel = "CIDR",
+            description = "Addresses for sandboxes; must not overlap another server on this host"
+                    + " (env SANDBOX0_SANDBOX_NETWORK; default 10.88.0.0/16).")
+    String sandboxNetwork;
+
+    @Option(names = "--default-ttl", paramLabel = "SECONDS",
+            description = "Soft TTL of sandboxes claimed without one; 0 never pauses them (env SANDBOX0_DEFAULT_TTL; default 300).")
+    String defaultTtl;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "YAML config file with the same settings as keys (env SANDBOX0_CONFIG). Flags and environment win.")
     Path config;
@@ -57,8 +66,16 @@ final class ServerCommand implements Callable<Integer> {
         if (region != null) {
             flags.put("region", region);
         }
+        if (sandboxNetwork != null) {
+            flags.put("sandbox-network", sandboxNetwork);
+        }
+        if (defaultTtl != null) {
+            flags.put("default-ttl", defaultTtl);
+        }
         HostCheck check = HostCheck.ofThisHost();
-        ServerConfig settings = ServerSettings.resolve(flags, System.getenv(), config, check.check(List.of()).root());
+        String home = System.getProperty("s0.home");
+        Path procdDir = home == null ? null : Path.of(home, "lib", "procd");
+        ServerConfig settings = ServerSettings.resolve(flags, System.getenv(), config, check.check(List.of()).root(), procdDir);
         new HostSetup(check, new PackageInstaller(out), out).prepare(HostCheck.SERVER, install);
 
         Sandbox0Server server = Sandbox0Server.start(settings);

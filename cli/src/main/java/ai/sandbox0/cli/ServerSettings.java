@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -22,23 +23,51 @@ public final class ServerSettings {
     static final Map<String, String> ENVIRONMENT = Map.of(
             "data-dir", "SANDBOX0_DATA_DIR",
             "listen", "SANDBOX0_LISTEN",
-            "region", "SANDBOX0_REGION");
+            "region", "SANDBOX0_REGION",
+            "sandbox-network", "SANDBOX0_SANDBOX_NETWORK",
+            "default-ttl", "SANDBOX0_DEFAULT_TTL");
     static final String CONFIG_ENV = "SANDBOX0_CONFIG";
 
     private ServerSettings() {
     }
 
-    public static ServerConfig resolve(Map<String, String> flags, Map<String, String> env, Path configFlag, boolean root) {
+    /**
+     * @param procdDir where the distribution keeps procd.jar (null when it has none)
+     */
+    public static ServerConfig resolve(Map<String, String> flags, Map<String, String> env, Path configFlag, boolean root,
+            Path procdDir) {
         Path configFile = configFlag != null ? configFlag
                 : env.get(CONFIG_ENV) != null && !env.get(CONFIG_ENV).isBlank() ? Path.of(env.get(CONFIG_ENV)) : null;
         Map<String, String> file = configFile == null ? Map.of() : readConfig(configFile);
         String dataDir = pick("data-dir", flags, env, file);
         String listen = pick("listen", flags, env, file);
         String region = pick("region", flags, env, file);
+        var sandboxes = ServerConfig.Sandboxes.defaults(procdDir);
+        String network = pick("sandbox-network", flags, env, file);
+        if (network != null) {
+            sandboxes = sandboxes.withAddressPool(network.strip());
+        }
+        String ttl = pick("default-ttl", flags, env, file);
+        if (ttl != null) {
+            sandboxes = sandboxes.withDefaultTtl(Duration.ofSeconds(seconds("default-ttl", ttl)));
+        }
         return ServerConfig.of(
                 dataDir == null ? ServerConfig.defaultDataDir(root) : Path.of(dataDir),
                 ServerConfig.parseListen(listen == null ? ServerConfig.DEFAULT_LISTEN : listen),
-                region == null ? ServerConfig.DEFAULT_REGION : region);
+                region == null ? ServerConfig.DEFAULT_REGION : region,
+                sandboxes);
+    }
+
+    private static long seconds(String name, String value) {
+        try {
+            long seconds = Long.parseLong(value.strip());
+            if (seconds < 0) {
+                throw new NumberFormatException();
+            }
+            return seconds;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number of seconds >= 0, got '" + value + "'");
+        }
     }
 
     private static String pick(String name, Map<String, String> flags, Map<String, String> env, Map<String, String> file) {

@@ -39,7 +39,8 @@ class ServerProcessIT {
     private Running start(boolean viaEnvironment) throws Exception {
         Path s0 = Path.of(System.getProperty("s0.dist"), "bin", "s0");
         assertThat(s0).as("the distribution must be built before integration tests").isExecutable();
-        var command = new ArrayList<>(List.of(s0.toString(), "server", "--listen", "127.0.0.1:0", "--no-install"));
+        var command = new ArrayList<>(List.of(s0.toString(), "server", "--listen", "127.0.0.1:0", "--no-install",
+                "--sandbox-network", "10.93.0.0/24"));
         var builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (viaEnvironment) {
             builder.environment().put("SANDBOX0_DATA_DIR", dataDir.toString());

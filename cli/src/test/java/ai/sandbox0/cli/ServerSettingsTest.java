@@ -17,13 +17,13 @@ class ServerSettingsTest {
 
     @Test
     void defaultsDependOnWhetherWeAreRoot() {
-        ServerConfig root = ServerSettings.resolve(Map.of(), Map.of(), null, true);
+        ServerConfig root = ServerSettings.resolve(Map.of(), Map.of(), null, true, null);
         assertThat(root.dataDir()).isEqualTo(Path.of("/var/lib/sandbox0"));
         assertThat(root.listen().getHostString()).isEqualTo("127.0.0.1");
         assertThat(root.listen().getPort()).isEqualTo(7600);
         assertThat(root.region()).isEqualTo("local");
 
-        ServerConfig user = ServerSettings.resolve(Map.of(), Map.of(), null, false);
+        ServerConfig user = ServerSettings.resolve(Map.of(), Map.of(), null, false, null);
         assertThat(user.dataDir()).isEqualTo(Path.of(System.getProperty("user.home"), ".sandbox0"));
     }
 
@@ -37,7 +37,7 @@ class ServerSettingsTest {
         var env = Map.of("SANDBOX0_LISTEN", "127.0.0.1:8000", "SANDBOX0_REGION", "env-region");
         var flags = Map.of("region", "flag-region");
 
-        ServerConfig resolved = ServerSettings.resolve(flags, env, config, true);
+        ServerConfig resolved = ServerSettings.resolve(flags, env, config, true, null);
 
         assertThat(resolved.region()).isEqualTo("flag-region");
         assertThat(resolved.listen().getPort()).isEqualTo(8000);
@@ -48,31 +48,31 @@ class ServerSettingsTest {
     void configFileCanComeFromTheEnvironment() throws Exception {
         Path config = Files.writeString(dir.resolve("s0.yaml"), "region: eu-1\n");
 
-        assertThat(ServerSettings.resolve(Map.of(), Map.of("SANDBOX0_CONFIG", config.toString()), null, true).region())
+        assertThat(ServerSettings.resolve(Map.of(), Map.of("SANDBOX0_CONFIG", config.toString()), null, true, null).region())
                 .isEqualTo("eu-1");
     }
 
     @Test
     void configFileMistakesAreReportedNotIgnored() throws Exception {
         Path typo = Files.writeString(dir.resolve("typo.yaml"), "datadir: /x\n");
-        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), typo, true))
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), typo, true, null))
                 .hasMessageContaining("unknown setting 'datadir'").hasMessageContaining("data-dir");
 
         Path nested = Files.writeString(dir.resolve("nested.yaml"), "listen:\n  port: 1\n");
-        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), nested, true))
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), nested, true, null))
                 .hasMessageContaining("'listen' must be a single value");
 
-        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), dir.resolve("missing.yaml"), true))
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), dir.resolve("missing.yaml"), true, null))
                 .hasMessageContaining("does not exist");
     }
 
     @Test
     void invalidValuesAreExplained() {
-        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("listen", "7600"), Map.of(), null, true))
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("listen", "7600"), Map.of(), null, true, null))
                 .hasMessageContaining("host:port");
-        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("listen", "localhost:http"), Map.of(), null, true))
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("listen", "localhost:http"), Map.of(), null, true, null))
                 .hasMessageContaining("port must be a number");
-        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("region", "EU_1"), Map.of(), null, true))
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("region", "EU_1"), Map.of(), null, true, null))
                 .hasMessageContaining("region must be a lowercase DNS label");
     }
 

@@ -12,7 +12,26 @@ import ai.sandbox0.server.tenancy.ApiKeyAuthenticator;
 import ai.sandbox0.server.tenancy.ApiKeyEndpoints;
 import ai.sandbox0.server.tenancy.ApiKeyStore;
 import ai.sandbox0.server.tenancy.InitialAdmin;
+import ai.sandbox0.node.Node;
+import ai.sandbox0.node.NodeConfig;
+import ai.sandbox0.node.image.NodeStorage;
+import ai.sandbox0.node.image.RegistryCredentials;
+import ai.sandbox0.node.runtime.ProcdRuntime;
+import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.http.Route;
+import ai.sandbox0.server.procd.ProcdClient;
+import ai.sandbox0.server.sandbox.NodeWarmPools;
+import ai.sandbox0.server.sandbox.ProcessAndFileEndpoints;
+import ai.sandbox0.server.sandbox.RootfsOperations;
+import ai.sandbox0.server.sandbox.SandboxEndpoints;
+import ai.sandbox0.server.sandbox.SandboxIds;
+import ai.sandbox0.server.sandbox.SandboxLocks;
+import ai.sandbox0.server.sandbox.SandboxManager;
+import ai.sandbox0.server.sandbox.SandboxRuntimes;
+import ai.sandbox0.server.sandbox.SandboxStore;
+import ai.sandbox0.server.sandbox.SnapshotStore;
 import ai.sandbox0.server.template.NoWarmPools;
+import ai.sandbox0.server.template.TemplatePools;
 import ai.sandbox0.server.template.TemplateCatalog;
 import ai.sandbox0.server.template.TemplateEndpoints;
 import ai.sandbox0.server.template.TemplateRules;
@@ -24,7 +43,12 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Executors;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -88,16 +112,49 @@ public final class Sandbox0Server implements AutoCloseable {
         closeInReverse.add(gcMetrics);
         closeInReverse.add(registry::close);
 
-        var templates = new TemplateCatalog(new TemplateStore(database.jdbi()), new TemplateRules(MEMORY_PER_CPU),
-                new NoWarmPools(), clock);
+        var procdClient = new ProcdClient();
+        closeInReverse.add(procdClient);
+        var sandboxStore = new SandboxStore(database.jdbi());
+        var snapshotStore = new SnapshotStore(database.jdbi());
+        var background = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("background-", 0).factory());
+        closeInReverse.add(background::shutdown);
+
+        // The node runtime needs root, runc and procd; without them the server still serves everything else.
+        String unavailable = SandboxHostCheck.problem(config.sandboxes());
+        SandboxRuntimes runtimes = null;
+        TemplatePools pools = new NoWarmPools();
+        if (unavailable == null) {
+            runtimes = openRuntimes(dataDir, sandboxStore, procdClient);
+            pools = new NodeWarmPools(runtimes, sandboxStore, background);
+        } else {
+            LOG.warn("sandboxes are not available on this host: {}", unavailable);
+        }
+
+        var templateStore = new TemplateStore(database.jdbi());
+        var templates = new TemplateCatalog(templateStore, new TemplateRules(MEMORY_PER_CPU), pools, clock);
         templates.seedBuiltins();
 
-        var info = new GatewayMetadata(GatewayMode.DIRECT, "sandbox0", config.region(), Version.current(),
-                List.of("api_keys", "templates"));
+        var features = new ArrayList<>(List.of("api_keys", "templates"));
         var router = new Router()
-                .addAll(new HealthEndpoints(clock, this::isReady, info, registry).routes())
                 .addAll(new ApiKeyEndpoints(apiKeys).routes())
                 .addAll(new TemplateEndpoints(templates).routes());
+        if (runtimes != null) {
+            var locks = new SandboxLocks(Duration.ofMinutes(2));
+            var ids = new SandboxIds();
+            var manager = new SandboxManager(sandboxStore, templates, snapshotStore, runtimes, locks, ids, clock,
+                    config.sandboxes().defaultTtl(), background);
+            manager.recover();
+            templateStore.all().forEach(pools::changed);
+            var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);
+            router.addAll(new SandboxEndpoints(manager, rootfs).routes())
+                    .addAll(new ProcessAndFileEndpoints(manager, procdClient).routes());
+            closeInReverse.add(startReaper(manager));
+            features.addAll(List.of("sandboxes", "contexts", "files", "rootfs_snapshots"));
+        } else {
+            router.addAll(unavailableRoutes(unavailable));
+        }
+        var info = new GatewayMetadata(GatewayMode.DIRECT, "sandbox0", config.region(), Version.current(), features);
+        router.addAll(new HealthEndpoints(clock, this::isReady, info, registry).routes());
 
         var handler = new ApiHandler(router, new ApiKeyAuthenticator(apiKeys, clock), new HttpMetrics(registry),
                 config.maxJsonBodyBytes());
@@ -106,6 +163,64 @@ public final class Sandbox0Server implements AutoCloseable {
         closeInReverse.add(http);
         ready.set(true);
         LOG.info("listening on {} (data dir {}, region {})", baseUri(), dataDir.root(), config.region());
+    }
+
+    /**
+     * The node on this host over the data dir's layer storage, reconciled with what the store expects
+     * to be running (runs a crash left behind are adopted or removed).
+     */
+    private SandboxRuntimes openRuntimes(DataDir dataDir, SandboxStore store, ProcdClient procdClient) {
+        ServerConfig.Sandboxes sandboxes = config.sandboxes();
+        try {
+            var storage = NodeStorage.open(dataDir.root().resolve("storage"), sandboxes.imageCache(),
+                    Path.of("/usr/sbin/debootstrap"), RegistryCredentials.ANONYMOUS, Set.of());
+            closeInReverse.add(storage);
+            var procd = ProcdRuntime.of(Path.of(System.getProperty("java.home")), sandboxes.procdDir(),
+                    Path.of("/usr/bin/tini-static"));
+            var nodeConfig = NodeConfig.defaults(nodeName(dataDir), dataDir.root().resolve("node"), procd)
+                    .withAddressPool(sandboxes.addressPool())
+                    .withRuntime(sandboxes.runtime());
+            Node node = Node.open(nodeConfig, storage, SandboxManager.expectedRuns(store));
+            closeInReverse.add(node);
+            LOG.info("node {} ready: {}", nodeConfig.name(), node.reconcileReport());
+            return new SandboxRuntimes(node, storage, procdClient);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the sandbox runtime: " + e.getMessage(), e);
+        }
+    }
+
+    /** Node names prefix kernel objects (veths, netns, nft table): one per data dir, 6 characters. */
+    private static String nodeName(DataDir dataDir) {
+        return "s" + Integer.toHexString(dataDir.root().toString().hashCode() & 0xfffff | 0x100000).substring(1);
+    }
+
+    /** The TTL reaper: one pass a second on a virtual thread, until the server stops. */
+    private static AutoCloseable startReaper(SandboxManager manager) {
+        Thread reaper = Thread.ofVirtual().name("ttl-reaper").start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    manager.reap();
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.warn("ttl reaper pass failed: {}", e.getMessage());
+                }
+            }
+        });
+        return reaper::interrupt;
+    }
+
+    /** Without a sandbox runtime, every sandbox route answers 503 with the reason. */
+    private static List<Route> unavailableRoutes(String reason) {
+        var routes = new ArrayList<Route>();
+        routes.addAll(new SandboxEndpoints(null, null).routes());
+        routes.addAll(new ProcessAndFileEndpoints(null, null).routes());
+        return routes.stream()
+                .map(r -> new Route(r.method(), r.template(), r.open(), r.permission(), call -> {
+                    throw ApiException.unavailable("sandboxes are not available on this host: " + reason);
+                }))
+                .toList();
     }
 
     private boolean isReady() {

@@ -3,6 +3,7 @@ package ai.sandbox0.server;
 import ai.sandbox0.server.tenancy.ApiKeyToken;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -15,7 +16,29 @@ public record ServerConfig(
         String region,
         long maxJsonBodyBytes,
         int maxConcurrentRequests,
-        long stopGraceMillis) {
+        long stopGraceMillis,
+        Sandboxes sandboxes) {
+
+    /**
+     * How this host runs sandboxes. {@code procdDir} holds procd.jar (null: the distribution has none,
+     * so the server runs without sandboxes); {@code imageCache} is shared by every data dir on the host;
+     * {@code addressPool} must not overlap another server's on the same host.
+     */
+    public record Sandboxes(Path procdDir, Path imageCache, String addressPool, Path runtime, Duration defaultTtl) {
+
+        public static Sandboxes defaults(Path procdDir) {
+            return new Sandboxes(procdDir, Path.of("/var/cache/sandbox0"), "10.88.0.0/16", Path.of("/usr/sbin/runc"),
+                    Duration.ofMinutes(5));
+        }
+
+        public Sandboxes withAddressPool(String cidr) {
+            return new Sandboxes(procdDir, imageCache, cidr, runtime, defaultTtl);
+        }
+
+        public Sandboxes withDefaultTtl(Duration ttl) {
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, ttl);
+        }
+    }
 
     public static final String DEFAULT_LISTEN = "127.0.0.1:7600";
     public static final String DEFAULT_REGION = "local";
@@ -28,8 +51,8 @@ public record ServerConfig(
         }
     }
 
-    public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region) {
-        return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000);
+    public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region, Sandboxes sandboxes) {
+        return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes);
     }
 
     /** {@code /var/lib/sandbox0} for root, {@code ~/.sandbox0} for anyone else. */

@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import ai.sandbox0.server.auth.Role;
 import ai.sandbox0.server.store.Database;
 import ai.sandbox0.server.tenancy.ApiKey;
@@ -32,9 +33,36 @@ public final class TestServer implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
+    private static final AtomicInteger NETWORKS = new AtomicInteger();
+
+    /** A server without a sandbox runtime: sandbox routes answer 503. */
     public static TestServer start(Path dataDir) {
-        return new TestServer(Sandbox0Server.start(
-                ServerConfig.of(dataDir, new InetSocketAddress("127.0.0.1", 0), "local")), dataDir);
+        return new TestServer(Sandbox0Server.start(ServerConfig.of(dataDir, new InetSocketAddress("127.0.0.1", 0), "local",
+                ServerConfig.Sandboxes.defaults(null))), dataDir);
+    }
+
+    /**
+     * A server running real sandboxes (root, runc and the procd jar packaged by the build). Each gets its
+     * own sandbox network, so test servers never share addresses.
+     */
+    public static TestServer withSandboxes(Path dataDir) {
+        Path procd = procdDir();
+        var sandboxes = ServerConfig.Sandboxes.defaults(procd)
+                .withAddressPool("10.91." + (NETWORKS.incrementAndGet() % 250) + ".0/24")
+                .withDefaultTtl(java.time.Duration.ZERO);
+        return new TestServer(Sandbox0Server.start(ServerConfig.of(dataDir, new InetSocketAddress("127.0.0.1", 0), "local",
+                sandboxes)), dataDir);
+    }
+
+    /** Where the build packaged procd.jar; missing is a build problem, reported as such. */
+    public static Path procdDir() {
+        Path root = Path.of(System.getProperty("s0.root", Path.of("").toAbsolutePath().getParent().toString()));
+        Path dir = root.resolve("procd").resolve(System.getProperty("s0.target", "target"));
+        if (!Files.isRegularFile(dir.resolve("procd.jar"))) {
+            throw new IllegalStateException(dir.resolve("procd.jar") + " is missing: sandbox tests need procd packaged"
+                    + " first (./s0 test or ./mvnw verify does that)");
+        }
+        return dir;
     }
 
     public Sandbox0Server server() {

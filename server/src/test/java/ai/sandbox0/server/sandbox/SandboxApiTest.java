@@ -1,0 +1,299 @@
+package ai.sandbox0.server.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.sandbox0.api.Json;
+import ai.sandbox0.server.TestServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The sandbox API end to end on real sandboxes: lifecycle, processes, files, pause/resume, snapshots, fork. */
+class SandboxApiTest {
+
+    private static Path dataDir;
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dataDir = Files.createTempDirectory("s0-sandbox-api");
+        server = TestServer.withSandboxes(dataDir);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static JsonNode data(HttpResponse<String> response) throws Exception {
+        return Json.mapper().readTree(response.body()).get("data");
+    }
+
+    private static JsonNode ok(HttpResponse<String> response, int status) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        return data(response);
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String code, String message) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        JsonNode error = Json.mapper().readTree(response.body()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo(code);
+        assertThat(error.get("message").asText()).contains(message);
+    }
+
+    private static String claim(String body) throws Exception {
+        JsonNode claimed = ok(server.json("POST", "/api/v1/sandboxes", body), 201);
+        return claimed.get("sandbox_id").asText();
+    }
+
+    private static JsonNode get(String id) throws Exception {
+        return ok(server.authed("/api/v1/sandboxes/" + id), 200);
+    }
+
+    private static JsonNode await(String id, Predicate<JsonNode> condition, String what) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        JsonNode sandbox = get(id);
+        while (!condition.test(sandbox)) {
+            assertThat(System.nanoTime()).as("%s within 60 s (last: %s)", what, sandbox).isLessThan(deadline);
+            Thread.sleep(100);
+            sandbox = get(id);
+        }
+        return sandbox;
+    }
+
+    private static JsonNode pauseAndWait(String id) throws Exception {
+        JsonNode paused = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/pause", null), 200);
+        assertThat(paused.get("sandbox_id").asText()).isEqualTo(id);
+        return await(id, s -> s.get("status").asText().equals("paused") && s.get("paused").asBoolean(), "paused");
+    }
+
+    private static String cmd(String id, String script) throws Exception {
+        JsonNode result = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/contexts",
+                "{\"type\":\"cmd\",\"cmd\":{\"command\":[\"sh\",\"-c\"," + Json.writeString(script) + "]},\"wait_until_done\":true}"),
+                201);
+        return result.get("output_raw").asText();
+    }
+
+    private static void write(String id, String path, String content) throws Exception {
+        ok(server.send(java.net.http.HttpRequest.newBuilder(server.uri("/api/v1/sandboxes/" + id + "/files?path=" + path))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(content)),
+                "Authorization", "Bearer " + server.adminKey(), "Content-Type", "application/octet-stream"), 200);
+    }
+
+    private static String read(String id, String path) throws Exception {
+        HttpResponse<String> response = server.authed("/api/v1/sandboxes/" + id + "/files?path=" + path);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.body();
+    }
+
+    @Test
+    void claimGivesARunningSandboxWithTheUpstreamShapes() throws Exception {
+        HttpResponse<String> response = server.json("POST", "/api/v1/sandboxes",
+                "{\"template\":\"default\",\"config\":{\"ttl\":300,\"hard_ttl\":3600,\"env_vars\":{\"APP_ENV\":\"dev\"}}}");
+        JsonNode claimed = ok(response, 201);
+        String id = claimed.get("sandbox_id").asText();
+        assertThat(id).matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?").doesNotContain("--");
+        assertThat((id + "--p65535").length()).isLessThanOrEqualTo(63);
+        assertThat(claimed.get("template").asText()).isEqualTo("default");
+        assertThat(claimed.get("pod_name").asText()).isNotBlank();
+        assertThat(claimed.get("status").asText()).isIn("starting", "running");
+
+        JsonNode sandbox = get(id);
+        assertThat(sandbox.get("id").asText()).isEqualTo(id);
+        assertThat(sandbox.get("template_id").asText()).isEqualTo("default");
+        assertThat(sandbox.get("team_id").asText()).isNotBlank();
+        assertThat(sandbox.get("status").asText()).isEqualTo("running");
+        assertThat(sandbox.get("paused").asBoolean()).isFalse();
+        assertThat(sandbox.get("auto_resume").asBoolean()).isTrue();
+        assertThat(sandbox.get("runtime_generation").isIntegralNumber()).isTrue();
+        Instant expires = Instant.parse(sandbox.get("expires_at").asText());
+        Instant hardExpires = Instant.parse(sandbox.get("hard_expires_at").asText());
+        assertThat(Duration.between(Instant.now(), expires).toSeconds()).isBetween(280L, 301L);
+        assertThat(Duration.between(Instant.now(), hardExpires).toSeconds()).isBetween(3580L, 3601L);
+
+        JsonNode status = ok(server.authed("/api/v1/sandboxes/" + id + "/status"), 200);
+        assertThat(status.get("sandbox_id").asText()).isEqualTo(id);
+        assertThat(status.get("status").asText()).isEqualTo("running");
+
+        assertThat(cmd(id, "echo $APP_ENV")).contains("dev");
+        JsonNode withContextEnv = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/contexts",
+                "{\"type\":\"cmd\",\"cmd\":{\"command\":[\"sh\",\"-c\",\"echo $APP_ENV\"]},\"env_vars\":{\"APP_ENV\":\"ctx\"},"
+                        + "\"wait_until_done\":true}"), 201);
+        assertThat(withContextEnv.get("output_raw").asText()).contains("ctx");
+
+        String ctx = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/contexts",
+                "{\"type\":\"repl\",\"repl\":{\"alias\":\"python\"}}"), 201).get("id").asText();
+        ok(server.json("POST", "/api/v1/sandboxes/" + id + "/contexts/" + ctx + "/exec", "{\"data\":\"x = 41\"}"), 200);
+        assertThat(ok(server.json("POST", "/api/v1/sandboxes/" + id + "/contexts/" + ctx + "/exec",
+                "{\"data\":\"print(x + 1)\"}"), 200).get("output_raw").asText()).contains("42");
+
+        ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
+        assertError(server.authed("/api/v1/sandboxes/" + id), 404, "not_found", "sandbox not found");
+        assertError(server.authed("/api/v1/sandboxes/" + id + "/contexts"), 404, "not_found", "sandbox not found");
+    }
+
+    @Test
+    void claimValidation() throws Exception {
+        assertError(server.json("POST", "/api/v1/sandboxes", "{}"), 400, "bad_request", "template is required");
+        assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"nope\"}"), 404, "not_found", "template nope not found");
+        assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\",\"snapshot_id\":\"nope\"}"), 404,
+                "not_found", "snapshot nope not found");
+        assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\",\"config\":{\"ttl\":600,\"hard_ttl\":300}}"),
+                400, "bad_request", "ttl must be <= hard_ttl");
+        assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\",\"config\":{\"ttl\":-1}}"),
+                400, "bad_request", "ttl must be >= 0");
+    }
+
+    @Test
+    void listFiltersAndValidation() throws Exception {
+        String a = claim("{\"template\":\"default\"}");
+        String b = claim("{\"template\":\"default\"}");
+        JsonNode list = ok(server.authed("/api/v1/sandboxes?template_id=default&limit=1"), 200);
+        assertThat(list.get("sandboxes")).hasSize(1);
+        assertThat(list.get("count").asInt()).isGreaterThanOrEqualTo(2);
+        assertThat(list.get("has_more").asBoolean()).isTrue();
+        assertThat(list.get("sandboxes").get(0).get("id").asText()).isEqualTo(b); // newest first
+
+        for (String bad : new String[] {"limit=0", "limit=201", "status=completed", "paused=maybe", "offset=-1", "limit=x"}) {
+            assertThat(server.authed("/api/v1/sandboxes?" + bad).statusCode()).as(bad).isEqualTo(400);
+        }
+        assertThat(ok(server.authed("/api/v1/sandboxes?paused=true"), 200).get("sandboxes").toString()).doesNotContain(a);
+        server.json("DELETE", "/api/v1/sandboxes/" + a, null);
+        server.json("DELETE", "/api/v1/sandboxes/" + b, null);
+    }
+
+    @Test
+    void filesAndRootfsSurvivePauseAndResume() throws Exception {
+        String id = claim("{\"template\":\"default\"}");
+        write(id, "/root/notes.txt", "before pause");
+        cmd(id, "mkdir -p /opt/app && ln -s /root/notes.txt /opt/app/link && chmod 751 /opt/app && rm -f /etc/motd");
+        long generation = get(id).get("runtime_generation").asLong();
+
+        JsonNode paused = pauseAndWait(id);
+        assertThat(paused.get("pod_name").asText()).isEmpty();
+        ok(server.json("POST", "/api/v1/sandboxes/" + id + "/pause", null), 200); // idempotent
+
+        JsonNode resumed = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200);
+        assertThat(resumed.get("resumed").asBoolean()).isTrue();
+        JsonNode running = get(id);
+        assertThat(running.get("status").asText()).isEqualTo("running");
+        assertThat(running.get("runtime_generation").asLong()).isEqualTo(generation + 1);
+        assertThat(read(id, "/root/notes.txt")).isEqualTo("before pause");
+        assertThat(cmd(id, "readlink /opt/app/link; stat -c %a /opt/app; test -e /etc/motd && echo motd || echo gone"))
+                .contains("/root/notes.txt").contains("751").contains("gone");
+        ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200); // running: a no-op
+        server.json("DELETE", "/api/v1/sandboxes/" + id, null);
+    }
+
+    @Test
+    void callsOnAPausedSandboxAutoResumeOrAreRefused() throws Exception {
+        String id = claim("{\"template\":\"default\"}");
+        write(id, "/root/a.txt", "A");
+        pauseAndWait(id);
+        assertThat(read(id, "/root/a.txt")).isEqualTo("A"); // auto-resume
+        assertThat(get(id).get("status").asText()).isEqualTo("running");
+
+        String fixed = claim("{\"template\":\"default\",\"config\":{\"auto_resume\":false}}");
+        pauseAndWait(fixed);
+        assertError(server.authed("/api/v1/sandboxes/" + fixed + "/files?path=/root"), 503, "unavailable",
+                "sandbox is not running and auto_resume is disabled");
+        server.json("DELETE", "/api/v1/sandboxes/" + id, null);
+        server.json("DELETE", "/api/v1/sandboxes/" + fixed, null);
+    }
+
+    @Test
+    void snapshotsRestoreAndForkOnPausedSandboxes() throws Exception {
+        String id = claim("{\"template\":\"default\"}");
+        write(id, "/root/version.txt", "v1");
+        assertError(server.json("POST", "/api/v1/sandboxes/" + id + "/snapshots", "{}"), 409, "conflict",
+                "sandbox rootfs operation requires a paused sandbox");
+
+        pauseAndWait(id);
+        JsonNode snapshot = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/snapshots", "{\"name\":\"v1\"}"), 201);
+        String snapshotId = snapshot.get("id").asText();
+        assertThat(snapshotId).matches("rootfs-snapshot-[a-z0-9]{10}");
+        assertThat(snapshot.get("sandbox_id").asText()).isEqualTo(id);
+        assertThat(ok(server.authed("/api/v1/sandboxes/" + id + "/snapshots"), 200).get("count").asInt()).isEqualTo(1);
+        assertThat(ok(server.authed("/api/v1/sandbox-rootfs-snapshots/" + snapshotId), 200).get("name").asText()).isEqualTo("v1");
+        assertError(server.json("POST", "/api/v1/sandboxes/" + id + "/snapshots", "{\"expires_at\":\"2001-01-01T00:00:00Z\"}"),
+                400, "bad_request", "expires_at must be in the future");
+
+        ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200);
+        write(id, "/root/version.txt", "v2");
+        pauseAndWait(id);
+        assertError(server.json("POST", "/api/v1/sandboxes/" + id + "/rootfs/restore", "{}"), 400, "bad_request",
+                "snapshot_id is required");
+        JsonNode restored = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/rootfs/restore",
+                "{\"snapshot_id\":\"" + snapshotId + "\"}"), 200);
+        assertThat(restored.get("status").asText()).isEqualTo("paused");
+
+        JsonNode fork = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/fork", "{}"), 201);
+        assertThat(fork.get("source_sandbox_id").asText()).isEqualTo(id);
+        String forkId = fork.at("/sandbox/id").asText();
+        assertThat(forkId).isNotEqualTo(id);
+        assertThat(fork.at("/sandbox/status").asText()).isEqualTo("paused");
+        assertError(server.json("POST", "/api/v1/sandboxes/" + id + "/fork", "{\"config\":{}}"), 400, "bad_request", "config");
+
+        ok(server.json("DELETE", "/api/v1/sandbox-rootfs-snapshots/" + snapshotId, null), 200);
+        assertError(server.json("DELETE", "/api/v1/sandbox-rootfs-snapshots/" + snapshotId, null), 404, "not_found", "snapshot");
+
+        ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200);
+        ok(server.json("POST", "/api/v1/sandboxes/" + forkId + "/resume", null), 200);
+        assertThat(read(id, "/root/version.txt")).isEqualTo("v1");
+        assertThat(read(forkId, "/root/version.txt")).isEqualTo("v1");
+        write(forkId, "/root/version.txt", "fork");
+        assertThat(read(id, "/root/version.txt")).isEqualTo("v1");
+
+        pauseAndWait(forkId);
+        String fromSnapshot = ok(server.json("POST", "/api/v1/sandboxes/" + forkId + "/snapshots", "{}"), 201).get("id").asText();
+        String claimed = claim("{\"template\":\"default\",\"snapshot_id\":\"" + fromSnapshot + "\"}");
+        assertThat(get(claimed).get("status").asText()).isEqualTo("running");
+        assertThat(read(claimed, "/root/version.txt")).isEqualTo("fork");
+        for (String s : new String[] {id, forkId, claimed}) {
+            server.json("DELETE", "/api/v1/sandboxes/" + s, null);
+        }
+    }
+
+    @Test
+    void updateAndRefreshMoveTheDeadlines() throws Exception {
+        String id = claim("{\"template\":\"default\",\"config\":{\"ttl\":100}}");
+        assertError(server.json("PUT", "/api/v1/sandboxes/" + id, "{}"), 400, "bad_request", "config is required");
+        JsonNode updated = ok(server.json("PUT", "/api/v1/sandboxes/" + id, "{\"config\":{\"ttl\":900,\"env_vars\":{\"N\":\"7\"}}}"), 200);
+        assertThat(Duration.between(Instant.now(), Instant.parse(updated.get("expires_at").asText())).toSeconds())
+                .isBetween(880L, 901L);
+        assertThat(cmd(id, "echo N=$N")).contains("N=7");
+
+        JsonNode refreshed = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/refresh", "{\"duration\":60}"), 200);
+        assertThat(Duration.between(Instant.now(), Instant.parse(refreshed.get("expires_at").asText())).toSeconds())
+                .isBetween(50L, 61L);
+        assertThat(refreshed.get("hard_expires_at").asText()).isEqualTo("0001-01-01T00:00:00Z");
+        assertError(server.json("POST", "/api/v1/sandboxes/" + id + "/refresh", "{\"duration\":-5}"), 400, "bad_request", "duration");
+        assertThat(server.json("POST", "/api/v1/sandboxes/" + id + "/refresh", null).statusCode()).isEqualTo(200);
+        pauseAndWait(id);
+        assertError(server.json("POST", "/api/v1/sandboxes/" + id + "/refresh", null), 409, "conflict", "paused");
+        server.json("DELETE", "/api/v1/sandboxes/" + id, null);
+    }
+
+    @Test
+    void ttlPausesAndHardTtlDeletes() throws Exception {
+        String soft = claim("{\"template\":\"default\",\"config\":{\"ttl\":2}}");
+        String hard = claim("{\"template\":\"default\",\"config\":{\"hard_ttl\":3}}");
+        write(soft, "/root/kept.txt", "kept");
+
+        await(soft, s -> s.get("status").asText().equals("paused"), "ttl pause");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (server.authed("/api/v1/sandboxes/" + hard).statusCode() != 404) {
+            assertThat(System.nanoTime()).as("hard ttl delete within 30 s").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        assertThat(read(soft, "/root/kept.txt")).isEqualTo("kept");
+        server.json("DELETE", "/api/v1/sandboxes/" + soft, null);
+    }
+}
