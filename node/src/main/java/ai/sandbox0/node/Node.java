@@ -79,6 +79,7 @@ public final class Node implements AutoCloseable {
     private final Semaphore starts;
     private final CgroupLayout cgroups;
     private final ReconcileReport reconcileReport;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     // Layer storage (null when sandboxes are started from plain dirs) and the layers each holder keeps
     // extracted: a sandbox id, or "pool:<template>" for a warm pool's template chain.
     private final NodeStorage storage;
@@ -321,6 +322,11 @@ public final class Node implements AutoCloseable {
         releaseLayers(id);
     }
 
+    /** What the sandbox's PID 1 (tini, procd) wrote: the container log of the run. Gone with the run. */
+    public Path procdLog(String id) {
+        return new SandboxLayout(config.stateDir()).output(id);
+    }
+
     /** The rootfs changes of the sandbox's last run (valid after {@link #stop}), for the layer exporter. */
     public Path upperDir(String id) {
         return runtime.upperDir(id);
@@ -375,6 +381,9 @@ public final class Node implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         pools.close();
         executor.close();
         leases.values().forEach(LayerLease::close);

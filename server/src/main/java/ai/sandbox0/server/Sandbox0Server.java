@@ -26,6 +26,7 @@ import ai.sandbox0.server.sandbox.RootfsOperations;
 import ai.sandbox0.server.sandbox.SandboxEndpoints;
 import ai.sandbox0.server.sandbox.SandboxIds;
 import ai.sandbox0.server.sandbox.SandboxLocks;
+import ai.sandbox0.server.sandbox.SandboxLogs;
 import ai.sandbox0.server.sandbox.SandboxManager;
 import ai.sandbox0.server.sandbox.SandboxRuntimes;
 import ai.sandbox0.server.sandbox.SandboxStore;
@@ -75,6 +76,7 @@ public final class Sandbox0Server implements AutoCloseable {
     private Optional<String> createdAdminKey = Optional.empty();
     private Database database;
     private HttpApi http;
+    private Node node;
 
     private Sandbox0Server(ServerConfig config) {
         this.config = config;
@@ -146,7 +148,7 @@ public final class Sandbox0Server implements AutoCloseable {
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);
-            router.addAll(new SandboxEndpoints(manager, rootfs).routes())
+            router.addAll(new SandboxEndpoints(manager, rootfs, new SandboxLogs(manager, runtimes, clock)).routes())
                     .addAll(new ProcessAndFileEndpoints(manager, procdClient).routes());
             closeInReverse.add(startReaper(manager));
             features.addAll(List.of("sandboxes", "contexts", "files", "rootfs_snapshots"));
@@ -180,7 +182,7 @@ public final class Sandbox0Server implements AutoCloseable {
             var nodeConfig = NodeConfig.defaults(nodeName(dataDir), dataDir.root().resolve("node"), procd)
                     .withAddressPool(sandboxes.addressPool())
                     .withRuntime(sandboxes.runtime());
-            Node node = Node.open(nodeConfig, storage, SandboxManager.expectedRuns(store));
+            node = Node.open(nodeConfig, storage, SandboxManager.expectedRuns(store));
             closeInReverse.add(node);
             LOG.info("node {} ready: {}", nodeConfig.name(), node.reconcileReport());
             return new SandboxRuntimes(node, storage, procdClient);
@@ -214,7 +216,7 @@ public final class Sandbox0Server implements AutoCloseable {
     /** Without a sandbox runtime, every sandbox route answers 503 with the reason. */
     private static List<Route> unavailableRoutes(String reason) {
         var routes = new ArrayList<Route>();
-        routes.addAll(new SandboxEndpoints(null, null).routes());
+        routes.addAll(new SandboxEndpoints(null, null, null).routes());
         routes.addAll(new ProcessAndFileEndpoints(null, null).routes());
         return routes.stream()
                 .map(r -> new Route(r.method(), r.template(), r.open(), r.permission(), call -> {
@@ -244,6 +246,23 @@ public final class Sandbox0Server implements AutoCloseable {
 
     public ServerConfig config() {
         return config;
+    }
+
+    /**
+     * Closes, and removes from the host everything the node put there (every run, its firewall table):
+     * for throwaway servers such as tests'. A normal {@link #close} leaves sandboxes running for the
+     * next start to adopt.
+     */
+    void closeAndRemoveRuns() {
+        Node current = node;
+        if (current != null) {
+            try {
+                current.shutdown();
+            } catch (IOException e) {
+                LOG.warn("removing the node's runs failed: {}", e.getMessage());
+            }
+        }
+        close();
     }
 
     /** Stops taking new work, lets in-flight requests finish within the grace period, then releases everything. */

@@ -118,8 +118,9 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /** Stops the server and removes every sandbox run it started from the host. */
     @Override
     public void close() {
-        server.close();
+        server.closeAndRemoveRuns();
     }
 }

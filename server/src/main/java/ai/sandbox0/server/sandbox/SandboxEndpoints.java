@@ -24,10 +24,12 @@ public final class SandboxEndpoints {
 
     private final SandboxManager sandboxes;
     private final RootfsOperations rootfs;
+    private final SandboxLogs logs;
 
-    public SandboxEndpoints(SandboxManager sandboxes, RootfsOperations rootfs) {
+    public SandboxEndpoints(SandboxManager sandboxes, RootfsOperations rootfs, SandboxLogs logs) {
         this.sandboxes = sandboxes;
         this.rootfs = rootfs;
+        this.logs = logs;
     }
 
     public List<Route> routes() {
@@ -39,6 +41,7 @@ public final class SandboxEndpoints {
                         call -> Reply.ok(SandboxViews.detail(sandboxes.visible(call.principal(), id(call))))),
                 Route.requires(Permission.SANDBOX_READ, "GET", SANDBOX + "/status",
                         call -> Reply.ok(SandboxViews.status(sandboxes.visible(call.principal(), id(call))))),
+                Route.requires(Permission.SANDBOX_READ, "GET", SANDBOX + "/logs", call -> logs.logs(call)),
                 Route.requires(Permission.SANDBOX_WRITE, "PUT", SANDBOX, call -> {
                     SandboxUpdateRequest request = call.optionalBody(SandboxUpdateRequest.class);
                     return Reply.ok(SandboxViews.detail(sandboxes.update(call.principal(), id(call),

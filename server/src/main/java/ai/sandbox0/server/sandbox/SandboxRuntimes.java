@@ -129,6 +129,11 @@ public final class SandboxRuntimes {
         }
     }
 
+    /** The run's container log (tini and procd), which exists while the run does. */
+    public java.nio.file.Path procdLog(String nodeId) {
+        return node.procdLog(nodeId);
+    }
+
     public boolean alive(String nodeId) {
         return node.sandbox(nodeId).isPresent();
     }

@@ -140,6 +140,25 @@ class SandboxApiTest {
     }
 
     @Test
+    void logsShowProcdsOutputAsText() throws Exception {
+        String id = claim("{\"template\":\"default\"}");
+        HttpResponse<String> logs = server.authed("/api/v1/sandboxes/" + id + "/logs?tail_lines=50&timestamps=true");
+        assertThat(logs.statusCode()).as(logs.body()).isEqualTo(200);
+        assertThat(logs.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain");
+        assertThat(logs.headers().firstValue("X-Sandbox-ID")).hasValue(id);
+        assertThat(logs.headers().firstValue("X-Sandbox-Log-Container")).hasValue("procd");
+        assertThat(logs.body()).contains("procd ready");
+        String plain = server.authed("/api/v1/sandboxes/" + id + "/logs?tail_lines=1&since_seconds=600").body();
+        assertThat(plain.strip().lines()).hasSize(1);
+
+        for (String bad : new String[] {"tail_lines=0", "tail_lines=5001", "limit_bytes=0", "since_seconds=0",
+                "follow=maybe", "container=app"}) {
+            assertError(server.authed("/api/v1/sandboxes/" + id + "/logs?" + bad), 400, "bad_request", "");
+        }
+        server.json("DELETE", "/api/v1/sandboxes/" + id, null);
+    }
+
+    @Test
     void claimValidation() throws Exception {
         assertError(server.json("POST", "/api/v1/sandboxes", "{}"), 400, "bad_request", "template is required");
         assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"nope\"}"), 404, "not_found", "template nope not found");

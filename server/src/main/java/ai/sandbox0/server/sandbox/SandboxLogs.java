@@ -1,0 +1,228 @@
+package ai.sandbox0.server.sandbox;
+
+import ai.sandbox0.server.auth.Principal;
+import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.http.Call;
+import ai.sandbox0.server.http.Reply;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code GET /api/v1/sandboxes/{id}/logs} (spec §2.4): the procd container log of the current run as
+ * text, bounded by {@code tail_lines} (applied first) then {@code since_seconds} and {@code limit_bytes},
+ * or followed as it grows. procd stamps its log lines with an RFC 3339 instant; lines without one
+ * (tini, the JVM, procd's ready line) take the time of the line before, or are kept by
+ * {@code since_seconds} when no line before had one.
+ */
+public final class SandboxLogs {
+
+    private static final String CONTAINER = "procd";
+    private static final int MAX_READ = 8 * 1024 * 1024;
+
+    private final SandboxManager sandboxes;
+    private final SandboxRuntimes runtimes;
+    private final Clock clock;
+
+    public SandboxLogs(SandboxManager sandboxes, SandboxRuntimes runtimes, Clock clock) {
+        this.sandboxes = sandboxes;
+        this.runtimes = runtimes;
+        this.clock = clock;
+    }
+
+    /** The query of a logs request, validated with upstream's bounds. */
+    record Query(int tailLines, int limitBytes, boolean follow, boolean previous, boolean timestamps, Integer sinceSeconds) {
+
+        static Query of(Call call) {
+            String container = call.query("container");
+            if (container != null && !container.isBlank() && !container.equals(CONTAINER)) {
+                throw ApiException.badRequest("unknown container \"" + container + "\": sandboxes have one, procd");
+            }
+            return new Query(
+                    intParameter(call, "tail_lines", 200, 1, 5000),
+                    intParameter(call, "limit_bytes", 1024 * 1024, 1, 8 * 1024 * 1024),
+                    booleanParameter(call, "follow"),
+                    booleanParameter(call, "previous"),
+                    booleanParameter(call, "timestamps"),
+                    call.query("since_seconds") == null ? null : intParameter(call, "since_seconds", 0, 1, Integer.MAX_VALUE));
+        }
+    }
+
+    public Reply logs(Call call) {
+        Query query = Query.of(call);
+        Principal caller = call.principal();
+        SandboxRecord sandbox = sandboxes.visible(caller, call.pathParam("id"));
+        if (query.previous()) {
+            throw ApiException.notFound("no logs of a previous run are kept for this sandbox");
+        }
+        var headers = Map.of("X-Sandbox-ID", sandbox.id(),
+                "X-Sandbox-Pod-Name", sandbox.nodeSandboxId() == null ? "" : sandbox.nodeSandboxId(),
+                "X-Sandbox-Log-Container", CONTAINER,
+                "X-Sandbox-Log-Previous", "false");
+        Path log = sandbox.nodeSandboxId() == null ? null : runtimes.procdLog(sandbox.nodeSandboxId());
+        if (log == null || !Files.isRegularFile(log)) {
+            return new Reply.Stream(200, "text/plain; charset=utf-8", headers, InputStream.nullInputStream());
+        }
+        try {
+            long end = Files.size(log);
+            byte[] snapshot = render(readTail(log, end), query).getBytes(StandardCharsets.UTF_8);
+            InputStream body = new ByteArrayInputStream(snapshot);
+            if (query.follow()) {
+                String nodeId = sandbox.nodeSandboxId();
+                body = new SequenceInputStream(body, new Follow(log, end, () -> runtimes.alive(nodeId)));
+            }
+            return new Reply.Stream(200, "text/plain; charset=utf-8", headers, body);
+        } catch (IOException e) {
+            throw ApiException.unavailable("sandbox log is not readable: " + e.getMessage());
+        }
+    }
+
+    private static String readTail(Path log, long end) throws IOException {
+        try (var file = new RandomAccessFile(log.toFile(), "r")) {
+            long start = Math.max(0, end - MAX_READ);
+            file.seek(start);
+            byte[] bytes = new byte[(int) (end - start)];
+            file.readFully(bytes);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            return start > 0 && text.indexOf('\n') >= 0 ? text.substring(text.indexOf('\n') + 1) : text;
+        }
+    }
+
+    private String render(String text, Query query) {
+        List<String> lines = text.isEmpty() ? List.of() : List.of(text.split("\n", -1));
+        if (!lines.isEmpty() && lines.getLast().isEmpty()) {
+            lines = lines.subList(0, lines.size() - 1);
+        }
+        lines = lines.subList(Math.max(0, lines.size() - query.tailLines()), lines.size());
+        Instant since = query.sinceSeconds() == null ? null : clock.instant().minusSeconds(query.sinceSeconds());
+        Deque<String> kept = new ArrayDeque<>();
+        Instant current = null;
+        for (String line : lines) {
+            Instant stamp = stampOf(line);
+            if (stamp != null) {
+                current = stamp;
+            }
+            // A line with no known time yet (before procd's first stamped line) is kept: it may be recent.
+            if (since != null && current != null && current.isBefore(since)) {
+                continue;
+            }
+            kept.add(query.timestamps() || stamp == null ? line : line.substring(line.indexOf(' ') + 1));
+        }
+        var out = new StringBuilder();
+        int bytes = 0;
+        // limit_bytes keeps the newest lines that fit.
+        var reversed = kept.descendingIterator();
+        Deque<String> fitting = new ArrayDeque<>();
+        while (reversed.hasNext()) {
+            String line = reversed.next();
+            int size = line.getBytes(StandardCharsets.UTF_8).length + 1;
+            if (bytes + size > query.limitBytes()) {
+                break;
+            }
+            bytes += size;
+            fitting.addFirst(line);
+        }
+        fitting.forEach(line -> out.append(line).append('\n'));
+        return out.toString();
+    }
+
+    private static Instant stampOf(String line) {
+        int space = line.indexOf(' ');
+        if (space < 20 || space > 40 || !Character.isDigit(line.charAt(0))) {
+            return null;
+        }
+        try {
+            return Instant.parse(line.substring(0, space));
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static int intParameter(Call call, String name, int fallback, int min, int max) {
+        String value = call.query(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        int parsed;
+        try {
+            parsed = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid " + name + " parameter: must be an integer");
+        }
+        if (parsed < min || parsed > max) {
+            throw ApiException.badRequest("invalid " + name + " parameter: must be between " + min + " and " + max);
+        }
+        return parsed;
+    }
+
+    private static boolean booleanParameter(Call call, String name) {
+        String value = call.query(name);
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        return switch (value.strip()) {
+            case "true", "1" -> true;
+            case "false", "0" -> false;
+            default -> throw ApiException.badRequest("invalid " + name + " parameter: must be true or false");
+        };
+    }
+
+    /** What is appended to the log from {@code offset} on, until the run ends or the client goes away. */
+    private static final class Follow extends InputStream {
+
+        private final Path log;
+        private final BooleanSupplier alive;
+        private long offset;
+
+        Follow(Path log, long offset, BooleanSupplier alive) {
+            this.log = log;
+            this.offset = offset;
+            this.alive = alive;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int from, int length) throws IOException {
+            while (true) {
+                if (!Files.isRegularFile(log)) {
+                    return -1;
+                }
+                try (var file = new RandomAccessFile(log.toFile(), "r")) {
+                    if (file.length() > offset) {
+                        file.seek(offset);
+                        int n = file.read(buffer, from, (int) Math.min(length, file.length() - offset));
+                        offset += n;
+                        return n;
+                    }
+                }
+                if (!alive.getAsBoolean()) {
+                    return -1;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return -1;
+                }
+            }
+        }
+    }
+}
