@@ -1,7 +1,7 @@
 package ai.sandbox0.node.runtime;
 
+import ai.sandbox0.api.template.Quantity;
 import ai.sandbox0.api.template.ResourceQuota;
-import java.math.BigDecimal;
 
 /**
  * What one sandbox may use: CPU in millicores, memory and /tmp in bytes, and tasks (processes and
@@ -41,35 +41,23 @@ public record Resources(long cpuMillis, long memoryBytes, long pidsLimit, long e
         return new Resources(cpuMillis, memoryBytes, pids, ephemeralBytes);
     }
 
-    /** "500m" → 500, "2" → 2000, "1.5" → 1500. */
+    /** "500m" → 500, "2" → 2000, "1.5" → 1500 (Kubernetes quantities, rounded up). */
     public static long cpuMillis(String q) {
-        String s = require(q, "cpu");
         try {
-            if (s.endsWith("m")) {
-                return Long.parseLong(s.substring(0, s.length() - 1));
-            }
-            return new BigDecimal(s).movePointRight(3).longValueExact();
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("cpu is not a quantity: " + q);
+            return Quantity.millicpu(require(q, "cpu"));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("cpu is out of range: " + q);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cpu: " + e.getMessage());
         }
     }
 
     /** "2Gi", "512Mi", "1G", "1000" → bytes. */
     public static long bytes(String q) {
-        String s = require(q, "memory");
-        String[][] suffixes = {
-            {"Ki", "1024"}, {"Mi", "1048576"}, {"Gi", "1073741824"}, {"Ti", "1099511627776"},
-            {"k", "1000"}, {"K", "1000"}, {"M", "1000000"}, {"G", "1000000000"}, {"T", "1000000000000"}};
         try {
-            for (String[] sfx : suffixes) {
-                if (s.endsWith(sfx[0])) {
-                    return new BigDecimal(s.substring(0, s.length() - sfx[0].length()))
-                            .multiply(new BigDecimal(sfx[1])).longValueExact();
-                }
-            }
-            return new BigDecimal(s).longValueExact();
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("not a byte quantity: " + q);
+            return Quantity.bytes(require(q, "memory"));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("memory is out of range: " + q);
         }
     }
 

@@ -1,4 +1,4 @@
-package ai.sandbox0.server.template;
+package ai.sandbox0.api.template;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package ai.sandbox0.server.template;
+package ai.sandbox0.api.template;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
