@@ -71,8 +71,7 @@ public final class SandboxManager implements SandboxAccess {
         if (request == null || request.template() == null || request.template().isBlank()) {
             throw ApiException.badRequest("template is required");
         }
-        SandboxConfig config = request.config() == null ? emptyConfig() : request.config();
-        ClaimRules.check(config);
+        SandboxConfig config = ClaimRules.check(request.config() == null ? emptyConfig() : request.config());
         if (request.mounts() != null && !request.mounts().isEmpty()) {
             throw ApiException.unavailable("sandbox volumes are not enabled on this server");
         }
@@ -251,7 +250,7 @@ public final class SandboxManager implements SandboxAccess {
         return withSandbox(id, () -> {
             SandboxRecord record = visible(caller, id);
             SandboxConfig old = record.config();
-            var merged = new SandboxConfig(
+            SandboxConfig requested = new SandboxConfig(
                     update.envVars() != null ? update.envVars() : old.envVars(),
                     update.ttl() != null ? update.ttl() : old.ttl(),
                     update.hardTtl() != null ? update.hardTtl() : old.hardTtl(),
@@ -259,7 +258,7 @@ public final class SandboxManager implements SandboxAccess {
                     old.webhook(),
                     update.autoResume() != null ? update.autoResume() : old.autoResume(),
                     update.services() != null ? update.services() : old.services());
-            ClaimRules.check(merged, "invalid update request: ");
+            SandboxConfig merged = ClaimRules.check(requested, "invalid update request: ");
             Instant now = clock.instant();
             Instant expires = update.ttl() != null ? softDeadline(update.ttl(), now) : record.expiresAt();
             Instant hardExpires = update.hardTtl() != null ? hardDeadline(update.hardTtl(), now) : record.hardExpiresAt();

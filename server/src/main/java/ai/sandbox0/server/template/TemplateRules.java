@@ -11,6 +11,7 @@ import ai.sandbox0.api.template.SecurityProfileType;
 import ai.sandbox0.api.template.VolumeMountSpec;
 import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.network.NetworkRules;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -84,6 +85,7 @@ public final class TemplateRules {
         checkPool(spec.pool());
         checkVolumeMounts(spec.volumeMounts());
         checkPrivileged(spec, caller);
+        NetworkRules.check(spec.network(), "spec.network");
         if (spec.pod() != null) {
             checkEmptyDirs(spec.pod().emptyDirMounts(), spec.volumeMounts());
         }

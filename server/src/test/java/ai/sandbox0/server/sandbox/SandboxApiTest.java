@@ -168,6 +168,16 @@ class SandboxApiTest {
                 400, "bad_request", "ttl must be <= hard_ttl");
         assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\",\"config\":{\"ttl\":-1}}"),
                 400, "bad_request", "ttl must be >= 0");
+        assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\",\"config\":{\"services\":"
+                + "[{\"id\":\"bad id\",\"port\":80,\"ingress\":{\"public\":true}}]}}"),
+                400, "bad_request", "invalid claim request: services[0]: id must be a DNS label");
+        assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\",\"config\":{\"auto_resume\":false,"
+                + "\"services\":[{\"id\":\"web\",\"port\":80,\"ingress\":{\"public\":true,\"routes\":[{\"id\":\"r\",\"resume\":true}]}}]}}"),
+                400, "bad_request", "cannot set resume=true on public routes when sandbox auto_resume is disabled");
+        assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\",\"config\":{\"network\":{}}}"),
+                400, "bad_request", "network.mode is required");
+        assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\",\"config\":{\"webhook\":{}}}"),
+                400, "bad_request", "webhook.url is required");
     }
 
     @Test
