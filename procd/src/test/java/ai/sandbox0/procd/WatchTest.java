@@ -113,6 +113,33 @@ class WatchTest {
         }
     }
 
+    /**
+     * Through the relay (the WebSocket's way), the client sees {@code subscribed} while its POST may still be in
+     * flight; the SDK's watchFiles returns on that frame, so the watches must already exist by then.
+     */
+    @Test
+    void aRelayedSubscribedFrameComesOnlyOnceTheWatchesExist() throws Exception {
+        Path root = Files.createTempDirectory("wr");
+        for (int i = 0; i < 2000; i++) { // enough directories that adding their watches takes a while
+            Files.createDirectories(root.resolve("d" + i));
+        }
+        long before = inotifyWatches();
+        try (var lines = procd.stream("/api/v1/files/watch")) {
+            var it = lines.iterator();
+            String relay = "/api/v1/files/watch/" + lines.response().headers().firstValue("Sandbox0-Watch-Stream").orElseThrow();
+            Thread post = Thread.ofVirtual().start(() ->
+                    procd.post(relay, "{\"action\":\"subscribe\",\"path\":\"" + root + "\",\"recursive\":true}"));
+            assertThat(until(lines, it, "subscribed", null).get("path").asText()).isEqualTo(root.toString());
+            assertThat(inotifyWatches()).isGreaterThanOrEqualTo(before + 2001);
+
+            Files.writeString(root.resolve("d1999/right-after.txt"), "x");
+            assertThat(until(lines, it, "event", root.resolve("d1999/right-after.txt").toString()).get("event").asText())
+                    .isIn("create", "write");
+            post.join();
+            assertThat(procd.delete(relay).status()).isEqualTo(200);
+        }
+    }
+
     @Test
     void closingTheStreamRemovesItsWatches() throws Exception {
         Path a = Files.createTempDirectory("wc");

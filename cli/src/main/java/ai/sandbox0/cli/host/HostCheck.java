@@ -27,6 +27,7 @@ public final class HostCheck {
     public static final List<HostRequirement> TESTS = Stream.concat(SERVER.stream(), Stream.of(
             new HostRequirement("python3", "python3", "is the python REPL the tests drive"),
             new HostRequirement("node", "nodejs", "is the node REPL the tests drive and runs the official SDK"),
+            new HostRequirement("npm", "npm", "installs the official SDK from e2e/package-lock.json"),
             new HostRequirement("docker-registry", "docker-registry", "is the registry the image pull tests push to"),
             new HostRequirement("openssl", "openssl", "makes the key the registry token-auth test signs with"))).toList();
 

@@ -40,9 +40,9 @@ class HostCheckTest {
         assertThat(report.ready()).isFalse();
         assertThat(report.problems()).isEmpty();
         assertThat(report.missingPackages()).containsExactly("tini", "debootstrap", "iproute2", "nftables", "python3", "nodejs",
-                "docker-registry", "openssl");
+                "npm", "docker-registry", "openssl");
         assertThat(report.installCommand()).isEqualTo(
-                "apt-get install -y tini debootstrap iproute2 nftables python3 nodejs docker-registry openssl");
+                "apt-get install -y tini debootstrap iproute2 nftables python3 nodejs npm docker-registry openssl");
     }
 
     @Test

@@ -33,6 +33,8 @@ public abstract sealed class Context permits ReplContext, CmdContext {
     protected volatile Run current;
     protected volatile ExecCapture capture;
     private volatile long lastActivity = System.nanoTime();
+    /** A resize went to the terminal since the last exec: the REPL may redraw its prompt unasked. */
+    protected volatile boolean redrawPending;
     private volatile long finishedAt;
 
     /** A process run with its log: what attachers follow. */
@@ -189,6 +191,7 @@ public abstract sealed class Context permits ReplContext, CmdContext {
         if (!r.process().resize(rows, cols)) {
             throw new ProcdException(ErrorCode.PROCESS_NOT_RUNNING, "process is not running");
         }
+        redrawPending = true;
     }
 
     public void signal(int sig) {

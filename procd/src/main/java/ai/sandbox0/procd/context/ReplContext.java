@@ -181,7 +181,11 @@ public final class ReplContext extends Context {
             }
             Run run = liveRun(true);
             String input = withNewline(data);
-            ExecCapture c = ExecCapture.forRepl(rt.outputMaxChars(), profile, input, atPrompt);
+            // After a resize the REPL may redraw its prompt at any time (CPython even waits for the next input
+            // byte to notice SIGWINCH), and a redrawn prompt would look like this input's end: no fast path.
+            boolean redraw = redrawPending;
+            redrawPending = false;
+            ExecCapture c = ExecCapture.forRepl(rt.outputMaxChars(), profile, input, atPrompt && !redraw);
             capture = c;
             try {
                 if (run.process().exit() != null) {

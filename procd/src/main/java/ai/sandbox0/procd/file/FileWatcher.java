@@ -69,8 +69,12 @@ public final class FileWatcher {
         this.poller = poller;
     }
 
-    /** Adds the watches of a subscription; throws with a message for an {@code error} frame. */
-    void add(Subscription sub) throws IOException {
+    /**
+     * Adds the watches of a subscription, then queues {@code subscribed} on its stream; throws with a message for
+     * an {@code error} frame. Events are dispatched under the same lock, so none of this subscription's can come
+     * before that frame, and none that happen after it was sent are lost.
+     */
+    void add(Subscription sub, FileWatchResponse.Subscribed subscribed) throws IOException {
         lock.lock();
         try {
             ensureOpen();
@@ -79,6 +83,7 @@ public final class FileWatcher {
             } else {
                 watch(sub, sub.root);
             }
+            sub.stream.push(subscribed);
         } catch (IOException | RuntimeException e) {
             removeLocked(sub);
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);

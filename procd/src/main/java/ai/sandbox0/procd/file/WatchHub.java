@@ -69,10 +69,10 @@ public final class WatchHub {
             return;
         }
         var sub = new FileWatcher.Subscription(newId(), root, recursive, stream);
-        // The subscribed frame is queued before any watch exists, so it always precedes the events.
-        stream.push(new FileWatchResponse.Subscribed(sub.id, path));
         try {
-            watcher.add(sub);
+            // The watcher queues the subscribed frame once the watches exist and before any of their events: a
+            // client that acts on it (the SDK's watchFiles returns on it) never misses its own first change.
+            watcher.add(sub, new FileWatchResponse.Subscribed(sub.id, path));
             stream.subscriptions.put(sub.id, sub);
         } catch (IOException e) {
             stream.push(new FileWatchResponse.Error(e.getMessage()));
