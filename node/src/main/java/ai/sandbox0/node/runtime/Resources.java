@@ -1,6 +1,6 @@
 package ai.sandbox0.node.runtime;
 
-import ai.sandbox0.api.template.Quantity;
+import ai.sandbox0.api.Quantity;
 import ai.sandbox0.api.template.ResourceQuota;
 
 /**

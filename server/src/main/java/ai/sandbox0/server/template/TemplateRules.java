@@ -3,7 +3,7 @@ package ai.sandbox0.server.template;
 import ai.sandbox0.api.template.ContainerSpec;
 import ai.sandbox0.api.template.EmptyDirMountSpec;
 import ai.sandbox0.api.template.PoolStrategy;
-import ai.sandbox0.api.template.Quantity;
+import ai.sandbox0.api.Quantity;
 import ai.sandbox0.api.template.ResourceQuota;
 import ai.sandbox0.api.template.SandboxTemplateSpec;
 import ai.sandbox0.api.template.SecurityContext;

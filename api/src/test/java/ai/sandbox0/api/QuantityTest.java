@@ -1,4 +1,4 @@
-package ai.sandbox0.api.template;
+package ai.sandbox0.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

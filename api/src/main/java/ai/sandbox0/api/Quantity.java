@@ -1,4 +1,4 @@
-package ai.sandbox0.api.template;
+package ai.sandbox0.api;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
