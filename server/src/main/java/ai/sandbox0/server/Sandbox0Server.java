@@ -20,6 +20,7 @@ import ai.sandbox0.node.runtime.ProcdRuntime;
 import ai.sandbox0.server.http.ApiException;
 import ai.sandbox0.server.http.Route;
 import ai.sandbox0.server.procd.ProcdClient;
+import ai.sandbox0.server.sandbox.LayerCollector;
 import ai.sandbox0.server.sandbox.NodeWarmPools;
 import ai.sandbox0.server.sandbox.ProcessAndFileEndpoints;
 import ai.sandbox0.server.sandbox.RootfsOperations;
@@ -151,6 +152,7 @@ public final class Sandbox0Server implements AutoCloseable {
             router.addAll(new SandboxEndpoints(manager, rootfs, new SandboxLogs(manager, runtimes, clock)).routes())
                     .addAll(new ProcessAndFileEndpoints(manager, procdClient).routes());
             closeInReverse.add(startReaper(manager));
+            closeInReverse.add(startCollector(new LayerCollector(sandboxStore, runtimes.storage(), clock, Duration.ofMinutes(30))));
             features.addAll(List.of("sandboxes", "contexts", "files", "rootfs_snapshots"));
         } else {
             router.addAll(unavailableRoutes(unavailable));
@@ -211,6 +213,26 @@ public final class Sandbox0Server implements AutoCloseable {
             }
         });
         return reaper::interrupt;
+    }
+
+    /** Layer garbage collection: a pass a minute after start, then every ten minutes. */
+    private static AutoCloseable startCollector(LayerCollector collector) {
+        Thread thread = Thread.ofVirtual().name("layer-gc").start(() -> {
+            try {
+                Thread.sleep(Duration.ofMinutes(1));
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        collector.collect();
+                    } catch (IOException | RuntimeException e) {
+                        LOG.warn("layer gc pass failed: {}", e.getMessage());
+                    }
+                    Thread.sleep(Duration.ofMinutes(10));
+                }
+            } catch (InterruptedException e) {
+                // stopping
+            }
+        });
+        return thread::interrupt;
     }
 
     /** Without a sandbox runtime, every sandbox route answers 503 with the reason. */

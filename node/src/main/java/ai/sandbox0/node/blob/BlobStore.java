@@ -2,6 +2,7 @@ package ai.sandbox0.node.blob;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -44,6 +45,12 @@ public interface BlobStore {
 
     /** Removes a blob; false if it was not there. Readers that already opened it may finish. */
     boolean delete(Digest digest) throws IOException;
+
+    /**
+     * When the blob was last stored (a put of content already there counts): collectors leave blobs
+     * younger than a grace period alone, since a writer may be about to reference one.
+     */
+    Instant lastWritten(Digest digest) throws IOException;
 
     /** Every digest stored, in digest order. */
     List<Digest> list() throws IOException;

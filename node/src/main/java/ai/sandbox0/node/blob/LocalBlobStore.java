@@ -13,8 +13,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -90,6 +92,15 @@ public final class LocalBlobStore implements BlobStore {
     @Override
     public boolean delete(Digest digest) throws IOException {
         return Files.deleteIfExists(pathOf(digest));
+    }
+
+    @Override
+    public Instant lastWritten(Digest digest) throws IOException {
+        try {
+            return Files.getLastModifiedTime(pathOf(digest)).toInstant();
+        } catch (NoSuchFileException e) {
+            throw new NoSuchBlobException(digest, root.toString());
+        }
     }
 
     @Override
@@ -201,6 +212,8 @@ public final class LocalBlobStore implements BlobStore {
                 Path target = pathOf(digest);
                 if (Files.exists(target)) {
                     Files.delete(file); // same content is already there: put is idempotent
+                    // ...and fresh again: a collector's grace period must cover this writer too.
+                    Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
                     return new Blob(digest, size);
                 }
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));

@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The images a node can start sandboxes from, by reference:
@@ -129,6 +131,21 @@ public final class ImageStore {
             layers.add(layer);
         }
         return Optional.of(new Image(s.id(), s.reference(), new LayerChain(layers), s.config()));
+    }
+
+    /** Every layer an image in the index names: blobs a collector must keep. */
+    public Set<Digest> referencedLayers() throws IOException {
+        var digests = new HashSet<Digest>();
+        if (!Files.isDirectory(index)) {
+            return digests;
+        }
+        try (var files = Files.newDirectoryStream(index, "*.json")) {
+            for (Path file : files) {
+                Stored s = OciDocuments.JSON.readValue(file.toFile(), Stored.class);
+                s.layers().forEach(l -> digests.add(Digest.parse(l.digest())));
+            }
+        }
+        return digests;
     }
 
     private record StoredLayer(String digest, String diffId, long size, String mediaType) {

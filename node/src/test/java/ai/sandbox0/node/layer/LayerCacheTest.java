@@ -172,6 +172,11 @@ class LayerCacheTest {
         }
 
         @Override
+        public java.time.Instant lastWritten(Digest digest) throws IOException {
+            return delegate.lastWritten(digest);
+        }
+
+        @Override
         public long size(Digest digest) throws IOException {
             return delegate.size(digest);
         }

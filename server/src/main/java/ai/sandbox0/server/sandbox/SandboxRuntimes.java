@@ -52,6 +52,11 @@ public final class SandboxRuntimes {
     public record Run(String nodeId, ProcdEndpoint procd) {
     }
 
+    /** The node's layer storage (blobs, extracted layers, images). */
+    public NodeStorage storage() {
+        return storage;
+    }
+
     /** The layers of the template's image (building or pulling it the first time). */
     public LayerChain imageChain(SandboxTemplateSpec spec) {
         String reference = spec.mainContainer().image();
