@@ -1,8 +1,6 @@
 package ai.sandbox0.procd;
 
 import ai.sandbox0.api.Json;
-import ai.sandbox0.api.context.ContextResponse;
-import ai.sandbox0.api.context.CreateContextRequest;
 import ai.sandbox0.procd.context.ContextRegistry;
 import ai.sandbox0.procd.context.ContextRuntime;
 import ai.sandbox0.procd.context.EnvLayers;
@@ -35,6 +33,7 @@ import ai.sandbox0.procd.rpc.file.StatFile;
 import ai.sandbox0.procd.rpc.file.WatchFiles;
 import ai.sandbox0.procd.rpc.file.WriteFile;
 import ai.sandbox0.procd.sys.Poller;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +93,29 @@ public final class Procd implements AutoCloseable {
                 });
         server = new ProcdServer(new InetSocketAddress(cfg.bind(), cfg.port()), router, new BearerAuth(cfg.token()));
         server.start();
+        warmUp(new LoopbackClient(server.port(), cfg.token()));
+        server.markReady();
+    }
+
+    /**
+     * One short command through procd's own HTTP API before it reports healthy: the first request pays
+     * for loading the HTTP, JSON and context classes and for generating the FFM stubs of the spawn path
+     * (tens of milliseconds of CPU, several times that at a sandbox's CPU quota), which would otherwise
+     * land on the user's first command. The node keeps a starting sandbox's CPU unthrottled until procd
+     * is healthy, so this is where it is cheapest. An image without {@code true} only skips the spawn.
+     */
+    private void warmUp(LoopbackClient client) {
+        try {
+            String created = client.call("POST", "/api/v1/contexts",
+                    "{\"type\":\"cmd\",\"cmd\":{\"command\":[\"true\"]},\"wait_until_done\":true}");
+            int at = created.indexOf("\"id\":\"");
+            if (at >= 0) {
+                client.call("DELETE", "/api/v1/contexts/" + created.substring(at + 6, created.indexOf('"', at + 6)), null);
+            }
+            client.call("GET", "/api/v1/contexts", null);
+        } catch (IOException | RuntimeException e) {
+            Log.debug("warm-up skipped: " + e.getMessage());
+        }
     }
 
     public static Procd start(ProcdConfig cfg) throws Exception {
@@ -128,19 +150,5 @@ public final class Procd implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(procd::close));
         System.out.println("procd ready port=" + procd.port());
         System.out.flush();
-        // Load the JSON machinery off the request path: the first exec should not pay for it.
-        Thread.ofVirtual().start(Procd::warmUp);
-    }
-
-    private static void warmUp() {
-        try {
-            Json.mapper().readValue("{\"type\":\"cmd\",\"cmd\":{\"command\":[\"true\"]},\"env_vars\":{}}",
-                    CreateContextRequest.class);
-            Json.write(ai.sandbox0.api.Envelope.ok(new ContextResponse("ctx-00000000",
-                    ai.sandbox0.api.context.ProcessType.CMD, null, java.util.List.of("true"), "/", Map.of(), true,
-                    false, java.time.Instant.now(), null, null, null)));
-        } catch (Exception ignored) {
-            // only a warm-up
-        }
     }
 }

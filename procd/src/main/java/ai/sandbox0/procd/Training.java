@@ -1,12 +1,5 @@
 package ai.sandbox0.procd;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -30,7 +23,7 @@ final class Training {
         ProcdConfig cfg = new ProcdConfig("127.0.0.1", 0, token, dir, null, base.outputMaxBytes(),
                 base.outputMaxFrames(), 5_000, 0, 0, 3600, 256, false);
         try (Procd procd = Procd.start(cfg)) {
-            var c = new Client(procd.port(), token);
+            var c = new LoopbackClient(procd.port(), token);
             c.call("GET", "/healthz", null);
             c.call("POST", "/api/v1/files?path=a/b.txt", "hello");
             c.call("GET", "/api/v1/files?path=a/b.txt", null);
@@ -76,23 +69,5 @@ final class Training {
     private static String id(String response) {
         int i = response.indexOf("\"id\":\"");
         return i < 0 ? null : response.substring(i + 6, response.indexOf('"', i + 6));
-    }
-
-    private record Client(int port, String token) {
-        String call(String method, String path, String body) throws IOException {
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                byte[] b = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-                String head = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
-                        + "\r\nConnection: close\r\nContent-Length: " + b.length + "\r\n\r\n";
-                OutputStream out = s.getOutputStream();
-                out.write(head.getBytes(StandardCharsets.US_ASCII));
-                out.write(b);
-                out.flush();
-                InputStream in = s.getInputStream();
-                ByteArrayOutputStream all = new ByteArrayOutputStream();
-                in.transferTo(all);
-                return all.toString(StandardCharsets.UTF_8);
-            }
-        }
     }
 }

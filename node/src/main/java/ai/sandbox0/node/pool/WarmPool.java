@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class WarmPool implements AutoCloseable {
 
+    /** How long a warm claim's replacement waits before it starts. */
+    static final Duration WARM_CLAIM_REFILL_DELAY = Duration.ofMillis(250);
+
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -97,7 +100,9 @@ public final class WarmPool implements AutoCloseable {
         Idle i;
         while ((i = idle.pollFirst()) != null) {
             if (i.specHash().equals(current.specHash()) && factory.alive(i.sandbox())) {
-                refillLater();
+                // The claimer's first commands come right now; a replacement starting at the same moment
+                // would take CPU from them on a small host. A short pause costs the pool nothing.
+                refillAfter(WARM_CLAIM_REFILL_DELAY);
                 return new Claim.Warm(i.sandbox());
             }
             destroyLater(i.sandbox()); // stale or dead: never hand it out
@@ -175,6 +180,18 @@ public final class WarmPool implements AutoCloseable {
     public void refillLater() {
         if (!closed) {
             executor.execute(this::refill);
+        }
+    }
+
+    private void refillAfter(Duration delay) {
+        if (!closed) {
+            executor.execute(() -> {
+                long until = System.nanoTime() + delay.toNanos();
+                while (!closed && System.nanoTime() < until) {
+                    sleep(Math.min(50, (until - System.nanoTime()) / 1_000_000 + 1));
+                }
+                refill();
+            });
         }
     }
 

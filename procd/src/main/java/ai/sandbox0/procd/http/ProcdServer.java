@@ -20,11 +20,16 @@ public final class ProcdServer implements AutoCloseable {
 
     private static final byte[] HEALTHY =
             "{\"success\":true,\"data\":{\"status\":\"healthy\"}}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] STARTING =
+            "{\"success\":false,\"error\":{\"code\":\"unavailable\",\"message\":\"procd is starting\"}}"
+                    .getBytes(StandardCharsets.UTF_8);
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Router router;
     private final BearerAuth auth;
+    /** Health answers 200 only from here on, so whoever waits for procd waits for its warm-up too. */
+    private volatile boolean ready;
 
     public ProcdServer(InetSocketAddress address, Router router, BearerAuth auth) throws IOException {
         this.router = router;
@@ -38,6 +43,10 @@ public final class ProcdServer implements AutoCloseable {
         server.start();
     }
 
+    public void markReady() {
+        ready = true;
+    }
+
     public int port() {
         return server.getAddress().getPort();
     }
@@ -46,9 +55,10 @@ public final class ProcdServer implements AutoCloseable {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             if (path.equals("/healthz") || path.equals("/readyz")) {
+                byte[] body = ready ? HEALTHY : STARTING;
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
-                exchange.sendResponseHeaders(200, HEALTHY.length);
-                exchange.getResponseBody().write(HEALTHY);
+                exchange.sendResponseHeaders(ready ? 200 : 503, body.length);
+                exchange.getResponseBody().write(body);
                 return;
             }
             Reply reply;
