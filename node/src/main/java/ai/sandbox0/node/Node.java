@@ -378,6 +378,7 @@ public final class Node implements AutoCloseable {
     /**
      * Closes the pools (their idle sandboxes are destroyed) and releases the state dir. Claimed and
      * started sandboxes keep running: the next {@link #open} adopts them if the caller still expects them.
+     * When none is left, the node's firewall table and cgroup parents go too: nothing waits for them.
      */
     @Override
     public void close() {
@@ -385,7 +386,10 @@ public final class Node implements AutoCloseable {
             return;
         }
         pools.close();
-        executor.close();
+        executor.close(); // waits for pool starts in flight, so the check below sees them
+        if (runtime.list().isEmpty()) {
+            removeHostState();
+        }
         leases.values().forEach(LayerLease::close);
         leases.clear();
         try {
@@ -420,16 +424,30 @@ public final class Node implements AutoCloseable {
                 first.addSuppressed(e);
             }
         }
+        removeCgroupParents();
+        close();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** The firewall table and cgroup parents, once no sandbox of this node runs. Best effort. */
+    private void removeHostState() {
+        try {
+            network.removeHostRules();
+        } catch (SetupException e) {
+            log.warn("node {}: firewall table not removed: {}", config.name(), e.getMessage());
+        }
+        removeCgroupParents();
+    }
+
+    private void removeCgroupParents() {
         for (Path dir : cgroups.dirs(config.cgroupParent())) {
             try {
                 Files.deleteIfExists(dir);
             } catch (IOException e) {
                 log.warn("node {}: cgroup {} not removed: {}", config.name(), dir, e.getMessage());
             }
-        }
-        close();
-        if (first != null) {
-            throw first;
         }
     }
 
