@@ -94,6 +94,9 @@ public final class Procd implements AutoCloseable {
         server = new ProcdServer(new InetSocketAddress(cfg.bind(), cfg.port()), router, new BearerAuth(cfg.token()));
         server.start();
         warmUp(new LoopbackClient(server.port(), cfg.token()));
+        // Logged before /healthz turns 200: whoever saw procd healthy finds this line in its log.
+        System.out.println("procd ready port=" + server.port());
+        System.out.flush();
         server.markReady();
     }
 
@@ -148,7 +151,5 @@ public final class Procd implements AutoCloseable {
         }
         Procd procd = start(cfg);
         Runtime.getRuntime().addShutdownHook(new Thread(procd::close));
-        System.out.println("procd ready port=" + procd.port());
-        System.out.flush();
     }
 }
