@@ -149,6 +149,33 @@ class NodeTest {
                 .noneMatch(l -> l.contains("sandboxes/badmount"));
     }
 
+    /** The sandbox's CPU quota as the kernel has it, in microseconds per 100 ms period. */
+    private long cpuQuota(Sandbox sandbox) throws Exception {
+        String path = sandbox.cgroupPath().startsWith("/") ? sandbox.cgroupPath().substring(1) : sandbox.cgroupPath();
+        return switch (node.cgroups()) {
+            case ai.sandbox0.node.runtime.CgroupLayout.V1 v1 -> Long.parseLong(java.nio.file.Files.readString(
+                    v1.root().resolve("cpu").resolve(path).resolve("cpu.cfs_quota_us")).strip());
+            case ai.sandbox0.node.runtime.CgroupLayout.V2 v2 -> Long.parseLong(java.nio.file.Files.readString(
+                    v2.root().resolve(path).resolve("cpu.max")).strip().split(" ")[0]);
+        };
+    }
+
+    @Test
+    void aStartingSandboxRunsUnthrottledUntilProcdIsWarmThenGetsItsQuota() throws Exception {
+        Sandbox sandbox = node.start(TestNodes.spec("quota", NetworkMode.ALLOW_ALL));
+        try {
+            await(() -> {
+                try {
+                    return cpuQuota(sandbox) == 50_000; // 500m of a 100 ms period
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } finally {
+            node.destroy(sandbox.id());
+        }
+    }
+
     @Test
     void stopKeepsTheUpperDirForACheckpoint() throws Exception {
         Sandbox s = node.start(TestNodes.spec("keeper", NetworkMode.ALLOW_ALL));

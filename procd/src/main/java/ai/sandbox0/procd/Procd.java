@@ -93,19 +93,24 @@ public final class Procd implements AutoCloseable {
                 });
         server = new ProcdServer(new InetSocketAddress(cfg.bind(), cfg.port()), router, new BearerAuth(cfg.token()));
         server.start();
-        warmUp(new LoopbackClient(server.port(), cfg.token()));
         // Logged before /healthz turns 200: whoever saw procd healthy finds this line in its log.
         System.out.println("procd ready port=" + server.port());
         System.out.flush();
-        server.markReady();
+        server.markServing();
+        var client = new LoopbackClient(server.port(), cfg.token());
+        Thread.ofVirtual().name("warm-up").start(() -> {
+            warmUp(client);
+            server.markWarm();
+        });
     }
 
     /**
-     * One short command through procd's own HTTP API before it reports healthy: the first request pays
-     * for loading the HTTP, JSON and context classes and for generating the FFM stubs of the spawn path
-     * (tens of milliseconds of CPU, several times that at a sandbox's CPU quota), which would otherwise
-     * land on the user's first command. The node keeps a starting sandbox's CPU unthrottled until procd
-     * is healthy, so this is where it is cheapest. An image without {@code true} only skips the spawn.
+     * One short command through procd's own HTTP API, right after it starts serving: the first request
+     * pays for loading the HTTP, JSON and context classes and for generating the FFM stubs of the spawn
+     * path (over a hundred milliseconds of interpreted CPU, several times that at a sandbox's CPU quota),
+     * which would otherwise land on the user's first command. {@code /readyz} turns 200 when it is done,
+     * and the node keeps the sandbox's CPU unthrottled until then. An image without {@code true} only
+     * skips the spawn.
      */
     private void warmUp(LoopbackClient client) {
         try {

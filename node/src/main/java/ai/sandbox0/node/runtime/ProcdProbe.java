@@ -14,17 +14,28 @@ public final class ProcdProbe {
 
     private static final byte[] REQUEST =
             "GET /healthz HTTP/1.1\r\nHost: procd\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] WARM_REQUEST =
+            "GET /readyz HTTP/1.1\r\nHost: procd\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private ProcdProbe() {
     }
 
-    /** True when procd answered 200. */
+    /** True when procd answered 200: it serves requests. */
     public static boolean healthy(String address, int port, int timeoutMillis) {
+        return ok(REQUEST, address, port, timeoutMillis);
+    }
+
+    /** True when procd's {@code /readyz} answered 200: it also finished warming its request path up. */
+    public static boolean warm(String address, int port, int timeoutMillis) {
+        return ok(WARM_REQUEST, address, port, timeoutMillis);
+    }
+
+    private static boolean ok(byte[] request, String address, int port, int timeoutMillis) {
         try (Socket s = new Socket()) {
             s.setTcpNoDelay(true);
             s.connect(new InetSocketAddress(address, port), timeoutMillis);
             s.setSoTimeout(timeoutMillis);
-            s.getOutputStream().write(REQUEST);
+            s.getOutputStream().write(request);
             return statusLine(s.getInputStream()).matches("HTTP/1\\.[01] 200.*");
         } catch (IOException e) {
             return false;

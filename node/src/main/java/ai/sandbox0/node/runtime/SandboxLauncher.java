@@ -89,7 +89,7 @@ public final class SandboxLauncher {
             // 7. procd answers over the veth, or the start failed and says why.
             awaitReady(id, lease.sandboxAddress(), pid, cgroupPath);
             if (boosted.boosted(config.limits())) {
-                endBoost(id, cgroupPath, config.limits());
+                endBoostWhenWarm(id, lease.sandboxAddress(), cgroupPath, config.limits());
             }
             Sandbox sandbox = new Sandbox(id, lease.sandboxAddress(), procd.port(), token, lease.slot(), pid,
                     cgroupPath, spec.networkMode(), Instant.now(), spec);
@@ -162,6 +162,33 @@ public final class SandboxLauncher {
             }
         }
     }
+
+    /**
+     * procd serves before it has warmed its request path up (one interpreted first request costs well
+     * over a hundred milliseconds of CPU); the sandbox keeps its startup CPU until procd says it is warm,
+     * at most {@value #WARM_UP_BUDGET_MILLIS} ms, then gets its quota. In the background: the caller has
+     * its sandbox already.
+     */
+    private void endBoostWhenWarm(String id, String address, String cgroupPath, CgroupLimits limits) {
+        Thread.ofVirtual().name("boost-" + id).start(() -> {
+            long deadline = System.nanoTime() + WARM_UP_BUDGET_MILLIS * 1_000_000L;
+            while (System.nanoTime() < deadline && !ProcdProbe.warm(address, procd.port(), 200)) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            try {
+                endBoost(id, cgroupPath, limits);
+            } catch (SetupException e) {
+                log.debug("sandbox {}: quota not applied (gone already?): {}", id, e.getMessage());
+            }
+        });
+    }
+
+    static final long WARM_UP_BUDGET_MILLIS = 3_000;
 
     private void endBoost(String id, String cgroupPath, CgroupLimits limits) throws SetupException {
         try {

@@ -28,8 +28,9 @@ public final class ProcdServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Router router;
     private final BearerAuth auth;
-    /** Health answers 200 only from here on, so whoever waits for procd waits for its warm-up too. */
-    private volatile boolean ready;
+    /** {@code /healthz} answers 200 once procd serves, {@code /readyz} once it has also warmed up. */
+    private volatile boolean serving;
+    private volatile boolean warm;
 
     public ProcdServer(InetSocketAddress address, Router router, BearerAuth auth) throws IOException {
         this.router = router;
@@ -43,8 +44,12 @@ public final class ProcdServer implements AutoCloseable {
         server.start();
     }
 
-    public void markReady() {
-        ready = true;
+    public void markServing() {
+        serving = true;
+    }
+
+    public void markWarm() {
+        warm = true;
     }
 
     public int port() {
@@ -55,9 +60,10 @@ public final class ProcdServer implements AutoCloseable {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             if (path.equals("/healthz") || path.equals("/readyz")) {
-                byte[] body = ready ? HEALTHY : STARTING;
+                boolean ok = path.equals("/healthz") ? serving : warm;
+                byte[] body = ok ? HEALTHY : STARTING;
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
-                exchange.sendResponseHeaders(ready ? 200 : 503, body.length);
+                exchange.sendResponseHeaders(ok ? 200 : 503, body.length);
                 exchange.getResponseBody().write(body);
                 return;
             }
