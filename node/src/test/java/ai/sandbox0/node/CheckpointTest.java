@@ -28,7 +28,7 @@ class CheckpointTest {
     @Test
     void changesSurviveCheckpointAndANewRun() throws Exception {
         LayerChain image = TestRootfs.defaultImage().chain();
-        Node node = Node.open(TestNodes.config("tckpt", "10.88.4.0/24"), TestRootfs.storage(), Set.of());
+        Node node = Node.open(TestNodes.config("tckpt", "10.89.4.0/24"), TestRootfs.storage(), Set.of());
         try {
             Sandbox first = node.start("ckpt-1", image, SMALL, NetworkMode.BLOCK_ALL, Map.of());
             ExecResult change = sh(node, first, String.join(" && ",
@@ -67,7 +67,7 @@ class CheckpointTest {
     @Test
     void aSandboxClaimedFromAPoolOfAChainCanBeCheckpointed() throws Exception {
         LayerChain image = TestRootfs.defaultImage().chain();
-        Node node = Node.open(TestNodes.config("tckpp", "10.88.5.0/24"), TestRootfs.storage(), Set.of());
+        Node node = Node.open(TestNodes.config("tckpp", "10.89.5.0/24"), TestRootfs.storage(), Set.of());
         try {
             var proto = new ai.sandbox0.node.runtime.SandboxSpec("proto", node.layerDirs("pool:tpl", image), SMALL,
                     NetworkMode.ALLOW_ALL, Map.of(), List.of());

@@ -42,7 +42,7 @@ class IsolationTest {
 
     @BeforeAll
     void startSandboxes() throws Exception {
-        node = TestNodes.open("tiso", "10.88.1.0/24");
+        node = TestNodes.open("tiso", "10.89.1.0/24");
         internet = TestNetwork.start("iso", "198.18.1.0");
         hostSecret = Files.createTempFile("s0-host-secret-", ".txt");
         Files.writeString(hostSecret, "host only");

@@ -34,7 +34,7 @@ class NodeTest {
 
     @BeforeAll
     void open() throws Exception {
-        node = TestNodes.open("tnode", "10.88.2.0/24");
+        node = TestNodes.open("tnode", "10.89.2.0/24");
     }
 
     @AfterAll

@@ -44,7 +44,7 @@ public final class NodeBench {
         Path rootfs = TestRootfs.get();
         ProcdRuntime procd = ProcdBuild.runtime();
         Path state = Files.createTempDirectory("s0node-bench-");
-        NodeConfig config = NodeConfig.defaults("bench", state, procd).withAddressPool("10.88.100.0/22");
+        NodeConfig config = NodeConfig.defaults("bench", state, procd).withAddressPool("10.89.100.0/22");
         // The default template's resources: 500m CPU, 2Gi.
         SandboxSpec template = SandboxSpec.of("proto", List.of(rootfs), Resources.of("500m", "2Gi"), NetworkMode.ALLOW_ALL);
 

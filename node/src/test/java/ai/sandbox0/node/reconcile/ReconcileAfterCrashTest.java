@@ -31,7 +31,7 @@ class ReconcileAfterCrashTest {
 
     @Test
     void afterKillMinusNineTheNextNodeAdoptsOrRemovesEverything() throws Exception {
-        NodeConfig config = TestNodes.config("trec", "10.88.3.0/24");
+        NodeConfig config = TestNodes.config("trec", "10.89.3.0/24");
         TestRootfs.get(); // the parent builds or finds procd and the image before the child needs them
         Process child = startChild(config);
         Node node = null;
