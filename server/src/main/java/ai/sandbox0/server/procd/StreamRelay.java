@@ -2,12 +2,15 @@ package ai.sandbox0.server.procd;
 
 import ai.sandbox0.server.http.ApiException;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -114,13 +117,13 @@ abstract class StreamRelay implements Session.Listener.AutoDemanding {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
-        } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+        } catch (ExecutionException | CancellationException e) {
             return; // the stream never opened; the socket is closing
         }
         try {
             byte[] body = message.getBytes(StandardCharsets.UTF_8);
             var response = client.call(procd, "POST", path, Map.of("Content-Type", "application/json"),
-                    new java.io.ByteArrayInputStream(body), body.length);
+                    new ByteArrayInputStream(body), body.length);
             drain(response.body());
         } catch (ApiException e) {
             LOG.debug("relaying a client frame failed: {}", e.getMessage());
@@ -163,7 +166,7 @@ abstract class StreamRelay implements Session.Listener.AutoDemanding {
 
     private static void drain(InputStream body) {
         try (body) {
-            body.transferTo(java.io.OutputStream.nullOutputStream());
+            body.transferTo(OutputStream.nullOutputStream());
         } catch (IOException ignored) {
             // nothing to keep
         }

@@ -1,6 +1,7 @@
 package ai.sandbox0.server.procd;
 
 import ai.sandbox0.server.http.ApiException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.util.Map;
@@ -36,7 +37,7 @@ public final class WatchStreamRelay extends StreamRelay {
     void release(String inputPath) {
         try {
             client.call(procd, "DELETE", inputPath, Map.of(), null, 0).body().close();
-        } catch (ApiException | java.io.IOException ignored) {
+        } catch (ApiException | IOException ignored) {
             // procd drops the watches with the stream anyway
         }
     }

@@ -21,9 +21,12 @@ import ai.sandbox0.server.template.TemplateCatalog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -75,7 +78,7 @@ public final class SandboxManager implements SandboxAccess {
         if (request.mounts() != null && !request.mounts().isEmpty()) {
             throw ApiException.unavailable("sandbox volumes are not enabled on this server");
         }
-        String templateId = request.template().strip().toLowerCase(java.util.Locale.ROOT);
+        String templateId = request.template().strip().toLowerCase(Locale.ROOT);
         StoredTemplate template = templates.resolve(caller, templateId)
                 .orElseThrow(() -> ApiException.notFound("template " + templateId + " not found"));
         Optional<SnapshotStore.Snapshot> snapshot = request.snapshotId() == null ? Optional.empty()
@@ -447,8 +450,8 @@ public final class SandboxManager implements SandboxAccess {
     }
 
     /** The node runs the store expects to still exist (for the node's reconcile at start). */
-    public static java.util.Set<String> expectedRuns(SandboxStore store) {
-        var runs = new java.util.HashSet<String>();
+    public static Set<String> expectedRuns(SandboxStore store) {
+        var runs = new HashSet<String>();
         for (SandboxRecord record : store.inStatus(List.of(SandboxLifecycleStatus.values()))) {
             if (record.nodeSandboxId() != null) {
                 runs.add(record.nodeSandboxId());

@@ -21,8 +21,10 @@ import ai.sandbox0.server.procd.ProcdEndpoint;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,7 +137,7 @@ public final class SandboxRuntimes {
     }
 
     /** The run's container log (tini and procd), which exists while the run does. */
-    public java.nio.file.Path procdLog(String nodeId) {
+    public Path procdLog(String nodeId) {
         return node.procdLog(nodeId);
     }
 
@@ -150,7 +152,7 @@ public final class SandboxRuntimes {
     /** Creates or resizes a template's warm pool, started from the template's image. */
     public void configurePool(String poolId, SandboxTemplateSpec spec, int minIdle, int maxIdle) {
         LayerChain chain = imageChain(spec);
-        List<java.nio.file.Path> dirs;
+        List<Path> dirs;
         try {
             dirs = node.layerDirs("pool:" + poolId, chain);
         } catch (IOException e) {
@@ -189,7 +191,7 @@ public final class SandboxRuntimes {
         HttpResponse<InputStream> answer = procd.call(run.procd(), "PUT", "/api/v1/env",
                 Map.of("Content-Type", "application/json"), new ByteArrayInputStream(body), body.length);
         try (InputStream in = answer.body()) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException ignored) {
             // the status is what matters
         }

@@ -12,7 +12,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
@@ -136,8 +138,8 @@ public final class SandboxStore {
     public record Page(List<SandboxRecord> items, int total) {
     }
 
-    private static java.util.Map<String, Object> bindings(SandboxRecord s) {
-        var values = new java.util.HashMap<String, Object>();
+    private static Map<String, Object> bindings(SandboxRecord s) {
+        var values = new HashMap<String, Object>();
         values.put("id", s.id());
         values.put("team", s.teamId());
         values.put("user", s.userId());

@@ -13,6 +13,7 @@ import ai.sandbox0.api.service.ServiceRuntimeType;
 import ai.sandbox0.server.http.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -235,7 +236,7 @@ public final class ServiceRules {
         if (cors == null) {
             return null;
         }
-        for (List<String> list : java.util.Arrays.asList(cors.allowedOrigins(), cors.allowedMethods(), cors.allowedHeaders(),
+        for (List<String> list : Arrays.asList(cors.allowedOrigins(), cors.allowedMethods(), cors.allowedHeaders(),
                 cors.exposeHeaders())) {
             if (list != null && list.size() > MAX_CORS_ENTRIES) {
                 throw badAt(at, "cors lists may have at most " + MAX_CORS_ENTRIES + " entries");
