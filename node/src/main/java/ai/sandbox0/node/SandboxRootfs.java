@@ -1,7 +1,6 @@
 package ai.sandbox0.node;
 
 import ai.sandbox0.api.Json;
-import ai.sandbox0.node.blob.Digest;
 import ai.sandbox0.node.layer.LayerChain;
 import ai.sandbox0.node.layer.LayerDescriptor;
 import java.io.IOException;
@@ -16,22 +15,17 @@ import java.util.Set;
  * The layer chain a sandbox's root was stacked from, kept beside its state ({@code chain.json}) so a
  * checkpoint after a stop, or after a crash and restart of the node, knows what the upper dir sits on.
  */
-record SandboxRootfs(List<Layer> layers) {
+record SandboxRootfs(List<LayerDescriptor> layers) {
 
     /** Paths the runtime mounts over (or creates as mount points) in every root: never part of a checkpoint. */
     static final Set<String> RUNTIME_PATHS = Set.of("opt/sandbox0", "etc/hostname", "etc/hosts", "etc/resolv.conf");
 
-    record Layer(String digest, String diffId, long size, String mediaType) {
-    }
-
     static SandboxRootfs of(LayerChain chain) {
-        return new SandboxRootfs(chain.layers().stream().map(l -> new Layer(l.digest().toString(),
-                l.diffId() == null ? null : l.diffId().toString(), l.size(), l.mediaType())).toList());
+        return new SandboxRootfs(chain.layers());
     }
 
     LayerChain chain() {
-        return new LayerChain(layers.stream().map(l -> new LayerDescriptor(Digest.parse(l.digest()),
-                l.diffId() == null ? null : Digest.parse(l.diffId()), l.size(), l.mediaType())).toList());
+        return new LayerChain(layers);
     }
 
     void write(Path file) throws IOException {

@@ -1,5 +1,7 @@
 package ai.sandbox0.node.blob;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -21,6 +23,7 @@ public record Digest(String hex) implements Comparable<Digest> {
     }
 
     /** Parses {@code sha256:<hex>}; anything else is an {@link IllegalArgumentException} naming the input. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static Digest parse(String text) {
         if (text == null || !text.startsWith(ALGORITHM + ":")) {
             throw new IllegalArgumentException("not a sha256 digest: " + text);
@@ -54,6 +57,8 @@ public record Digest(String hex) implements Comparable<Digest> {
         return hex.compareTo(other.hex);
     }
 
+    /** {@code sha256:<hex>}, also its JSON form. */
+    @JsonValue
     @Override
     public String toString() {
         return ALGORITHM + ":" + hex;

@@ -6,13 +6,13 @@ import ai.sandbox0.node.layer.LayerChain;
 import ai.sandbox0.node.layer.LayerDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -121,16 +121,12 @@ public final class ImageStore {
             return Optional.empty();
         }
         Stored s = OciDocuments.JSON.readValue(file.toFile(), Stored.class);
-        var layers = new ArrayList<LayerDescriptor>();
-        for (StoredLayer l : s.layers()) {
-            var layer = new LayerDescriptor(Digest.parse(l.digest()), l.diffId() == null ? null : Digest.parse(l.diffId()),
-                    l.size(), l.mediaType());
+        for (LayerDescriptor layer : s.layers()) {
             if (!blobs.exists(layer.digest())) {
                 return Optional.empty();
             }
-            layers.add(layer);
         }
-        return Optional.of(new Image(s.id(), s.reference(), new LayerChain(layers), s.config()));
+        return Optional.of(new Image(s.id(), s.reference(), new LayerChain(s.layers()), s.config()));
     }
 
     /** Every layer an image in the index names: blobs a collector must keep. */
@@ -142,28 +138,24 @@ public final class ImageStore {
         try (var files = Files.newDirectoryStream(index, "*.json")) {
             for (Path file : files) {
                 Stored s = OciDocuments.JSON.readValue(file.toFile(), Stored.class);
-                s.layers().forEach(l -> digests.add(Digest.parse(l.digest())));
+                s.layers().forEach(l -> digests.add(l.digest()));
             }
         }
         return digests;
     }
 
-    private record StoredLayer(String digest, String diffId, long size, String mediaType) {
-    }
-
-    private record Stored(String reference, String id, List<StoredLayer> layers, ImageConfig config) {
+    private record Stored(String reference, String id, List<LayerDescriptor> layers, ImageConfig config) {
     }
 
     private Image remember(String reference, Image image) throws IOException {
-        var layers = image.chain().layers().stream().map(l -> new StoredLayer(l.digest().toString(),
-                l.diffId() == null ? null : l.diffId().toString(), l.size(), l.mediaType())).toList();
-        byte[] json = OciDocuments.JSON.writeValueAsBytes(new Stored(reference, image.id(), layers, image.config()));
+        byte[] json = OciDocuments.JSON.writeValueAsBytes(
+                new Stored(reference, image.id(), image.chain().layers(), image.config()));
         Path file = indexFile(reference);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
                 + Thread.currentThread().threadId());
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-            out.write(java.nio.ByteBuffer.wrap(json));
+            out.write(ByteBuffer.wrap(json));
             out.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);

@@ -1,5 +1,7 @@
 package ai.sandbox0.node.layer;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,12 +12,18 @@ import java.util.Optional;
  * layers. Immutable; "adding" a checkpoint or squashing returns a new chain, so forks and
  * snapshots can share one safely.
  */
-public record LayerChain(List<LayerDescriptor> layers) {
+public record LayerChain(@JsonValue List<LayerDescriptor> layers) {
 
     public static final LayerChain EMPTY = new LayerChain(List.of());
 
     public LayerChain {
         layers = List.copyOf(layers);
+    }
+
+    /** Its JSON form is the list of its layers, lowest first. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static LayerChain fromJson(List<LayerDescriptor> layers) {
+        return new LayerChain(layers);
     }
 
     public static LayerChain of(LayerDescriptor... layers) {

@@ -1,12 +1,16 @@
 package ai.sandbox0.node.layer;
 
 import ai.sandbox0.node.blob.Digest;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.Objects;
 
 /**
  * One layer as OCI describes it: the digest and size of the stored (compressed) blob, the digest
  * of the uncompressed tar ({@code diffID}, what image configs list), and the media type.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record LayerDescriptor(Digest digest, Digest diffId, long size, String mediaType) {
 
     public static final String TAR = "application/vnd.oci.image.layer.v1.tar";
@@ -24,6 +28,7 @@ public record LayerDescriptor(Digest digest, Digest diffId, long size, String me
     }
 
     /** True when the layer changes nothing, so a chain need not grow by it. */
+    @JsonIgnore
     public boolean isEmpty() {
         return EMPTY_DIFF_ID.equals(diffId);
     }

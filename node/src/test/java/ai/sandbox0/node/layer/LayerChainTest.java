@@ -2,6 +2,7 @@ package ai.sandbox0.node.layer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sandbox0.api.Json;
 import ai.sandbox0.node.blob.Digest;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,16 @@ class LayerChainTest {
         assertThat(squashed.layers()).containsExactly(layer(1), layer(2), layer(99));
         assertThat(calls.getFirst().get(0).layers()).containsExactly(layer(1), layer(2));
         assertThat(calls.getFirst().get(1).layers()).containsExactly(layer(3), layer(4), layer(5));
+    }
+
+    @Test
+    void aChainIsStoredAsAListOfOciDescriptorsAndReadBackWhole() throws Exception {
+        var chain = LayerChain.of(layer(1), new LayerDescriptor(layer(2).digest(), null, 2, LayerDescriptor.TAR));
+
+        String json = Json.writeString(chain);
+        assertThat(json).startsWith("[{\"digest\":\"sha256:").contains("\"diff_id\":\"sha256:", "\"media_type\":")
+                .doesNotContain("empty");
+        assertThat(Json.mapper().readValue(json, LayerChain.class)).isEqualTo(chain);
     }
 
     static LayerDescriptor layer(int n) {

@@ -37,54 +37,24 @@ public final class CmdContext extends Context {
 
     /** Create with {@code wait_until_done}: start, then wait for the exit (capped) and report the output. */
     ContextResponse startAndWait() {
-        ExecCapture c = ExecCapture.untilExit(rt.outputMaxChars());
-        capture = c;
-        try {
-            start();
-            if (c.await(deadline()) == ExecCapture.Outcome.TIMEOUT) {
-                throw timeout();
-            }
-            return response(c.text());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw timeout();
-        } finally {
-            capture = null;
-        }
+        return response(captured(ExecCapture.untilExit(rt.outputMaxChars()), deadline(), this::start).text());
     }
 
     /** Writes {@code data} verbatim to the process and waits for it to exit (capped). */
     @Override
     public ContextExecResponse exec(String data) {
         long deadline = deadline();
-        try {
-            lockExec(deadline);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw timeout();
-        }
-        try {
+        return underExecLock(deadline, () -> {
             Run run = liveRun(true);
             ExecCapture c = ExecCapture.untilExit(rt.outputMaxChars());
-            capture = c;
-            try {
+            captured(c, deadline, () -> {
                 if (run.process().exit() != null) {
                     c.onExit(run.process().exit());
                 } else {
                     write(run, data);
                 }
-                if (c.await(deadline) == ExecCapture.Outcome.TIMEOUT) {
-                    throw timeout();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw timeout();
-            } finally {
-                capture = null;
-            }
+            });
             return execResult(c.text(), c);
-        } finally {
-            execLock.unlock();
-        }
+        });
     }
 }

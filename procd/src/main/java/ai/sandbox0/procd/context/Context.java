@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * A context: a process started from a {@link ContextSpec}, its output log, and the operations of §5.
@@ -29,7 +30,7 @@ public abstract sealed class Context permits ReplContext, CmdContext {
     protected final ContextRuntime rt;
     private final Instant createdAt = Instant.now();
     private final ReentrantLock lifecycle = new ReentrantLock();
-    protected final ReentrantLock execLock = new ReentrantLock(true);
+    private final ReentrantLock execLock = new ReentrantLock(true);
     protected volatile Run current;
     protected volatile ExecCapture capture;
     private volatile long lastActivity = System.nanoTime();
@@ -234,9 +235,37 @@ public abstract sealed class Context permits ReplContext, CmdContext {
         return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(rt.execTimeoutMillis());
     }
 
-    protected void lockExec(long deadline) throws InterruptedException {
-        if (!execLock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+    /** Runs {@code body} holding the exec lock, which must be had by {@code deadline} (else a 408): one exec at a time. */
+    protected final <T> T underExecLock(long deadline, Supplier<T> body) {
+        try {
+            if (!execLock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                throw timeout();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             throw timeout();
+        }
+        try {
+            return body.get();
+        } finally {
+            execLock.unlock();
+        }
+    }
+
+    /** Routes the output to {@code c} while {@code send} runs and until {@code c} is complete or {@code deadline} (a 408). */
+    protected final ExecCapture captured(ExecCapture c, long deadline, Runnable send) {
+        capture = c;
+        try {
+            send.run();
+            if (c.await(deadline) == ExecCapture.Outcome.TIMEOUT) {
+                throw timeout();
+            }
+            return c;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw timeout();
+        } finally {
+            capture = null;
         }
     }
 

@@ -3,6 +3,7 @@ package ai.sandbox0.procd.context;
 import ai.sandbox0.api.context.ContextExecResponse;
 import ai.sandbox0.api.context.ContextServerFrame;
 import ai.sandbox0.api.context.OutputSource;
+import ai.sandbox0.procd.sys.ExitStatus;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,7 +157,7 @@ public final class ReplContext extends Context {
     }
 
     @Override
-    protected void exited(ai.sandbox0.procd.sys.ExitStatus status) {
+    protected void exited(ExitStatus status) {
         ready.complete(null);
     }
 
@@ -168,13 +169,7 @@ public final class ReplContext extends Context {
     @Override
     public ContextExecResponse exec(String data) {
         long deadline = deadline();
-        try {
-            lockExec(deadline);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw timeout();
-        }
-        try {
+        return underExecLock(deadline, () -> {
             liveRun(true);
             if (!awaitReady(deadline)) {
                 throw timeout();
@@ -186,21 +181,12 @@ public final class ReplContext extends Context {
             boolean redraw = redrawPending;
             redrawPending = false;
             ExecCapture c = ExecCapture.forRepl(rt.outputMaxChars(), profile, input, atPrompt && !redraw);
-            capture = c;
-            try {
+            captured(c, deadline, () -> {
                 if (run.process().exit() != null) {
                     c.onExit(run.process().exit());
                 }
                 write(run, input);
-                if (c.await(deadline) == ExecCapture.Outcome.TIMEOUT) {
-                    throw timeout();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw timeout();
-            } finally {
-                capture = null;
-            }
+            });
             String out = c.text();
             String token = profile.prompt();
             if (token != null) {
@@ -210,9 +196,7 @@ public final class ReplContext extends Context {
                 out = token + out; // upstream output_raw starts with the prompt the input was typed at
             }
             return execResult(out, c);
-        } finally {
-            execLock.unlock();
-        }
+        });
     }
 
     private static String withNewline(String data) {
