@@ -70,6 +70,9 @@ public final class ApiHandler extends Handler.Abstract {
             reply = ErrorReplies.of(failure, requestId);
         }
         try {
+            if (!(reply instanceof Reply.Upgrade)) {
+                settleUnreadBody(request, response);
+            }
             reply = write(reply, request, response, callback, requestId);
         } finally {
             long nanos = System.nanoTime() - started;
@@ -91,6 +94,29 @@ public final class ApiHandler extends Handler.Abstract {
             }
         }
         return route.endpoint().handle(new Call(request, found.pathParams(), principal, requestId, maxBodyBytes));
+    }
+
+    /**
+     * A body the endpoint never read (a 401 before parsing, an endpoint that ignores it) would stay on
+     * a kept-alive connection and Jetty would drop that connection after the reply, under a client that
+     * is about to reuse it. A small body is drained; otherwise the reply says the connection closes.
+     */
+    private void settleUnreadBody(Request request, Response response) {
+        long length = request.getLength();
+        if (length == 0) {
+            return;
+        }
+        if (length > 0 && length <= maxBodyBytes) {
+            try {
+                Content.Source.consumeAll(request);
+                return;
+            } catch (IOException | RuntimeException e) {
+                // The client went away or sent less than it declared; closing is all that is left.
+            }
+        }
+        if (!request.consumeAvailable()) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
     }
 
     /** Writes the reply and returns what was actually answered (an upgrade that cannot happen becomes a 400). */

@@ -197,6 +197,34 @@ class ApiPipelineTest {
     }
 
     @Test
+    void aConnectionStaysUsableAfterARejectedBodyArrivesLate() throws Exception {
+        try (var socket = new Socket("127.0.0.1", http.port())) {
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            // The client sends the headers, then the body a moment later, as HTTP clients do.
+            out.write(("POST /claims HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            Thread.sleep(200);
+            out.write(("{}GET /things/next HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String both = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+            assertThat(both).startsWith("HTTP/1.1 401");
+            assertThat(both).contains("HTTP/1.1 200").contains("\"id\":\"next\"");
+        }
+    }
+
+    @Test
+    void aLargeUnreadBodyClosesTheConnectionInsteadOfLeavingItBehind() throws Exception {
+        String reply = rawRequest("POST /claims HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
+                + "Content-Length: 100000\r\n\r\n{");
+
+        assertThat(reply).startsWith("HTTP/1.1 401").containsIgnoringCase("Connection: close");
+    }
+
+    @Test
     void protocolErrorsBelowRoutingAreJsonToo() throws Exception {
         String oversizedHeader = rawRequest("GET /things/x HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n");
         assertThat(oversizedHeader).startsWith("HTTP/1.1 431");
