@@ -1,6 +1,5 @@
 package ai.sandbox0.procd;
 
-import ai.sandbox0.api.Json;
 import ai.sandbox0.procd.context.ContextRegistry;
 import ai.sandbox0.procd.context.ContextRuntime;
 import ai.sandbox0.procd.context.EnvLayers;
@@ -12,6 +11,7 @@ import ai.sandbox0.procd.http.BearerAuth;
 import ai.sandbox0.procd.http.ProcdServer;
 import ai.sandbox0.procd.http.Reply;
 import ai.sandbox0.procd.http.Router;
+import ai.sandbox0.procd.json.ProcdJson;
 import ai.sandbox0.procd.rpc.context.AttachContext;
 import ai.sandbox0.procd.rpc.context.ContextExec;
 import ai.sandbox0.procd.rpc.context.ContextInput;
@@ -50,7 +50,7 @@ public final class Procd implements AutoCloseable {
         poller = new Poller();
         EnvLayers env = new EnvLayers(System.getenv(), Map.of(), Map.of());
         if (cfg.envFile() != null) {
-            EnvDefaults d = Json.mapper().readValue(Files.readAllBytes(cfg.envFile()), EnvDefaults.class);
+            EnvDefaults d = ProcdJson.read(Files.readAllBytes(cfg.envFile()), EnvDefaults.class);
             env.set(d.template(), d.sandbox());
         }
         contexts = new ContextRegistry(new ContextRuntime(poller, env, cfg.workspace(), cfg.outputMaxBytes(),

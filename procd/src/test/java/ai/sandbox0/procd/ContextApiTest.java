@@ -189,10 +189,23 @@ class ContextApiTest {
                         "value_from"),
                 new Case("{\"type\":\"repl\",\"repl\":{\"repl_config\":{\"name\":\"r\",\"candidates\":[{\"name\":\"sh\"}],\"env\":[{\"value\":\"1\"}]}}}",
                         "env[0].name"),
-                new Case("{\"type\":\"shell\"}", "invalid request body"),
-                new Case("{\"type\":\"repl\",\"ttl_sec\":\"5\"}", "invalid request body"),
+                new Case("{\"type\":\"shell\"}",
+                        "invalid value for field 'type': unknown value \"shell\", expected one of repl, cmd"),
+                new Case("{\"type\":\"repl\",\"ttl_sec\":\"5\"}", "invalid value for field 'ttl_sec': expected an integer"),
+                new Case("{\"type\":\"cmd\",\"ttl_sec\":1.5}", "invalid value for field 'ttl_sec': expected an integer"),
+                new Case("{\"type\":\"cmd\",\"ttl_sec\":3000000000}", "invalid value for field 'ttl_sec': expected an integer"),
+                new Case("{\"type\":\"cmd\",\"cmd\":{\"command\":[\"echo\",1]}}",
+                        "invalid value for field 'cmd.command[1]': expected a string"),
+                new Case("{\"type\":\"cmd\",\"wait_until_done\":\"yes\"}",
+                        "invalid value for field 'wait_until_done': expected a boolean"),
+                new Case("{\"type\":\"cmd\",\"env_vars\":[\"A=b\"]}", "invalid value for field 'env_vars': expected an object"),
+                new Case("{\"type\":\"repl\",\"repl\":{\"repl_config\":{\"name\":\"r\",\"ready\":{\"mode\":\"soon\"}}}}",
+                        "invalid value for field 'repl.repl_config.ready.mode': unknown value \"soon\", expected one of prompt_token, startup_delay"),
                 new Case("{\"type\":\"repl\",\"pty_size\":{\"rows\":-1,\"cols\":80}}", "pty_size"),
-                new Case("not json", "invalid request body"))) {
+                new Case("[1,2]", "request body must be an object in JSON"),
+                new Case("{\"type\":\"cmd\"} {}", "malformed JSON: unexpected content after the object"),
+                new Case("{\"type\":", "malformed JSON"),
+                new Case("not json", "malformed JSON"))) {
             var r = procd.post("/api/v1/contexts", c.body());
             assertThat(r.status()).as(c.body()).isEqualTo(400);
             assertThat(r.code()).as(c.body()).isEqualTo("invalid_request");

@@ -1,9 +1,11 @@
 package ai.sandbox0.procd.file;
 
-import ai.sandbox0.api.Json;
 import ai.sandbox0.api.file.FileWatchRequest;
 import ai.sandbox0.api.file.FileWatchResponse;
+import ai.sandbox0.procd.json.JsonProblem;
+import ai.sandbox0.procd.json.ProcdJson;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -48,8 +50,8 @@ public final class WatchHub {
     public void receive(WatchStream stream, String text) {
         FileWatchRequest request;
         try {
-            request = Json.mapper().readValue(text, FileWatchRequest.class);
-        } catch (IOException | RuntimeException e) {
+            request = ProcdJson.read(text.getBytes(StandardCharsets.UTF_8), FileWatchRequest.class);
+        } catch (JsonProblem e) {
             return; // malformed JSON is ignored
         }
         switch (request) {

@@ -1,7 +1,8 @@
 package ai.sandbox0.procd.http;
 
-import ai.sandbox0.api.Json;
 import ai.sandbox0.procd.ProcdException;
+import ai.sandbox0.procd.json.JsonProblem;
+import ai.sandbox0.procd.json.ProcdJson;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,23 +87,14 @@ public final class Call {
         return b;
     }
 
-    /** The JSON body as {@code type}; an empty body reads as {@code {}}. Bad JSON is a 400. */
+    /** The JSON body as {@code type}; an empty body reads as {@code {}}. Bad JSON is a 400 naming the field. */
     public <T> T json(Class<T> type) throws IOException {
         byte[] b = bytes();
         try {
-            return Json.mapper().readValue(b.length == 0 || isBlank(b) ? "{}".getBytes() : b, type);
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw ProcdException.invalid("invalid request body: " + e.getOriginalMessage());
+            return ProcdJson.read(b, type);
+        } catch (JsonProblem e) {
+            throw ProcdException.invalid(e.getMessage());
         }
-    }
-
-    private static boolean isBlank(byte[] b) {
-        for (byte x : b) {
-            if (x != ' ' && x != '\n' && x != '\r' && x != '\t') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String decode(String s) {

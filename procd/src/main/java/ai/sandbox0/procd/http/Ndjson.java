@@ -1,6 +1,6 @@
 package ai.sandbox0.procd.http;
 
-import ai.sandbox0.api.Json;
+import ai.sandbox0.procd.json.ProcdJson;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,7 +34,7 @@ public final class Ndjson implements AutoCloseable {
     }
 
     public void frame(Object frame) throws IOException {
-        out.write(Json.write(frame));
+        out.write(ProcdJson.frame(frame));
         out.write('\n');
     }
 

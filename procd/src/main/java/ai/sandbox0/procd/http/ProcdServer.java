@@ -1,9 +1,8 @@
 package ai.sandbox0.procd.http;
 
-import ai.sandbox0.api.Envelope;
 import ai.sandbox0.api.ErrorCode;
-import ai.sandbox0.api.Json;
 import ai.sandbox0.procd.ProcdException;
+import ai.sandbox0.procd.json.ProcdJson;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -87,7 +86,7 @@ public final class ProcdServer implements AutoCloseable {
             }
             if (reply instanceof Reply.Data(int status, Object data)) {
                 drain(exchange);
-                byte[] body = Json.write(Envelope.ok(data));
+                byte[] body = ProcdJson.ok(data);
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.sendResponseHeaders(status, body.length);
                 exchange.getResponseBody().write(body);

@@ -6,7 +6,7 @@ import ai.sandbox0.procd.file.WatchHub;
 import ai.sandbox0.procd.http.Call;
 import ai.sandbox0.procd.http.Reply;
 import ai.sandbox0.procd.http.Rpc;
-import java.util.Map;
+import ai.sandbox0.procd.json.Acknowledged;
 
 /**
  * POST /files/watch/{stream}: one client frame of the watch WebSocket, as received (subscribe or
@@ -29,9 +29,9 @@ public final class RelayWatchFrame implements Rpc {
         }
         if (call.exchange().getRequestMethod().equals("DELETE")) {
             hub.close(stream);
-            return Reply.ok(Map.of("closed", true));
+            return Reply.ok(Acknowledged.CLOSED);
         }
         hub.receive(stream, call.text());
-        return Reply.ok(Map.of("accepted", true));
+        return Reply.ok(Acknowledged.ACCEPTED);
     }
 }
