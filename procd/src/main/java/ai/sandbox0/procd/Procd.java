@@ -1,5 +1,9 @@
 package ai.sandbox0.procd;
 
+import ai.sandbox0.api.context.ContextResponse;
+import ai.sandbox0.api.context.CreateContextRequest;
+import ai.sandbox0.api.context.ProcessState;
+import ai.sandbox0.api.context.ProcessType;
 import ai.sandbox0.procd.context.ContextRegistry;
 import ai.sandbox0.procd.context.ContextRuntime;
 import ai.sandbox0.procd.context.EnvLayers;
@@ -32,11 +36,15 @@ import ai.sandbox0.procd.rpc.file.RelayWatchFrame;
 import ai.sandbox0.procd.rpc.file.StatFile;
 import ai.sandbox0.procd.rpc.file.WatchFiles;
 import ai.sandbox0.procd.rpc.file.WriteFile;
+import ai.sandbox0.procd.sys.LibC;
 import ai.sandbox0.procd.sys.Poller;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /** The composition root: wires the poller, contexts, files and routes, and starts the server. */
@@ -99,18 +107,34 @@ public final class Procd implements AutoCloseable {
         server.markServing();
         var client = new LoopbackClient(server.port(), cfg.token());
         Thread.ofVirtual().name("warm-up").start(() -> {
-            warmUp(client);
+            try {
+                Thread.sleep(WARM_UP_DELAY_MILLIS);
+                if (server.called()) {
+                    server.awaitFirstAnswer(WARM_UP_WAIT_MILLIS);
+                } else {
+                    warmUp(client);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
             server.markWarm();
         });
     }
 
     /**
-     * One short command through procd's own HTTP API, right after it starts serving: the first request
-     * pays for loading the HTTP, JSON and context classes and for generating the FFM stubs of the spawn
-     * path (over a hundred milliseconds of interpreted CPU, several times that at a sandbox's CPU quota),
-     * which would otherwise land on the user's first command. {@code /readyz} turns 200 when it is done,
-     * and the node keeps the sandbox's CPU unthrottled until then. An image without {@code true} only
-     * skips the spawn.
+     * A sandbox claimed cold gets its first command within milliseconds of turning healthy, and that
+     * command warms the path itself; a warm-up then would only compete with it for the CPU. A pool
+     * sandbox sees no command for a while: it warms up.
+     */
+    static final long WARM_UP_DELAY_MILLIS = 50;
+    private static final long WARM_UP_WAIT_MILLIS = 2_000;
+
+    /**
+     * One short command through procd's own HTTP API, unless a real one came first: the first request
+     * pays for the HTTP server's and the context path's first run (tens of milliseconds interpreted,
+     * several times that at a sandbox's CPU quota), which would otherwise land on the first command
+     * of a sandbox taken from a pool. {@code /readyz} turns 200 when it is done, and the node keeps
+     * the sandbox's CPU unthrottled until then. An image without {@code true} only skips the spawn.
      */
     private void warmUp(LoopbackClient client) {
         try {
@@ -125,6 +149,27 @@ public final class Procd implements AutoCloseable {
             Log.debug("warm-up skipped: " + e.getMessage());
         }
     }
+
+    /**
+     * What a new sandbox's first command needs and the JVM builds only on first use, built on a second
+     * thread while {@link #start} runs: the downcall stubs of the command path and the codecs.
+     * Interpreted, that is ~50 ms of CPU that would otherwise sit between the user's first command and
+     * its answer.
+     */
+    private static void prewarm() {
+        try {
+            LibC.prewarm();
+            ProcdJson.read(PREWARM_REQUEST, CreateContextRequest.class);
+            ProcdJson.ok(new ContextResponse("ctx", ProcessType.CMD, null, List.of("true"), "/", Map.of("A", "b"),
+                    false, false, Instant.now(), "", 0, ProcessState.STOPPED));
+        } catch (RuntimeException e) {
+            Log.debug("prewarm skipped: " + e.getMessage());
+        }
+    }
+
+
+    private static final byte[] PREWARM_REQUEST = ("{\"type\":\"cmd\",\"cmd\":{\"command\":[\"true\"]},"
+            + "\"wait_until_done\":true,\"env_vars\":{\"A\":\"b\"},\"ttl_sec\":1}").getBytes(StandardCharsets.UTF_8);
 
     public static Procd start(ProcdConfig cfg) throws Exception {
         return new Procd(cfg);
@@ -154,6 +199,8 @@ public final class Procd implements AutoCloseable {
             Training.run(cfg);
             return;
         }
+        // The stubs and codecs a first command needs, built on the second CPU while the server starts.
+        Thread.ofPlatform().daemon().name("prewarm").start(Procd::prewarm);
         Procd procd = start(cfg);
         Runtime.getRuntime().addShutdownHook(new Thread(procd::close));
     }

@@ -8,8 +8,10 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The JDK's HTTP server on virtual threads (no framework: procd's size is paid in every sandbox).
@@ -30,6 +32,9 @@ public final class ProcdServer implements AutoCloseable {
     /** {@code /healthz} answers 200 once procd serves, {@code /readyz} once it has also warmed up. */
     private volatile boolean serving;
     private volatile boolean warm;
+    /** An authenticated API call has arrived; the latch opens when the first one is answered. */
+    private volatile boolean called;
+    private final CountDownLatch firstAnswered = new CountDownLatch(1);
 
     public ProcdServer(InetSocketAddress address, Router router, BearerAuth auth) throws IOException {
         this.router = router;
@@ -51,11 +56,30 @@ public final class ProcdServer implements AutoCloseable {
         warm = true;
     }
 
+    /** Whether an API call has arrived: if so, its answer warms the request path. */
+    public boolean called() {
+        return called;
+    }
+
+    public void awaitFirstAnswer(long millis) throws InterruptedException {
+        firstAnswered.await(millis, TimeUnit.MILLISECONDS);
+    }
+
     public int port() {
         return server.getAddress().getPort();
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        try {
+            respond(exchange);
+        } finally {
+            if (called) {
+                firstAnswered.countDown();
+            }
+        }
+    }
+
+    private void respond(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             if (path.equals("/healthz") || path.equals("/readyz")) {
@@ -76,6 +100,7 @@ public final class ProcdServer implements AutoCloseable {
                 if (match.methodNotAllowed()) {
                     throw new ProcdException(ErrorCode.METHOD_NOT_ALLOWED, "method not allowed");
                 }
+                called = true;
                 reply = match.rpc().handle(new Call(exchange, match.params()));
             } catch (Exception e) {
                 if (exchange.getResponseCode() == -1) {

@@ -111,6 +111,45 @@ public final class LibC {
         static final MethodHandle SIGFILLSET = plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     }
 
+    /**
+     * Generates the downcall stubs of the command path (pipes, poll, pidfd, waitpid, the spawn helpers)
+     * and of the PTY calls, with calls that change nothing. Interpreted, that is tens of milliseconds
+     * that a new sandbox's first command would otherwise wait for; procd runs it on a second thread
+     * while its HTTP server starts.
+     */
+    public static void prewarm() {
+        int[] pipe = pipe(O_CLOEXEC | O_NONBLOCK);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment b = arena.allocate(8);
+            write(pipe[1], b, 1);
+            read(pipe[0], b, 1);
+            fcntl(pipe[0], F_GETFL, 0);
+            poll(arena.allocate(8), 0, 0);
+            int self = pidfdOpen((int) ProcessHandle.current().pid());
+            if (self >= 0) {
+                close(self);
+            }
+            try {
+                waitpid(Integer.MAX_VALUE, WNOHANG);
+            } catch (SysException noSuchChild) {
+                // ECHILD, as intended
+            }
+            kill(Integer.MAX_VALUE, 0); // above pid_max: ESRCH
+            MemorySegment attr = arena.allocate(SPAWNATTR_SIZE, 8);
+            MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 8);
+            MemorySegment set = arena.allocate(SIGSET_SIZE, 8);
+            int unused = (int) Spawn.SIGEMPTYSET.invokeExact(set) + (int) Spawn.SIGFILLSET.invokeExact(set)
+                    + (int) Spawn.SPAWNATTR_INIT.invokeExact(attr) + (int) Spawn.SPAWNATTR_DESTROY.invokeExact(attr)
+                    + (int) Spawn.FA_INIT.invokeExact(actions) + (int) Spawn.FA_DESTROY.invokeExact(actions);
+            MethodHandle pty = Pty.POSIX_OPENPT; // the PTY group: a REPL's first start
+        } catch (Throwable t) {
+            throw rethrow(t);
+        } finally {
+            close(pipe[0]);
+            close(pipe[1]);
+        }
+    }
+
     private static MemorySegment find(String name) {
         return LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
     }
