@@ -141,7 +141,7 @@ class NodeTest {
                         java.nio.file.Path.of("/nonexistent/volume"), "/data")));
         assertThatThrownBy(() -> node.start(badMount))
                 .isInstanceOf(ai.sandbox0.node.runtime.RuncException.class)
-                .hasMessageStartingWith("runc create: badmount: runc exited 1")
+                .hasMessageStartingWith("runc run: badmount: runc exited 1")
                 .hasMessageContaining("/nonexistent/volume");
         assertThat(Files.exists(node.config().stateDir().resolve("sandboxes/badmount"))).isFalse();
         assertThat(Files.exists(node.config().host().netnsDir().resolve("tnode-badmount"))).isFalse();

@@ -35,10 +35,16 @@ public final class LinuxNetwork implements SandboxNetwork {
     }
 
     @Override
-    public Path attach(AddressLease lease, NetworkMode mode) throws SetupException {
+    public Path createNamespace(AddressLease lease) throws SetupException {
+        String ns = names.netns(lease.sandboxId());
+        HostCommand.check(Step.CREATE_NETNS, List.of(ip.toString(), "netns", "add", ns));
+        return netnsDir.resolve(ns);
+    }
+
+    @Override
+    public void wire(AddressLease lease, NetworkMode mode) throws SetupException {
         String ns = names.netns(lease.sandboxId());
         String veth = names.hostVeth(lease.slot());
-        HostCommand.check(Step.CREATE_NETNS, List.of(ip.toString(), "netns", "add", ns));
         // Blocked before the link comes up, so a block-all sandbox never has a moment of egress.
         if (mode == NetworkMode.BLOCK_ALL) {
             firewall.block(veth);
@@ -52,7 +58,6 @@ public final class LinuxNetwork implements SandboxNetwork {
                 + "addr add " + lease.sandboxAddress() + "/" + AddressLease.PREFIX + " dev eth0\n"
                 + "link set eth0 up\n"
                 + "route add default via " + lease.hostAddress() + "\n");
-        return netnsDir.resolve(ns);
     }
 
     @Override

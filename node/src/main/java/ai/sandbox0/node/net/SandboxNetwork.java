@@ -8,8 +8,21 @@ import java.util.List;
 /** A sandbox's network: its namespace, its veth pair and its firewall entries. */
 public interface SandboxNetwork {
 
+    /** Creates the empty namespace; returns the namespace file runc joins. */
+    Path createNamespace(AddressLease lease) throws SetupException;
+
+    /**
+     * Wires a namespace made by {@link #createNamespace}: firewall entry, veth pair, addresses, route.
+     * May run while the container starts in the namespace: nothing in it needs the network to start.
+     */
+    void wire(AddressLease lease, NetworkMode mode) throws SetupException;
+
     /** Creates the namespace and wires it; returns the namespace file runc joins. */
-    Path attach(AddressLease lease, NetworkMode mode) throws SetupException;
+    default Path attach(AddressLease lease, NetworkMode mode) throws SetupException {
+        Path netns = createNamespace(lease);
+        wire(lease, mode);
+        return netns;
+    }
 
     /** Switches egress between allow-all and block-all, immediately. */
     void setMode(AddressLease lease, NetworkMode mode) throws SetupException;

@@ -34,26 +34,15 @@ public final class Runc {
     }
 
     /**
-     * Creates the container without starting procd. runc exits once the container's init waits for
-     * {@code start}; the container keeps stdout and stderr, so they go to {@code output} (procd's log)
-     * and runc's own complaints to {@code runcLog}.
+     * {@code runc run --detach}: creates the container and starts its init in one call; runc exits once
+     * init runs. The container's output goes to {@code output}, runc's own complaints to {@code runcLog}.
      */
-    public void create(String id, Path bundle, Path pidFile, Path output, Path runcLog) throws SetupException {
-        detached(Step.RUNC_CREATE, "create", id, bundle, pidFile, output, runcLog);
-    }
-
-    /** {@code runc run -d}: create and start in one call, detached, with the same output handling. */
     public void runDetached(String id, Path bundle, Path pidFile, Path output, Path runcLog) throws SetupException {
-        detached(Step.RUNC_START, "run", id, bundle, pidFile, output, runcLog);
-    }
-
-    private void detached(Step step, String command, String id, Path bundle, Path pidFile, Path output, Path runcLog)
-            throws SetupException {
+        Step step = Step.RUNC_RUN;
+        String command = "run";
         List<String> argv = base(runcLog);
         argv.add(command);
-        if (command.equals("run")) {
-            argv.add("--detach");
-        }
+        argv.add("--detach");
         argv.addAll(List.of("--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id));
         ProcessBuilder pb = new ProcessBuilder(argv)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -77,10 +66,6 @@ public final class Runc {
             Thread.currentThread().interrupt();
             throw new SetupException(step, id + ": interrupted", e);
         }
-    }
-
-    public void start(String id) throws SetupException {
-        call(Step.RUNC_START, id, "start", id);
     }
 
     /** The container's state, or empty when runc does not know it. */
@@ -134,7 +119,7 @@ public final class Runc {
 
     /** {@code runc run} in the foreground: the floor the benchmark compares starts with. */
     public int run(String id, Path bundle) throws SetupException {
-        HostCommand.Result r = exec(Step.RUNC_CREATE, id, List.of("run", "--bundle", bundle.toString(), id));
+        HostCommand.Result r = exec(Step.RUNC_RUN, id, List.of("run", "--bundle", bundle.toString(), id));
         return r.exitCode();
     }
 

@@ -14,12 +14,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starting one sandbox, as a linear script: dirs → address → network → overlay root → bundle → runc
- * create → runc start → procd ready. Each step fails with an error naming it; whatever failed, the
+ * Starting one sandbox, as a linear script: dirs → address → network namespace → overlay root →
+ * bundle → runc run → procd ready, with the namespace's wiring (veth, addresses, firewall) running
+ * beside the overlay, bundle and runc steps. Each step fails with an error naming it; whatever failed, the
  * sandbox's pieces are removed again before the error leaves, so a failed start leaks nothing.
  */
 public final class SandboxLauncher {
@@ -59,14 +62,21 @@ public final class SandboxLauncher {
         long t0 = System.nanoTime();
         String cgroupPath = settings.cgroupParent() + "/" + id;
         AddressLease lease = null;
+        FutureTask<Void> wiring = null;
         try {
             // 1. A fresh upper and work dir: changes of an earlier run survive only as checkpoint layers.
             prepareDirs(id);
             long tDirs = System.nanoTime();
             // 2. The sandbox's /31, persisted before anything uses it.
             lease = addresses.allocate(id);
-            // 3. Namespace, veth, firewall entry.
-            Path netns = network.attach(lease, spec.networkMode());
+            // 3. The namespace now; its veth, addresses and firewall entry while the container starts.
+            Path netns = network.createNamespace(lease);
+            AddressLease wired = lease;
+            wiring = new FutureTask<>(() -> {
+                network.wire(wired, spec.networkMode());
+                return null;
+            });
+            Thread.ofVirtual().name("wire-" + id).start(wiring);
             long tNet = System.nanoTime();
             // 4. The overlay root: image and checkpoint layers below, this run's upper dir on top.
             var lowers = new ArrayList<Path>(spec.lowerDirs());
@@ -79,14 +89,14 @@ public final class SandboxLauncher {
             ContainerConfig config = containerConfig(spec, netns, cgroupPath, token, bundle);
             CgroupLimits boosted = config.limits().withStartupBoost(settings.startupCpus());
             bundle.write(config.withLimits(boosted), lease.sandboxAddress(), settings.nameservers());
-            // 6. runc: create (namespaces, mounts, cgroup, seccomp) then start (exec tini → procd).
+            // 6. runc run --detach: namespaces, mounts, cgroup, seccomp, then exec tini → procd.
             long tBundle = System.nanoTime();
-            runc.create(id, bundle.dir(), layout.pidFile(id), layout.output(id), layout.runcLog(id));
-            long tCreate = System.nanoTime();
-            runc.start(id);
+            runc.runDetached(id, bundle.dir(), layout.pidFile(id), layout.output(id), layout.runcLog(id));
             long tStart = System.nanoTime();
             int pid = readPid(id);
-            // 7. procd answers over the veth, or the start failed and says why.
+            // 7. The network is wired (procd needs none to start), then procd answers over the veth.
+            awaitWiring(id, wiring);
+            long tWired = System.nanoTime();
             awaitReady(id, lease.sandboxAddress(), pid, cgroupPath);
             if (boosted.boosted(config.limits())) {
                 endBoostWhenWarm(id, lease.sandboxAddress(), cgroupPath, config.limits());
@@ -95,18 +105,46 @@ public final class SandboxLauncher {
                     cgroupPath, spec.networkMode(), Instant.now(), spec);
             writeRecord(sandbox);
             long tReady = System.nanoTime();
-            log.info("sandbox {} ready at {} in {} ms (dirs {}, network {}, mount {}, bundle {}, runc create {}, "
-                    + "runc start {}, procd {})", id, sandbox.procdUrl(), ms(t0, tReady), ms(t0, tDirs), ms(tDirs, tNet),
-                    ms(tNet, tMount), ms(tMount, tBundle), ms(tBundle, tCreate), ms(tCreate, tStart), ms(tStart, tReady));
+            log.info("sandbox {} ready at {} in {} ms (dirs {}, netns {}, mount {}, bundle {}, runc run {}, "
+                    + "network wired after {}, procd {})", id, sandbox.procdUrl(), ms(t0, tReady), ms(t0, tDirs),
+                    ms(tDirs, tNet), ms(tNet, tMount), ms(tMount, tBundle), ms(tBundle, tStart), ms(tStart, tWired),
+                    ms(tWired, tReady));
             return sandbox;
         } catch (SetupException | RuntimeException e) {
             log.warn("sandbox {} failed to start: {}", id, e.getMessage());
+            if (wiring != null) {
+                awaitQuietly(wiring); // the teardown below must not race the wiring
+            }
             try {
                 teardown.remove(id, lease == null ? -1 : lease.slot(), false);
             } catch (SetupException cleanup) {
                 e.addSuppressed(cleanup);
             }
             throw e;
+        }
+    }
+
+    private static void awaitWiring(String id, FutureTask<Void> wiring) throws SetupException {
+        try {
+            wiring.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SetupException setup) {
+                throw setup;
+            }
+            throw new SetupException(Step.CONFIGURE_NETNS, id + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SetupException(Step.CONFIGURE_NETNS, id + ": interrupted");
+        }
+    }
+
+    private static void awaitQuietly(FutureTask<Void> wiring) {
+        try {
+            wiring.get();
+        } catch (ExecutionException e) {
+            // reported by awaitWiring, or superseded by the failure being handled
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -213,7 +251,7 @@ public final class SandboxLauncher {
         try {
             return Integer.parseInt(Files.readString(layout.pidFile(id)).strip());
         } catch (IOException | NumberFormatException e) {
-            throw new SetupException(Step.RUNC_CREATE, id + ": no pid file: " + e.getMessage(), e);
+            throw new SetupException(Step.RUNC_RUN, id + ": no pid file: " + e.getMessage(), e);
         }
     }
 

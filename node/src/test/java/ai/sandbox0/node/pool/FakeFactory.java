@@ -29,13 +29,13 @@ final class FakeFactory implements SandboxFactory {
         try {
             Thread.sleep(startMillis);
             if (failing) {
-                throw new SetupException(Step.RUNC_CREATE, spec.id() + ": failing on purpose");
+                throw new SetupException(Step.RUNC_RUN, spec.id() + ": failing on purpose");
             }
             started.add(spec);
             return new Sandbox(spec.id(), "10.0.0.1", 49983, "t", 0, 1, "/x/" + spec.id(), spec.networkMode(),
                     Instant.now(), spec);
         } catch (InterruptedException e) {
-            throw new SetupException(Step.RUNC_CREATE, "interrupted");
+            throw new SetupException(Step.RUNC_RUN, "interrupted");
         } finally {
             concurrent.decrementAndGet();
         }
