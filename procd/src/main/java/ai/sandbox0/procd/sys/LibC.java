@@ -33,7 +33,6 @@ public final class LibC {
     public static final int WNOHANG = 1;
     public static final int ESRCH = 3, EINTR = 4, EIO = 5, ECHILD = 10, EAGAIN = 11, ENOENT = 2, EACCES = 13,
             ENOTDIR = 20, ENOSYS = 38, ENOSPC = 28, EBADF = 9;
-    public static final long SYS_PIDFD_OPEN = 434;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
@@ -60,29 +59,41 @@ public final class LibC {
         static final MethodHandle TCGETPGRP = errno("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
 
-    private static final class Io {
-        static final MethodHandle READ = errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-        static final MethodHandle WRITE = errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-        static final MethodHandle CLOSE = errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle PIPE2 = errno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        static final MethodHandle POLL = errno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-        static final MethodHandle FCNTL_INT = LINKER.downcallHandle(find("fcntl"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO_OPT);
+    /**
+     * Plain system calls through glibc's {@code syscall(3)}, all with one downcall shape (number and
+     * four words): each new shape costs milliseconds of stub generation in an interpreted JVM, and
+     * these are the calls of a sandbox's first command. Unused trailing words are ignored by the kernel.
+     */
+    private static final class Sys {
+        static final MethodHandle SYSCALL = LINKER.downcallHandle(find("syscall"),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), ERRNO_OPT);
     }
 
-    private static final class Proc {
-        static final MethodHandle SYSCALL_2 = LINKER.downcallHandle(find("syscall"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1), ERRNO_OPT);
-        static final MethodHandle WAITPID = errno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-        static final MethodHandle KILL = errno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    }
+    // Syscall numbers: x86_64, else aarch64 (the asm-generic table).
+    private static final boolean X86_64 = !"aarch64".equals(System.getProperty("os.arch"));
+    private static final long NR_READ = X86_64 ? 0 : 63;
+    private static final long NR_WRITE = X86_64 ? 1 : 64;
+    private static final long NR_CLOSE = X86_64 ? 3 : 57;
+    private static final long NR_FCNTL = X86_64 ? 72 : 25;
+    private static final long NR_PIPE2 = X86_64 ? 293 : 59;
+    private static final long NR_PPOLL = X86_64 ? 271 : 73;
+    private static final long NR_KILL = X86_64 ? 62 : 129;
+    private static final long NR_WAIT4 = X86_64 ? 61 : 260;
+    private static final long NR_INOTIFY_INIT1 = X86_64 ? 294 : 26;
+    private static final long NR_INOTIFY_ADD_WATCH = X86_64 ? 254 : 27;
+    private static final long NR_INOTIFY_RM_WATCH = X86_64 ? 255 : 28;
+    private static final long NR_PIDFD_OPEN = 434;
 
-    private static final class Inotify {
-        static final MethodHandle INOTIFY_INIT1 = errno("inotify_init1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle INOTIFY_ADD_WATCH =
-                errno("inotify_add_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-        static final MethodHandle INOTIFY_RM_WATCH =
-                errno("inotify_rm_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    /** One system call: its result, or −errno. */
+    private static long sys(long nr, long a, long b, long c, long d) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long r = (long) Sys.SYSCALL.invokeExact(state, nr, a, b, c, d);
+            return r < 0 ? -errnoOf(state) : r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** posix_spawn and its attribute and file-action helpers (used by {@link Spawner}). */
@@ -113,7 +124,7 @@ public final class LibC {
 
     /**
      * Generates the downcall stubs of the command path (pipes, poll, pidfd, waitpid, the spawn helpers)
-     * and of the PTY calls, with calls that change nothing. Interpreted, that is tens of milliseconds
+     * with calls that change nothing; the PTY group waits for the first REPL, which takes longer anyway. Interpreted, that is tens of milliseconds
      * that a new sandbox's first command would otherwise wait for; procd runs it on a second thread
      * while its HTTP server starts.
      */
@@ -141,7 +152,6 @@ public final class LibC {
             int unused = (int) Spawn.SIGEMPTYSET.invokeExact(set) + (int) Spawn.SIGFILLSET.invokeExact(set)
                     + (int) Spawn.SPAWNATTR_INIT.invokeExact(attr) + (int) Spawn.SPAWNATTR_DESTROY.invokeExact(attr)
                     + (int) Spawn.FA_INIT.invokeExact(actions) + (int) Spawn.FA_DESTROY.invokeExact(actions);
-            MethodHandle pty = Pty.POSIX_OPENPT; // the PTY group: a REPL's first start
         } catch (Throwable t) {
             throw rethrow(t);
         } finally {
@@ -238,7 +248,7 @@ public final class LibC {
     }
 
     public static int fcntl(int fd, int cmd, int arg) {
-        return intCall(Io.FCNTL_INT, fd, cmd, arg);
+        return (int) sys(NR_FCNTL, fd, cmd, arg, 0);
     }
 
     public static void setNonBlocking(int fd) {
@@ -248,13 +258,7 @@ public final class LibC {
 
     /** {@code pidfd_open(pid, 0)}: an fd that polls readable once the process has exited. */
     public static int pidfdOpen(int pid) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            long r = (long) Proc.SYSCALL_2.invokeExact(state, SYS_PIDFD_OPEN, pid, 0);
-            return r < 0 ? -errnoOf(state) : (int) r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) sys(NR_PIDFD_OPEN, pid, 0, 0, 0);
     }
 
     public static int tcgetpgrp(int fd) {
@@ -263,53 +267,40 @@ public final class LibC {
 
     /** Returns bytes read, 0 at EOF, or −errno. */
     public static long read(int fd, MemorySegment buf, long n) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            long r = (long) Io.READ.invokeExact(state, fd, buf, n);
-            return r < 0 ? -errnoOf(state) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return sys(NR_READ, fd, buf.address(), n, 0);
     }
 
     /** Returns bytes written or −errno. */
     public static long write(int fd, MemorySegment buf, long n) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            long r = (long) Io.WRITE.invokeExact(state, fd, buf, n);
-            return r < 0 ? -errnoOf(state) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return sys(NR_WRITE, fd, buf.address(), n, 0);
     }
 
     public static int close(int fd) {
-        return intCall(Io.CLOSE, fd);
+        return (int) sys(NR_CLOSE, fd, 0, 0, 0);
     }
 
     /** {@code pipe2(flags)}: returns {read, write}. */
     public static int[] pipe(int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) Io.PIPE2.invokeExact(state, fds, flags);
+            long r = sys(NR_PIPE2, fds.address(), flags, 0, 0);
             if (r < 0) {
-                throw new SysException("pipe2", errnoOf(state));
+                throw new SysException("pipe2", (int) -r);
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
     /** {@code poll(fds, n, timeout)} over a caller-owned pollfd array; returns count or −errno. */
     public static int poll(MemorySegment pollfds, long n, int timeoutMillis) {
+        if (timeoutMillis < 0) {
+            return (int) sys(NR_PPOLL, pollfds.address(), n, 0, 0);
+        }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) Io.POLL.invokeExact(state, pollfds, n, timeoutMillis);
-            return r < 0 ? -errnoOf(state) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
+            MemorySegment timeout = arena.allocate(JAVA_LONG, 2);
+            timeout.setAtIndex(JAVA_LONG, 0, timeoutMillis / 1000);
+            timeout.setAtIndex(JAVA_LONG, 1, (timeoutMillis % 1000) * 1_000_000L);
+            return (int) sys(NR_PPOLL, pollfds.address(), n, timeout.address(), 0);
         }
     }
 
@@ -320,42 +311,33 @@ public final class LibC {
     public static int[] waitpid(int pid, int options) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment status = arena.allocate(JAVA_INT);
-            MemorySegment state = arena.allocate(CAPTURE);
             while (true) {
-                int r = (int) Proc.WAITPID.invokeExact(state, pid, status, options);
+                long r = sys(NR_WAIT4, pid, status.address(), options, 0);
                 if (r >= 0) {
-                    return new int[] {r, status.get(JAVA_INT, 0)};
+                    return new int[] {(int) r, status.get(JAVA_INT, 0)};
                 }
-                int err = errnoOf(state);
-                if (err != EINTR) {
-                    throw new SysException("waitpid", err);
+                if (r != -EINTR) {
+                    throw new SysException("waitpid", (int) -r);
                 }
             }
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
     public static int kill(int pid, int sig) {
-        return intCall(Proc.KILL, pid, sig);
+        return (int) sys(NR_KILL, pid, sig, 0, 0);
     }
 
     public static int inotifyInit(int flags) {
-        return intCall(Inotify.INOTIFY_INIT1, flags);
+        return (int) sys(NR_INOTIFY_INIT1, flags, 0, 0, 0);
     }
 
     public static int inotifyAddWatch(int fd, String path, int mask) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment p = arena.allocateFrom(path);
-            MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) Inotify.INOTIFY_ADD_WATCH.invokeExact(state, fd, p, mask);
-            return r < 0 ? -errnoOf(state) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) sys(NR_INOTIFY_ADD_WATCH, fd, arena.allocateFrom(path).address(), mask, 0);
         }
     }
 
     public static int inotifyRmWatch(int fd, int wd) {
-        return intCall(Inotify.INOTIFY_RM_WATCH, fd, wd);
+        return (int) sys(NR_INOTIFY_RM_WATCH, fd, wd, 0, 0);
     }
 }
