@@ -100,11 +100,12 @@ public final class Procd implements AutoCloseable {
                     return Reply.ok(new EnvDefaults(env.template(), env.sandbox()));
                 });
         server = new ProcdServer(new InetSocketAddress(cfg.bind(), cfg.port()), router, new BearerAuth(cfg.token()));
-        server.start();
-        // Logged before /healthz turns 200: whoever saw procd healthy finds this line in its log.
+        // The port is bound (the node's readiness check connects to it) and serves once started: the
+        // line first, so whoever saw procd answer finds it in the log, then healthy, then started.
         System.out.println("procd ready port=" + server.port());
         System.out.flush();
         server.markServing();
+        server.start();
         var client = new LoopbackClient(server.port(), cfg.token());
         Thread.ofVirtual().name("warm-up").start(() -> {
             try {

@@ -7,8 +7,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Asks procd's {@code /healthz} over the sandbox's veth address. A raw HTTP/1.1 request on a fresh
- * socket: the probe runs every few milliseconds while a sandbox starts and needs no client state.
+ * Asks procd over the sandbox's veth address whether it listens, serves ({@code /healthz}) or has
+ * warmed up ({@code /readyz}). Raw sockets: the probes run every few milliseconds while a sandbox
+ * starts and need no client state.
  */
 public final class ProcdProbe {
 
@@ -18,6 +19,22 @@ public final class ProcdProbe {
             "GET /readyz HTTP/1.1\r\nHost: procd\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private ProcdProbe() {
+    }
+
+    /**
+     * True when procd's port accepts a connection over the veth. The kernel completes the handshake
+     * for a listening socket, so this costs procd nothing; procd binds its port as the last step of
+     * its start, and whatever connects then is served as soon as its dispatcher runs. A health
+     * request instead would be procd's first HTTP exchange, tens of milliseconds interpreted, on the
+     * way to the claim's answer.
+     */
+    public static boolean listening(String address, int port, int timeoutMillis) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(address, port), timeoutMillis);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** True when procd answered 200: it serves requests. */

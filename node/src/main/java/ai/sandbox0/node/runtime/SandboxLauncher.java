@@ -180,7 +180,7 @@ public final class SandboxLauncher {
         long start = System.nanoTime();
         long deadline = start + settings.readyTimeout().toNanos();
         while (true) {
-            if (ProcdProbe.healthy(address, procd.port(), 500)) {
+            if (ProcdProbe.listening(address, procd.port(), 500)) {
                 return;
             }
             if (!alive(pid)) {
@@ -212,7 +212,7 @@ public final class SandboxLauncher {
             long deadline = System.nanoTime() + WARM_UP_BUDGET_MILLIS * 1_000_000L;
             while (System.nanoTime() < deadline && !ProcdProbe.warm(address, procd.port(), 200)) {
                 try {
-                    Thread.sleep(5);
+                    Thread.sleep(WARM_POLL_MILLIS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;
@@ -227,6 +227,8 @@ public final class SandboxLauncher {
     }
 
     static final long WARM_UP_BUDGET_MILLIS = 3_000;
+    /** Every poll is an HTTP exchange procd pays for in CPU while it starts: not too often. */
+    private static final long WARM_POLL_MILLIS = 25;
 
     private void endBoost(String id, String cgroupPath, CgroupLimits limits) throws SetupException {
         try {
