@@ -154,8 +154,8 @@ public final class Procd implements AutoCloseable {
     /**
      * What a new sandbox's first command needs and the JVM builds only on first use, built on a second
      * thread while {@link #start} runs: the downcall stubs of the command path and the codecs.
-     * Interpreted, that is ~50 ms of CPU that would otherwise sit between the user's first command and
-     * its answer.
+     * Interpreted, that is tens of milliseconds of CPU that would otherwise sit between the user's first
+     * command and its answer.
      */
     private static void prewarm() {
         try {
@@ -167,7 +167,6 @@ public final class Procd implements AutoCloseable {
             Log.debug("prewarm skipped: " + e.getMessage());
         }
     }
-
 
     private static final byte[] PREWARM_REQUEST = ("{\"type\":\"cmd\",\"cmd\":{\"command\":[\"true\"]},"
             + "\"wait_until_done\":true,\"env_vars\":{\"A\":\"b\"},\"ttl_sec\":1}").getBytes(StandardCharsets.UTF_8);
