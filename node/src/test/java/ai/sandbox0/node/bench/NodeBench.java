@@ -209,7 +209,7 @@ public final class NodeBench {
     private static List<Double> procdOnHost(ProcdRuntime procd) throws Exception {
         List<Double> out = new ArrayList<>();
         for (int i = 0; i < 13; i++) {
-            int port = 49000 + i;
+            int port = freePort();
             long t0 = System.nanoTime();
             Process p = hostProcd(procd, port);
             try {
@@ -229,10 +229,18 @@ public final class NodeBench {
         return out;
     }
 
+    /** A port free right now: a fixed one may be taken as an ephemeral port by any client on the host. */
+    private static int freePort() throws java.io.IOException {
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
     private static long procdHostPss(ProcdRuntime procd) throws Exception {
-        Process p = hostProcd(procd, 48999);
+        int port = freePort();
+        Process p = hostProcd(procd, port);
         try {
-            while (!ProcdProbe.healthy("127.0.0.1", 48999, 500)) {
+            while (!ProcdProbe.healthy("127.0.0.1", port, 500)) {
                 Thread.sleep(5);
             }
             Thread.sleep(5000);

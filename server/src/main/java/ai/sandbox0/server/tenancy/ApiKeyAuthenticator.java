@@ -4,7 +4,9 @@ import ai.sandbox0.server.auth.AuthenticationFailure;
 import ai.sandbox0.server.auth.Authenticator;
 import ai.sandbox0.server.auth.Principal;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code Authorization: Bearer <token>}: tokens with the {@code s0_} prefix are API keys looked up by
@@ -12,8 +14,16 @@ import java.util.HashSet;
  */
 public final class ApiKeyAuthenticator implements Authenticator {
 
+    /** How long a looked-up key is reused: bounds how late a change to it is seen by requests. */
+    static final Duration CACHE_FOR = Duration.ofSeconds(1);
+    private static final int CACHE_MAX = 10_000;
+
+    private record Cached(ApiKey key, long until) {
+    }
+
     private final ApiKeyStore keys;
     private final Clock clock;
+    private final ConcurrentHashMap<String, Cached> recent = new ConcurrentHashMap<>();
 
     public ApiKeyAuthenticator(ApiKeyStore keys, Clock clock) {
         this.keys = keys;
@@ -29,8 +39,7 @@ public final class ApiKeyAuthenticator implements Authenticator {
         if (!ApiKeyToken.isWellFormed(token)) {
             throw new AuthenticationFailure("invalid api key");
         }
-        ApiKey key = keys.findByDigest(ApiKeyToken.digest(token))
-                .orElseThrow(() -> new AuthenticationFailure("invalid api key"));
+        ApiKey key = lookUp(ApiKeyToken.digest(token));
         if (!key.active()) {
             throw new AuthenticationFailure("api key is deactivated");
         }
@@ -46,6 +55,25 @@ public final class ApiKeyAuthenticator implements Authenticator {
             team = teamHeader.trim();
         }
         return new Principal(team, key.userId(), key.id(), new HashSet<>(key.roles()), platform);
+    }
+
+    /**
+     * The key with this digest, from the store or from a lookup less than {@link #CACHE_FOR} ago: every
+     * API request authenticates, and under load the store read was most of the gateway's latency tail.
+     * Unknown digests are not remembered (a flood of wrong keys cannot fill the map).
+     */
+    private ApiKey lookUp(String digest) {
+        long now = System.nanoTime();
+        Cached cached = recent.get(digest);
+        if (cached != null && now - cached.until() < 0) {
+            return cached.key();
+        }
+        ApiKey key = keys.findByDigest(digest).orElseThrow(() -> new AuthenticationFailure("invalid api key"));
+        if (recent.size() >= CACHE_MAX) {
+            recent.clear();
+        }
+        recent.put(digest, new Cached(key, now + CACHE_FOR.toNanos()));
+        return key;
     }
 
     static String bearerToken(String authorization) {

@@ -61,6 +61,56 @@ class ApiKeyAuthenticatorTest {
     }
 
     @Test
+    void aRemovedKeyStopsWorkingOnceTheLookupWindowHasPassed() throws Exception {
+        String token = insert(true, NOW.plus(Duration.ofDays(1)), ApiKeyScope.TEAM, Role.VIEWER);
+        ApiKeyAuthenticator authenticator = at(NOW);
+        authenticator.authenticate("Bearer " + token, null);
+
+        database.jdbi().useHandle(h -> h.createUpdate("DELETE FROM api_keys WHERE key_hash = :digest")
+                .bind("digest", ApiKeyToken.digest(token)).execute());
+
+        Instant deadline = Instant.now().plus(ApiKeyAuthenticator.CACHE_FOR.multipliedBy(5));
+        Throwable failure = null;
+        while (failure == null && Instant.now().isBefore(deadline)) {
+            try {
+                authenticator.authenticate("Bearer " + token, null);
+                Thread.sleep(50);
+            } catch (AuthenticationFailure e) {
+                failure = e;
+            }
+        }
+        assertThat(failure).as("the removed key was still accepted").isNotNull().hasMessage("invalid api key");
+    }
+
+    @Test
+    void aKeyThatExpiresWhileRememberedIsRefusedAtOnce() {
+        String token = insert(true, NOW.plusSeconds(30), ApiKeyScope.TEAM, Role.VIEWER);
+        var now = new java.util.concurrent.atomic.AtomicReference<>(NOW);
+        var clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        ApiKeyAuthenticator authenticator = new ApiKeyAuthenticator(keys, clock);
+        authenticator.authenticate("Bearer " + token, null);
+
+        now.set(NOW.plusSeconds(31));
+        assertThatThrownBy(() -> authenticator.authenticate("Bearer " + token, null))
+                .isInstanceOf(AuthenticationFailure.class).hasMessage("api key has expired");
+    }
+
+    @Test
     void adminKeyAuthenticatesIntoItsTeamWithEveryPermission() {
         Principal principal = at(NOW).authenticate("Bearer " + adminKey, null);
 
