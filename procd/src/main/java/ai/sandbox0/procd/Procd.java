@@ -38,6 +38,7 @@ import ai.sandbox0.procd.rpc.file.WatchFiles;
 import ai.sandbox0.procd.rpc.file.WriteFile;
 import ai.sandbox0.procd.sys.LibC;
 import ai.sandbox0.procd.sys.Poller;
+import ai.sandbox0.procd.sys.Spawner;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -160,6 +161,7 @@ public final class Procd implements AutoCloseable {
     private static void prewarm() {
         try {
             LibC.prewarm();
+            Spawner.prewarm();
             ProcdJson.read(PREWARM_REQUEST, CreateContextRequest.class);
             ProcdJson.ok(new ContextResponse("ctx", ProcessType.CMD, null, List.of("true"), "/", Map.of("A", "b"),
                     false, false, Instant.now(), "", 0, ProcessState.STOPPED));

@@ -38,12 +38,8 @@ public final class Runc {
      * init runs. The container's output goes to {@code output}, runc's own complaints to {@code runcLog}.
      */
     public void runDetached(String id, Path bundle, Path pidFile, Path output, Path runcLog) throws SetupException {
-        Step step = Step.RUNC_RUN;
-        String command = "run";
         List<String> argv = base(runcLog);
-        argv.add(command);
-        argv.add("--detach");
-        argv.addAll(List.of("--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id));
+        argv.addAll(List.of("run", "--detach", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id));
         ProcessBuilder pb = new ProcessBuilder(argv)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
@@ -52,19 +48,19 @@ public final class Runc {
             Process p = pb.start();
             if (!p.waitFor(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new SetupException(step, id + ": runc " + command + " timed out");
+                throw new SetupException(Step.RUNC_RUN, id + ": runc run timed out");
             }
             if (p.exitValue() != 0) {
-                throw new RuncException(step, id, p.exitValue(), lastError(runcLog, output));
+                throw new RuncException(Step.RUNC_RUN, id, p.exitValue(), lastError(runcLog, output));
             }
         } catch (IOException e) {
             if (e instanceof SetupException se) {
                 throw se;
             }
-            throw new SetupException(step, id + ": " + e.getMessage(), e);
+            throw new SetupException(Step.RUNC_RUN, id + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SetupException(step, id + ": interrupted", e);
+            throw new SetupException(Step.RUNC_RUN, id + ": interrupted", e);
         }
     }
 

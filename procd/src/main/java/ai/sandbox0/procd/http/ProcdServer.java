@@ -70,16 +70,6 @@ public final class ProcdServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try {
-            respond(exchange);
-        } finally {
-            if (called) {
-                firstAnswered.countDown();
-            }
-        }
-    }
-
-    private void respond(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             if (path.equals("/healthz") || path.equals("/readyz")) {
@@ -90,32 +80,47 @@ public final class ProcdServer implements AutoCloseable {
                 exchange.getResponseBody().write(body);
                 return;
             }
-            Reply reply;
+            Router.Match match;
             try {
                 auth.check(exchange.getRequestHeaders().getFirst("Authorization"));
-                Router.Match match = router.match(exchange.getRequestMethod(), path);
+                match = router.match(exchange.getRequestMethod(), path);
                 if (match == null) {
                     throw new ProcdException(ErrorCode.NOT_FOUND, "route not found: " + path);
                 }
                 if (match.methodNotAllowed()) {
                     throw new ProcdException(ErrorCode.METHOD_NOT_ALLOWED, "method not allowed");
                 }
-                called = true;
-                reply = match.rpc().handle(new Call(exchange, match.params()));
-            } catch (Exception e) {
-                if (exchange.getResponseCode() == -1) {
-                    drain(exchange);
-                    Failures.send(exchange, e);
-                }
+            } catch (RuntimeException e) {
+                drain(exchange);
+                Failures.send(exchange, e);
                 return;
             }
-            if (reply instanceof Reply.Data(int status, Object data)) {
-                drain(exchange);
-                byte[] body = ProcdJson.ok(data);
-                exchange.getResponseHeaders().set("Content-Type", "application/json");
-                exchange.sendResponseHeaders(status, body.length);
-                exchange.getResponseBody().write(body);
+            called = true;
+            try {
+                answer(exchange, match);
+            } finally {
+                firstAnswered.countDown();
             }
+        }
+    }
+
+    private static void answer(HttpExchange exchange, Router.Match match) throws IOException {
+        Reply reply;
+        try {
+            reply = match.rpc().handle(new Call(exchange, match.params()));
+        } catch (Exception e) {
+            if (exchange.getResponseCode() == -1) {
+                drain(exchange);
+                Failures.send(exchange, e);
+            }
+            return;
+        }
+        if (reply instanceof Reply.Data(int status, Object data)) {
+            drain(exchange);
+            byte[] body = ProcdJson.ok(data);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
         }
     }
 

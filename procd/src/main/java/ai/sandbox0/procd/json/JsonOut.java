@@ -1,6 +1,5 @@
 package ai.sandbox0.procd.json;
 
-import io.avaje.json.JsonWriter;
 import io.avaje.json.stream.BytesJsonWriter;
 import java.time.Instant;
 import java.util.List;
@@ -17,10 +16,6 @@ public final class JsonOut {
     private final BytesJsonWriter writer = JsonIn.STREAM.bufferedWriterAsBytes();
 
     JsonOut() {
-    }
-
-    JsonWriter writer() {
-        return writer;
     }
 
     byte[] bytes() {
@@ -86,15 +81,7 @@ public final class JsonOut {
     }
 
     public JsonOut strings(String name, List<String> values) {
-        if (values != null) {
-            writer.name(name);
-            writer.beginArray();
-            for (String v : values) {
-                writer.value(v);
-            }
-            writer.endArray();
-        }
-        return this;
+        return list(name, values, (out, v) -> out.writer.value(v));
     }
 
     public JsonOut stringMap(String name, Map<String, String> values) {

@@ -1,5 +1,6 @@
 package ai.sandbox0.procd.json;
 
+import ai.sandbox0.api.Envelope;
 import ai.sandbox0.api.common.Created;
 import ai.sandbox0.api.common.Deleted;
 import ai.sandbox0.api.common.Moved;
@@ -64,26 +65,15 @@ public final class ProcdJson {
     /** {@code {"success":true,"data":…}}. */
     public static byte[] ok(Object data) {
         JsonOut out = new JsonOut();
-        out.writer().beginObject();
-        out.writer().name("success");
-        out.writer().value(true);
-        if (data != null) {
-            out.writer().name("data");
-            value(out, data);
-        }
-        out.writer().endObject();
+        out.begin().bool("success", true).object("data", data, ProcdJson::value).end();
         return out.bytes();
     }
 
     /** {@code {"success":false,"error":{"code":…,"message":…}}}. */
     public static byte[] failure(String code, String message) {
         JsonOut out = new JsonOut();
-        out.writer().beginObject();
-        out.writer().name("success");
-        out.writer().value(false);
-        out.writer().name("error");
-        out.begin().string("code", code).string("message", message).end();
-        out.writer().endObject();
+        out.begin().bool("success", false).object("error", new Envelope.ErrorBody(code, message, null),
+                (o, error) -> o.begin().string("code", error.code()).string("message", error.message()).end()).end();
         return out.bytes();
     }
 

@@ -123,8 +123,9 @@ public final class LibC {
     }
 
     /**
-     * Generates the downcall stubs of the command path (pipes, poll, pidfd, waitpid, the spawn helpers)
-     * with calls that change nothing; the PTY group waits for the first REPL, which takes longer anyway. Interpreted, that is tens of milliseconds
+     * Generates the downcall stub of the plain system calls and runs each once, with calls that change
+     * nothing ({@link Spawner#prewarm} does the spawn helpers); the PTY group waits for the first REPL,
+     * which takes longer anyway. Interpreted, that is tens of milliseconds
      * that a new sandbox's first command would otherwise wait for; procd runs it on a second thread
      * while its HTTP server starts.
      */
@@ -146,14 +147,6 @@ public final class LibC {
                 // ECHILD, as intended
             }
             kill(Integer.MAX_VALUE, 0); // above pid_max: ESRCH
-            MemorySegment attr = arena.allocate(SPAWNATTR_SIZE, 8);
-            MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 8);
-            MemorySegment set = arena.allocate(SIGSET_SIZE, 8);
-            int unused = (int) Spawn.SIGEMPTYSET.invokeExact(set) + (int) Spawn.SIGFILLSET.invokeExact(set)
-                    + (int) Spawn.SPAWNATTR_INIT.invokeExact(attr) + (int) Spawn.SPAWNATTR_DESTROY.invokeExact(attr)
-                    + (int) Spawn.FA_INIT.invokeExact(actions) + (int) Spawn.FA_DESTROY.invokeExact(actions);
-        } catch (Throwable t) {
-            throw rethrow(t);
         } finally {
             close(pipe[0]);
             close(pipe[1]);

@@ -33,6 +33,22 @@ public final class Spawner {
      * Starts {@code executable} (an absolute path: glibc's PATH search would use the JVM's PATH, not
      * the child's). Returns the pid; throws {@link SysException} with the spawn's errno.
      */
+    /** Generates the spawn helpers' downcall stubs and runs the ones that change nothing: see LibC#prewarm. */
+    public static void prewarm() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(LibC.SPAWNATTR_SIZE, 8);
+            MemorySegment actions = arena.allocate(LibC.FILE_ACTIONS_SIZE, 8);
+            MemorySegment set = arena.allocate(LibC.SIGSET_SIZE, 8);
+            ok("sigemptyset", (int) LibC.Spawn.SIGEMPTYSET.invokeExact(set));
+            ok("posix_spawnattr_init", (int) LibC.Spawn.SPAWNATTR_INIT.invokeExact(attr));
+            ok("posix_spawnattr_destroy", (int) LibC.Spawn.SPAWNATTR_DESTROY.invokeExact(attr));
+            ok("posix_spawn_file_actions_init", (int) LibC.Spawn.FA_INIT.invokeExact(actions));
+            ok("posix_spawn_file_actions_destroy", (int) LibC.Spawn.FA_DESTROY.invokeExact(actions));
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
     public static int spawn(String executable, List<String> argv, List<String> envp, String cwd, Stdio stdio) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = arena.allocate(LibC.SPAWNATTR_SIZE, 8);
