@@ -101,7 +101,7 @@ public final class Node implements AutoCloseable {
             throw new SetupException(Step.RECONCILE, "state dir " + requested.stateDir() + " is in use by another node");
         }
         try {
-            // procd with its class archive, recorded for the paths sandboxes see.
+            // procd with its AOT cache, recorded for the paths sandboxes see.
             var procd = new ProcdInstaller(requested.unshare(), requested.ldd())
                     .install(requested.procd(), requested.stateDir().resolve("procd"));
             NodeConfig config = requested.withProcd(procd);

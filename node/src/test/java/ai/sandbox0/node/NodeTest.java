@@ -17,6 +17,7 @@ import ai.sandbox0.node.testing.HostLeaks;
 import ai.sandbox0.node.testing.TestNodes;
 import ai.sandbox0.node.testing.TestRootfs;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,24 @@ class NodeTest {
         }
     }
 
+    /** procd: the child of the sandbox's tini. */
+    private static long procdPid(Sandbox s) throws Exception {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                try {
+                    String stat = Files.readString(p.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    if (Integer.parseInt(f[1]) == s.initPid()) {
+                        return Long.parseLong(p.getFileName().toString());
+                    }
+                } catch (java.io.IOException gone) {
+                    // exited while listed
+                }
+            }
+        }
+        throw new AssertionError("no child of tini " + s.initPid());
+    }
+
     private static void await(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!condition.getAsBoolean()) {
@@ -66,9 +85,10 @@ class NodeTest {
         Sandbox s = claim.sandbox();
         assertThat(firstIdle).contains(s.id());
         assertThat(ProcdProbe.healthy(s.address(), s.procdPort(), 2000)).isTrue();
-        // procd took its class archive (a stale or mismatched one is a JVM warning in its output).
         String procdLog = Files.readString(node.config().stateDir().resolve("sandboxes/" + s.id() + "/procd.log"));
         assertThat(procdLog).contains("procd ready port=49983").doesNotContain("[warning]");
+        // procd runs on its AOT cache (the JVM starts without one it cannot use, ~30 ms slower, silently).
+        assertThat(Files.readString(Path.of("/proc/" + procdPid(s) + "/maps"))).contains("/opt/sandbox0/procd/procd.aot");
         await(() -> pool.idleCount() == 2); // refilled in the background
 
         // A template change: the idle sandboxes of the old spec go, new ones come; the claimed one stays.

@@ -154,9 +154,9 @@ public final class Procd implements AutoCloseable {
 
     /**
      * What a new sandbox's first command needs and the JVM builds only on first use, built on a second
-     * thread while {@link #start} runs: the downcall stubs of the command path and the codecs.
-     * Interpreted, that is tens of milliseconds of CPU that would otherwise sit between the user's first
-     * command and its answer.
+     * thread while {@link #start} runs, in the order the first command needs them: the downcall stub,
+     * the codecs, the locale data of the Date header. Interpreted, that is tens of milliseconds of CPU
+     * that would otherwise sit between the user's first command and its answer.
      */
     private static void prewarm() {
         try {
@@ -165,6 +165,7 @@ public final class Procd implements AutoCloseable {
             ProcdJson.read(PREWARM_REQUEST, CreateContextRequest.class);
             ProcdJson.ok(new ContextResponse("ctx", ProcessType.CMD, null, List.of("true"), "/", Map.of("A", "b"),
                     false, false, Instant.now(), "", 0, ProcessState.STOPPED));
+            ProcdServer.prewarm();
         } catch (RuntimeException e) {
             Log.debug("prewarm skipped: " + e.getMessage());
         }

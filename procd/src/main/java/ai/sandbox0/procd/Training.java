@@ -8,7 +8,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code --train}: a short, typical workload against an in-process procd on a loopback port, run under
- * {@code -XX:ArchiveClassesAtExit=procd.jsa} to record the class archive that makes later starts fast
+ * {@code -XX:AOTCacheOutput=procd.aot} to record the AOT cache that makes later starts fast
  * and shares class metadata between the procds of a host. Talks raw HTTP/1.1 over a socket so no
  * client library ends up in the archive.
  */

@@ -16,9 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Installs procd for sandboxes: copies procd.jar into {@code <dir>/<sha256 of the jar>/} (a new jar
- * gets a new dir; sandboxes still running keep theirs) and records procd.jsa there. A class archive is
- * only valid for the absolute paths it was recorded at, so the training run sees the JDK and the jar
- * exactly where sandboxes will: in a private mount namespace ({@code unshare -m}) with a tmpfs over
+ * gets a new dir; sandboxes still running keep theirs) and records procd.aot, its AOT cache, there. The cache records the paths of
+ * the JDK and the jar, so the training run sees them exactly where sandboxes will: in a private mount namespace ({@code unshare -m}) with a tmpfs over
  * /opt holding the two bind mounts. Nothing of that is visible outside the namespace.
  */
 public final class ProcdInstaller {
@@ -33,7 +32,7 @@ public final class ProcdInstaller {
         this.ldd = ldd;
     }
 
-    /** Returns the runtime to mount; without an archive if recording failed (procd then starts ~15 ms slower). */
+    /** Returns the runtime to mount; without the cache if recording failed (procd then starts ~30 ms slower). */
     public ProcdRuntime install(ProcdRuntime source, Path dir) throws SetupException {
         source.verify();
         try {
@@ -46,7 +45,7 @@ public final class ProcdInstaller {
             Path tmp = target.resolve("procd.jar.tmp");
             Files.copy(source.jar(), tmp, StandardCopyOption.REPLACE_EXISTING);
             Files.move(tmp, target.resolve("procd.jar"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Files.deleteIfExists(target.resolve("procd.jsa"));
+            Files.deleteIfExists(target.resolve("procd.aot"));
             copyHostLibc(source, target.resolve("lib"));
             recordArchive(source, target);
             Files.writeString(target.resolve(".installed"), sha + "\n");
@@ -96,16 +95,16 @@ public final class ProcdInstaller {
                 "mount --bind '" + source.jdkHome() + "' " + ProcdRuntime.JDK,
                 "mount --bind '" + target + "' " + ProcdRuntime.PROCD_DIR,
                 "cd /tmp",
-                "exec " + ProcdRuntime.JDK + "/bin/java " + flags + " -XX:ArchiveClassesAtExit=" + ProcdRuntime.ARCHIVE
-                        + " -Xlog:cds=error -jar " + ProcdRuntime.JAR + " --train");
+                "exec " + ProcdRuntime.JDK + "/bin/java " + flags + " -XX:AOTCacheOutput=" + ProcdRuntime.ARCHIVE
+                        + " -Xlog:cds=error -Xlog:aot=error -jar " + ProcdRuntime.JAR + " --train");
         long t0 = System.nanoTime();
         HostCommand.Result r = HostCommand.run(List.of(unshare.toString(), "--mount", "--propagation", "private",
                 "/bin/sh", "-c", script), null, Duration.ofMinutes(2));
-        if (!r.ok() || !Files.exists(target.resolve("procd.jsa"))) {
-            log.warn("procd class archive not recorded (procd starts without it): exit {}: {}", r.exitCode(), r.diagnostic());
+        if (!r.ok() || !Files.exists(target.resolve("procd.aot"))) {
+            log.warn("procd AOT cache not recorded (procd starts without it): exit {}: {}", r.exitCode(), r.diagnostic());
             return;
         }
-        log.info("procd installed in {} with its class archive ({} ms)", target, (System.nanoTime() - t0) / 1_000_000);
+        log.info("procd installed in {} with its AOT cache ({} ms)", target, (System.nanoTime() - t0) / 1_000_000);
     }
 
     private static String sha256(Path file) throws IOException {

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The in-sandbox agent as the host provides it: a JDK, a directory holding procd.jar (and procd.jsa,
- * its class archive, recorded for the in-sandbox path by {@link ProcdInstaller}) and a static tini. All
+ * The in-sandbox agent as the host provides it: a JDK, a directory holding procd.jar (and procd.aot,
+ * its AOT cache of loaded and linked classes, recorded for the in-sandbox path by {@link ProcdInstaller}) and a static tini. All
  * three are bind-mounted read-only under {@value #IN_SANDBOX}: every sandbox maps the same files, so
  * their pages are shared in the page cache, which keeps procd's memory per sandbox small.
  * See docs/procd-protocol.md, "Launching procd".
@@ -20,13 +20,13 @@ public record ProcdRuntime(Path jdkHome, Path procdDir, Path tini, List<String> 
     public static final String JDK = IN_SANDBOX + "/jdk";
     public static final String PROCD_DIR = IN_SANDBOX + "/procd";
     public static final String JAR = PROCD_DIR + "/procd.jar";
-    public static final String ARCHIVE = PROCD_DIR + "/procd.jsa";
+    public static final String ARCHIVE = PROCD_DIR + "/procd.aot";
     public static final String TINI = IN_SANDBOX + "/tini";
     public static final String WORKSPACE = "/root";
     public static final int DEFAULT_PORT = 49983;
     /**
      * procd's documented flags: a small heap, no JIT (procd's work is syscalls and small JSON), the
-     * class archive mapped where it was recorded so its pages stay shared between sandboxes, and the
+     * AOT cache mapped where it was recorded so its pages stay shared between sandboxes, and the
      * JDK's small fallback locale data instead of CLDR's (procd formats nothing localized but the HTTP
      * Date header; loading CLDR costs ~20 ms of a new sandbox's first response).
      */
@@ -39,7 +39,7 @@ public record ProcdRuntime(Path jdkHome, Path procdDir, Path tini, List<String> 
         jvmFlags = List.copyOf(jvmFlags);
     }
 
-    /** procd as built into {@code procdDir} (procd.jar, maybe procd.jsa), with the default flags. */
+    /** procd as built into {@code procdDir} (procd.jar, maybe procd.aot), with the default flags. */
     public static ProcdRuntime of(Path jdkHome, Path procdDir, Path tini) {
         return new ProcdRuntime(jdkHome, procdDir, tini, DEFAULT_JVM_FLAGS, DEFAULT_PORT);
     }
@@ -49,7 +49,7 @@ public record ProcdRuntime(Path jdkHome, Path procdDir, Path tini, List<String> 
     }
 
     public Path archive() {
-        return procdDir.resolve("procd.jsa");
+        return procdDir.resolve("procd.aot");
     }
 
     public ProcdRuntime withProcdDir(Path dir) {
@@ -83,7 +83,7 @@ public record ProcdRuntime(Path jdkHome, Path procdDir, Path tini, List<String> 
         a.add(JDK + "/bin/java");
         a.addAll(jvmFlags);
         if (Files.exists(archive())) {
-            a.add("-XX:SharedArchiveFile=" + ARCHIVE);
+            a.add("-XX:AOTCache=" + ARCHIVE);
         }
         a.add("-Xlog:all=warning:stderr");
         a.addAll(List.of("-jar", JAR, "--workspace", WORKSPACE, "--port", Integer.toString(port)));

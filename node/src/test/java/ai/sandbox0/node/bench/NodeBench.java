@@ -251,11 +251,11 @@ public final class NodeBench {
     }
 
     private static Process hostProcd(ProcdRuntime procd, int port) throws IOException {
-        // The build's own archive, recorded for the jar's path in the build dir: valid here.
+        // The build's own AOT cache, recorded for the jar's path in the build dir: valid here.
         var cmd = new ArrayList<String>(List.of(procd.jdkHome().resolve("bin/java").toString()));
         cmd.addAll(procd.jvmFlags());
         if (Files.exists(procd.archive())) {
-            cmd.add("-XX:SharedArchiveFile=" + procd.archive());
+            cmd.add("-XX:AOTCache=" + procd.archive());
         }
         cmd.addAll(List.of("-Xlog:all=warning:stderr", "-jar", procd.jar().toString(), "--port", Integer.toString(port),
                 "--bind", "127.0.0.1"));

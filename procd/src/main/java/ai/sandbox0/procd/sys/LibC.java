@@ -1,6 +1,5 @@
 package ai.sandbox0.procd.sys;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -20,6 +19,14 @@ import java.lang.invoke.VarHandle;
  * checked against {@code /usr/include} (see findings/pty-via-ffm.md). No call is marked critical: a
  * blocking critical call would stall safepoints for the whole JVM.
  *
+ * <p>Every call goes through one downcall shape, {@code long f(long × 6)} with errno captured: each
+ * distinct shape costs milliseconds of stub generation in an interpreted JVM (the first one ~14 ms,
+ * each further one ~3 ms), and a sandbox's first command needs a dozen different functions. On the two
+ * ABIs procd runs on (x86_64 System V and AAPCS64 on Linux) integer and pointer arguments travel in
+ * registers, named or variadic alike, a callee reads only the arguments it declares, and an {@code int}
+ * result is the low half of the returned register; so passing every argument as a word, unused ones as
+ * 0, is exact. Pointers are passed as the addresses of segments that outlive the call.
+ *
  * <p>Calls that can fail return {@code -errno} instead of throwing, so hot paths (reads in the poll
  * loop, EAGAIN on writes) cost no exception; {@link #check} turns a result into a {@link SysException}.
  */
@@ -27,7 +34,6 @@ public final class LibC {
 
     public static final int O_RDWR = 0x2, O_NOCTTY = 0x100, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public static final int F_GETFL = 3, F_SETFL = 4;
-    public static final short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
     public static final long TIOCSWINSZ = 0x5414;
     public static final short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
     public static final int WNOHANG = 1;
@@ -38,36 +44,21 @@ public final class LibC {
     private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
 
-    static final long SPAWNATTR_SIZE = 336, FILE_ACTIONS_SIZE = 80, SIGSET_SIZE = 128;
+    /** The one downcall shape: a function address, the errno capture area, six argument words. */
+    private static final MethodHandle CALL = LINKER.downcallHandle(
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
 
-
+    private static final MemorySegment SYSCALL = find("syscall");
+    private static final MemorySegment POSIX_OPENPT = find("posix_openpt");
+    private static final MemorySegment GRANTPT = find("grantpt");
+    private static final MemorySegment UNLOCKPT = find("unlockpt");
+    private static final MemorySegment PTSNAME_R = find("ptsname_r");
+    private static final MemorySegment IOCTL = find("ioctl");
+    private static final MemorySegment TCGETPGRP = find("tcgetpgrp");
 
     private LibC() {
-    }
-
-    /** Downcall stubs are generated on first use of their group: each costs milliseconds at startup. */
-    private static final class Pty {
-        static final MethodHandle POSIX_OPENPT = errno("posix_openpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle GRANTPT = errno("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle UNLOCKPT = errno("unlockpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle PTSNAME_R =
-                plain("ptsname_r", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
-        static final MethodHandle IOCTL_PTR = LINKER.downcallHandle(find("ioctl"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2), ERRNO_OPT);
-        static final MethodHandle TCGETPGRP = errno("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    }
-
-    /**
-     * Plain system calls through glibc's {@code syscall(3)}, all with one downcall shape (number and
-     * four words): each new shape costs milliseconds of stub generation in an interpreted JVM, and
-     * these are the calls of a sandbox's first command. Unused trailing words are ignored by the kernel.
-     */
-    private static final class Sys {
-        static final MethodHandle SYSCALL = LINKER.downcallHandle(find("syscall"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                Linker.Option.firstVariadicArg(1), ERRNO_OPT);
     }
 
     // Syscall numbers: x86_64, else aarch64 (the asm-generic table).
@@ -80,54 +71,64 @@ public final class LibC {
     private static final long NR_PPOLL = X86_64 ? 271 : 73;
     private static final long NR_KILL = X86_64 ? 62 : 129;
     private static final long NR_WAIT4 = X86_64 ? 61 : 260;
+    private static final long NR_GETPID = X86_64 ? 39 : 172;
     private static final long NR_INOTIFY_INIT1 = X86_64 ? 294 : 26;
     private static final long NR_INOTIFY_ADD_WATCH = X86_64 ? 254 : 27;
     private static final long NR_INOTIFY_RM_WATCH = X86_64 ? 255 : 28;
     private static final long NR_PIDFD_OPEN = 434;
 
-    /** One system call: its result, or −errno. */
-    private static long sys(long nr, long a, long b, long c, long d) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            long r = (long) Sys.SYSCALL.invokeExact(state, nr, a, b, c, d);
-            return r < 0 ? -errnoOf(state) : r;
+    /** A per-call errno capture area, from the caller's arena. */
+    static MemorySegment errnoArea(Arena arena) {
+        return arena.allocate(CAPTURE);
+    }
+
+    static int errnoOf(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** Calls {@code fn} with up to six argument words; the raw result word, errno in {@code state}. */
+    static long call(MemorySegment fn, MemorySegment state, long a, long b, long c, long d, long e, long f) {
+        try {
+            return (long) CALL.invokeExact(fn, state, a, b, c, d, e, f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    /** posix_spawn and its attribute and file-action helpers (used by {@link Spawner}). */
-    static final class Spawn {
-        static final MethodHandle POSIX_SPAWN = plain("posix_spawn",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-        static final MethodHandle SPAWNATTR_INIT = plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle SPAWNATTR_DESTROY = plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle SPAWNATTR_SETFLAGS =
-                plain("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-        static final MethodHandle SPAWNATTR_SETSIGMASK =
-                plain("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final MethodHandle SPAWNATTR_SETSIGDEFAULT =
-                plain("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final MethodHandle FA_INIT = plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle FA_DESTROY = plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle FA_ADDOPEN = plain("posix_spawn_file_actions_addopen",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        static final MethodHandle FA_ADDDUP2 =
-                plain("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        static final MethodHandle FA_ADDCLOSEFROM =
-                plain("posix_spawn_file_actions_addclosefrom_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        static final MethodHandle FA_ADDCHDIR =
-                plain("posix_spawn_file_actions_addchdir_np", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final MethodHandle SIGEMPTYSET = plain("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle SIGFILLSET = plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static long call(MemorySegment fn, MemorySegment state, long a) {
+        return call(fn, state, a, 0, 0, 0, 0, 0);
+    }
+
+    static long call(MemorySegment fn, MemorySegment state, long a, long b) {
+        return call(fn, state, a, b, 0, 0, 0, 0);
+    }
+
+    static long call(MemorySegment fn, MemorySegment state, long a, long b, long c) {
+        return call(fn, state, a, b, c, 0, 0, 0);
+    }
+
+    /** A function that returns {@code int} −1 and sets errno on failure: its result, or −errno. */
+    private static int intCall(MemorySegment fn, long a, long b, long c) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoArea(arena);
+            int r = (int) call(fn, state, a, b, c);
+            return r < 0 ? -errnoOf(state) : r;
+        }
+    }
+
+    /** One system call: its result, or −errno. */
+    private static long sys(long nr, long a, long b, long c, long d) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = errnoArea(arena);
+            long r = call(SYSCALL, state, nr, a, b, c, d, 0);
+            return r < 0 ? -errnoOf(state) : r;
+        }
     }
 
     /**
-     * Generates the downcall stub of the plain system calls and runs each once, with calls that change
-     * nothing ({@link Spawner#prewarm} does the spawn helpers); the PTY group waits for the first REPL,
-     * which takes longer anyway. Interpreted, that is tens of milliseconds
-     * that a new sandbox's first command would otherwise wait for; procd runs it on a second thread
-     * while its HTTP server starts.
+     * Generates the downcall stub and runs the plain system calls once, with calls that change nothing.
+     * Interpreted, that is tens of milliseconds that a new sandbox's first command would otherwise wait
+     * for; procd runs it on a second thread while its HTTP server starts.
      */
     public static void prewarm() {
         int[] pipe = pipe(O_CLOEXEC | O_NONBLOCK);
@@ -137,7 +138,7 @@ public final class LibC {
             read(pipe[0], b, 1);
             fcntl(pipe[0], F_GETFL, 0);
             poll(arena.allocate(8), 0, 0);
-            int self = pidfdOpen((int) ProcessHandle.current().pid());
+            int self = pidfdOpen((int) sys(NR_GETPID, 0, 0, 0, 0));
             if (self >= 0) {
                 close(self);
             }
@@ -153,21 +154,8 @@ public final class LibC {
         }
     }
 
-    private static MemorySegment find(String name) {
+    static MemorySegment find(String name) {
         return LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-    }
-
-    private static MethodHandle errno(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(find(name), fd, ERRNO_OPT);
-    }
-
-    private static MethodHandle plain(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(find(name), fd);
-    }
-
-    /** A per-call errno capture area; confined arenas are cheap and avoid cross-thread lifetimes. */
-    private static int errnoOf(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
     }
 
     static RuntimeException rethrow(Throwable t) {
@@ -188,41 +176,26 @@ public final class LibC {
         return result;
     }
 
-    private static int intCall(MethodHandle h, Object... args) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            Object[] full = new Object[args.length + 1];
-            full[0] = state;
-            System.arraycopy(args, 0, full, 1, args.length);
-            int r = (int) h.invokeWithArguments(full);
-            return r < 0 ? -errnoOf(state) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
     public static int posixOpenpt(int flags) {
-        return intCall(Pty.POSIX_OPENPT, flags);
+        return intCall(POSIX_OPENPT, flags, 0, 0);
     }
 
     public static int grantpt(int fd) {
-        return intCall(Pty.GRANTPT, fd);
+        return intCall(GRANTPT, fd, 0, 0);
     }
 
     public static int unlockpt(int fd) {
-        return intCall(Pty.UNLOCKPT, fd);
+        return intCall(UNLOCKPT, fd, 0, 0);
     }
 
     public static String ptsname(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(128);
-            int err = (int) Pty.PTSNAME_R.invokeExact(fd, buf, 128L);
+            int err = (int) call(PTSNAME_R, errnoArea(arena), fd, buf.address(), buf.byteSize());
             if (err != 0) {
                 throw new SysException("ptsname_r", err);
             }
             return buf.getString(0);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -232,11 +205,7 @@ public final class LibC {
             MemorySegment ws = arena.allocate(8);
             ws.set(JAVA_SHORT, 0, (short) rows);
             ws.set(JAVA_SHORT, 2, (short) cols);
-            MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) Pty.IOCTL_PTR.invokeExact(state, fd, TIOCSWINSZ, ws);
-            return r < 0 ? -errnoOf(state) : r;
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return intCall(IOCTL, fd, TIOCSWINSZ, ws.address());
         }
     }
 
@@ -255,7 +224,7 @@ public final class LibC {
     }
 
     public static int tcgetpgrp(int fd) {
-        return intCall(Pty.TCGETPGRP, fd);
+        return intCall(TCGETPGRP, fd, 0, 0);
     }
 
     /** Returns bytes read, 0 at EOF, or −errno. */
