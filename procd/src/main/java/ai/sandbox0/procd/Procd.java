@@ -155,8 +155,8 @@ public final class Procd implements AutoCloseable {
     /**
      * What a new sandbox's first command needs and the JVM builds only on first use, built on a second
      * thread while {@link #start} runs, in the order the first command needs them: the downcall stub,
-     * the codecs, the locale data of the Date header. Interpreted, that is tens of milliseconds of CPU
-     * that would otherwise sit between the user's first command and its answer.
+     * the codecs. Interpreted, that is tens of milliseconds of CPU that would otherwise sit between the
+     * user's first command and its answer.
      */
     private static void prewarm() {
         try {
@@ -165,7 +165,6 @@ public final class Procd implements AutoCloseable {
             ProcdJson.read(PREWARM_REQUEST, CreateContextRequest.class);
             ProcdJson.ok(new ContextResponse("ctx", ProcessType.CMD, null, List.of("true"), "/", Map.of("A", "b"),
                     false, false, Instant.now(), "", 0, ProcessState.STOPPED));
-            ProcdServer.prewarm();
         } catch (RuntimeException e) {
             Log.debug("prewarm skipped: " + e.getMessage());
         }
@@ -206,5 +205,8 @@ public final class Procd implements AutoCloseable {
         Thread.ofPlatform().daemon().name("prewarm").start(Procd::prewarm);
         Procd procd = start(cfg);
         Runtime.getRuntime().addShutdownHook(new Thread(procd::close));
+        // Serving, the main thread has nothing left to do: it loads what the first answer needs last
+        // (the Date header's locale data) while the prewarm thread still builds what it needs first.
+        ProcdServer.prewarm();
     }
 }

@@ -22,11 +22,13 @@ import org.junit.jupiter.api.TestInstance;
 class ContextApiTest {
 
     ProcdProcess procd;
+    final List<Path> temps = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     void start() throws Exception {
         Interpreters.require("python3", "node", "bash");
         Path envFile = Files.createTempFile("procd-env", ".json");
+        temps.add(envFile);
         Files.writeString(envFile, "{\"template\":{\"APP_ENV\":\"tpl\",\"T_ONLY\":\"t\"},\"sandbox\":{\"APP_ENV\":\"dev\"}}");
         procd = ProcdProcess.start("--exec-timeout-ms", "3000", "--env-file", envFile.toString());
     }
@@ -34,6 +36,7 @@ class ContextApiTest {
     @AfterAll
     void stop() throws Exception {
         procd.close();
+        ProcdProcess.delete(temps.toArray(Path[]::new));
     }
 
     @Test
@@ -250,6 +253,7 @@ class ContextApiTest {
     private String writeStartup() {
         try {
             Path p = Files.createTempFile("startup", ".py");
+            temps.add(p);
             Files.writeString(p, "import sys\nsys.ps1='my> '\n");
             return p.toString();
         } catch (java.io.IOException e) {

@@ -29,6 +29,7 @@ class FileApiTest {
     @AfterAll
     void stop() throws Exception {
         procd.close();
+        ProcdProcess.delete(Path.of(base));
     }
 
     private String q(String path) {

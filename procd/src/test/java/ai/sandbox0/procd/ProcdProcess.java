@@ -211,7 +211,17 @@ final class ProcdProcess implements AutoCloseable {
     public void close() throws Exception {
         process.destroy();
         if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+            process.destroyForcibly().waitFor();
         }
+        delete(workspace, log);
+    }
+
+    /** Removes what a test made under /tmp (never crossing into another file system). */
+    static void delete(Path... paths) throws Exception {
+        var cmd = new ArrayList<>(List.of("rm", "-rf", "--one-file-system"));
+        for (Path p : paths) {
+            cmd.add(p.toString());
+        }
+        new ProcessBuilder(cmd).start().waitFor();
     }
 }

@@ -11,12 +11,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /** §6.1 as NDJSON plus relayed client frames. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WatchTest {
 
     ProcdProcess procd;
+    @TempDir
+    Path tmp;
 
     @BeforeAll
     void start() throws Exception {
@@ -41,7 +44,7 @@ class WatchTest {
 
     @Test
     void recursiveWatchSeesAFileInASubdirectoryMadeAfterSubscribing() throws Exception {
-        Path root = Files.createTempDirectory("w");
+        Path root = Files.createDirectories(tmp.resolve("w"));
         try (var lines = procd.stream("/api/v1/files/watch?recursive=true&path=" + root)) {
             var it = lines.iterator();
             JsonNode subscribed = lines.next(it);
@@ -80,8 +83,8 @@ class WatchTest {
 
     @Test
     void severalSubscriptionsShareAStreamAndUnsubscribe() throws Exception {
-        Path a = Files.createTempDirectory("wa");
-        Path b = Files.createTempDirectory("wb");
+        Path a = Files.createDirectories(tmp.resolve("wa"));
+        Path b = Files.createDirectories(tmp.resolve("wb"));
         try (var lines = procd.stream("/api/v1/files/watch")) {
             var it = lines.iterator();
             String stream = lines.response().headers().firstValue("Sandbox0-Watch-Stream").orElseThrow();
@@ -119,7 +122,7 @@ class WatchTest {
      */
     @Test
     void aRelayedSubscribedFrameComesOnlyOnceTheWatchesExist() throws Exception {
-        Path root = Files.createTempDirectory("wr");
+        Path root = Files.createDirectories(tmp.resolve("wr"));
         for (int i = 0; i < 2000; i++) { // enough directories that adding their watches takes a while
             Files.createDirectories(root.resolve("d" + i));
         }
@@ -142,7 +145,7 @@ class WatchTest {
 
     @Test
     void closingTheStreamRemovesItsWatches() throws Exception {
-        Path a = Files.createTempDirectory("wc");
+        Path a = Files.createDirectories(tmp.resolve("wc"));
         Files.createDirectories(a.resolve("x/y"));
         long before = inotifyWatches();
         String stream;

@@ -193,7 +193,7 @@ public final class SandboxLauncher {
                         (System.nanoTime() - start) / 1_000_000, oom, Diagnosis.tail(layout.output(id), 20)));
             }
             try {
-                Thread.sleep(3);
+                Thread.sleep(READY_POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SetupException(Step.WAIT_READY, id + ": interrupted");
@@ -202,22 +202,24 @@ public final class SandboxLauncher {
     }
 
     /**
-     * procd serves before it has warmed its request path up (one interpreted first request costs well
-     * over a hundred milliseconds of CPU); the sandbox keeps its startup CPU until procd says it is warm,
+     * procd serves before it has warmed its request path up (an interpreted first request costs tens
+     * of milliseconds of CPU, several times that at a small quota); the sandbox keeps its startup CPU until procd says it is warm,
      * at most {@value #WARM_UP_BUDGET_MILLIS} ms, then gets its quota. In the background: the caller has
      * its sandbox already.
      */
     private void endBoostWhenWarm(String id, String address, String cgroupPath, CgroupLimits limits) {
         Thread.ofVirtual().name("boost-" + id).start(() -> {
             long deadline = System.nanoTime() + WARM_UP_BUDGET_MILLIS * 1_000_000L;
-            while (System.nanoTime() < deadline && !ProcdProbe.warm(address, procd.port(), 200)) {
+            long pause = FIRST_WARM_POLL_MILLIS;
+            do {
                 try {
-                    Thread.sleep(WARM_POLL_MILLIS);
+                    Thread.sleep(pause);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;
                 }
-            }
+                pause = WARM_POLL_MILLIS;
+            } while (System.nanoTime() < deadline && !ProcdProbe.warm(address, procd.port(), 200));
             try {
                 endBoost(id, cgroupPath, limits);
             } catch (SetupException e) {
@@ -226,9 +228,15 @@ public final class SandboxLauncher {
         });
     }
 
+    /** A refused connect costs the host microseconds and procd nothing: poll finely, it is on the claim's path. */
+    private static final long READY_POLL_MILLIS = 1;
     static final long WARM_UP_BUDGET_MILLIS = 3_000;
-    /** Every poll is an HTTP exchange procd pays for in CPU while it starts: not too often. */
-    private static final long WARM_POLL_MILLIS = 25;
+    /**
+     * Every poll is an HTTP exchange procd pays for in CPU while it starts: not too often, and not before
+     * procd can be warm (its own warm-up begins 50 ms after it serves), when a cold claim's first
+     * command is on its way and needs the CPU.
+     */
+    private static final long FIRST_WARM_POLL_MILLIS = 50, WARM_POLL_MILLIS = 25;
 
     private void endBoost(String id, String cgroupPath, CgroupLimits limits) throws SetupException {
         try {

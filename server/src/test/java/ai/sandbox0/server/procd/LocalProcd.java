@@ -15,11 +15,13 @@ public final class LocalProcd implements AutoCloseable {
 
     private final Process process;
     private final Path workspace;
+    private final Path log;
     private final ProcdEndpoint endpoint;
 
-    private LocalProcd(Process process, Path workspace, ProcdEndpoint endpoint) {
+    private LocalProcd(Process process, Path workspace, Path log, ProcdEndpoint endpoint) {
         this.process = process;
         this.workspace = workspace;
+        this.log = log;
         this.endpoint = endpoint;
     }
 
@@ -49,7 +51,7 @@ public final class LocalProcd implements AutoCloseable {
             throw new IllegalStateException("procd did not start: " + Files.readString(log));
         }
         int port = Integer.parseInt(line.substring("procd ready port=".length()));
-        return new LocalProcd(process, workspace, new ProcdEndpoint(URI.create("http://127.0.0.1:" + port), token));
+        return new LocalProcd(process, workspace, log, new ProcdEndpoint(URI.create("http://127.0.0.1:" + port), token));
     }
 
     public ProcdEndpoint endpoint() {
@@ -64,7 +66,8 @@ public final class LocalProcd implements AutoCloseable {
     public void close() throws Exception {
         process.destroy();
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+            process.destroyForcibly().waitFor();
         }
+        new ProcessBuilder("rm", "-rf", "--one-file-system", workspace.toString(), log.toString()).start().waitFor();
     }
 }

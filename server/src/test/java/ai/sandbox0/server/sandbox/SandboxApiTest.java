@@ -28,8 +28,11 @@ class SandboxApiTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         server.close();
+        // Nothing of a sandbox stays mounted; then the data dir goes (the default image alone is ~500 MB).
+        assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
+        new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.toString()).start().waitFor();
     }
 
     private static JsonNode data(HttpResponse<String> response) throws Exception {
