@@ -149,7 +149,7 @@ public final class Sandbox0Server implements AutoCloseable {
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);
-            router.addAll(new SandboxEndpoints(manager, rootfs, new SandboxLogs(manager, runtimes, clock)).routes())
+            router.addAll(new SandboxEndpoints(manager, rootfs, new SandboxLogs(manager, runtimes, clock, registry)).routes())
                     .addAll(new ProcessAndFileEndpoints(manager, procdClient).routes());
             closeInReverse.add(startReaper(manager));
             closeInReverse.add(startCollector(new LayerCollector(sandboxStore, runtimes.storage(), clock, Duration.ofMinutes(30))));

@@ -126,6 +126,11 @@ public final class Call {
     }
 
     /** The body as a stream, for bodies passed on rather than parsed (file uploads); no size limit here. */
+    /** The client's socket, for a streaming reply that must notice a hang-up while it has nothing to send. */
+    public ClientSocket clientSocket() {
+        return ClientSocket.of(request);
+    }
+
     public InputStream bodyStream() {
         return Request.asInputStream(request);
     }

@@ -1,8 +1,10 @@
 package ai.sandbox0.server.sandbox;
 
 import ai.sandbox0.server.auth.Principal;
+import io.micrometer.core.instrument.MeterRegistry;
 import ai.sandbox0.server.http.ApiException;
 import ai.sandbox0.server.http.Call;
+import ai.sandbox0.server.http.ClientSocket;
 import ai.sandbox0.server.http.Reply;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -36,11 +39,14 @@ public final class SandboxLogs {
     private final SandboxManager sandboxes;
     private final SandboxRuntimes runtimes;
     private final Clock clock;
+    /** Follow streams open now: each holds a virtual thread and polls its log file. */
+    private final AtomicInteger follows;
 
-    public SandboxLogs(SandboxManager sandboxes, SandboxRuntimes runtimes, Clock clock) {
+    public SandboxLogs(SandboxManager sandboxes, SandboxRuntimes runtimes, Clock clock, MeterRegistry registry) {
         this.sandboxes = sandboxes;
         this.runtimes = runtimes;
         this.clock = clock;
+        this.follows = registry.gauge("sandbox.log.follows", new AtomicInteger());
     }
 
     /** The query of a logs request, validated with upstream's bounds. */
@@ -82,7 +88,8 @@ public final class SandboxLogs {
             InputStream body = new ByteArrayInputStream(snapshot);
             if (query.follow()) {
                 String nodeId = sandbox.nodeSandboxId();
-                body = new SequenceInputStream(body, new Follow(log, end, () -> runtimes.alive(nodeId)));
+                body = new SequenceInputStream(body,
+                        new Follow(log, end, () -> runtimes.alive(nodeId), call.clientSocket(), follows));
             }
             return new Reply.Stream(200, "text/plain; charset=utf-8", headers, body);
         } catch (IOException e) {
@@ -181,16 +188,37 @@ public final class SandboxLogs {
     }
 
     /** What is appended to the log from {@code offset} on, until the run ends or the client goes away. */
+    /**
+     * The log from {@code offset} on, as it grows, until the run ends or the client hangs up (noticed
+     * within a poll interval even while the log is quiet).
+     */
     private static final class Follow extends InputStream {
+
+        private static final long POLL_MILLIS = 200;
 
         private final Path log;
         private final BooleanSupplier alive;
+        private final ClientSocket client;
+        private final AtomicInteger open;
         private long offset;
+        private boolean closed;
 
-        Follow(Path log, long offset, BooleanSupplier alive) {
+        Follow(Path log, long offset, BooleanSupplier alive, ClientSocket client, AtomicInteger open) {
             this.log = log;
             this.offset = offset;
             this.alive = alive;
+            this.client = client;
+            this.open = open;
+            open.incrementAndGet();
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                client.close();
+                open.decrementAndGet();
+            }
         }
 
         @Override
@@ -206,6 +234,9 @@ public final class SandboxLogs {
                     return -1;
                 }
                 try (var file = new RandomAccessFile(log.toFile(), "r")) {
+                    if (file.length() < offset) {
+                        offset = 0; // truncated under us (as tail -F does: read it again from the start)
+                    }
                     if (file.length() > offset) {
                         file.seek(offset);
                         int n = file.read(buffer, from, (int) Math.min(length, file.length() - offset));
@@ -217,7 +248,9 @@ public final class SandboxLogs {
                     return -1;
                 }
                 try {
-                    Thread.sleep(200);
+                    if (client.awaitGone(POLL_MILLIS)) {
+                        return -1;
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return -1;

@@ -161,6 +161,54 @@ class SandboxApiTest {
         server.json("DELETE", "/api/v1/sandboxes/" + id, null);
     }
 
+    /**
+     * A follow streams what the container writes after it started, and ends on the server within a
+     * poll interval once its client hangs up, however quiet the log is (before, it polled the file
+     * until the sandbox went away).
+     */
+    @Test
+    void logFollowStreamsNewLinesAndEndsWhenTheClientHangsUp() throws Exception {
+        String id = claim("{\"template\":\"default\"}");
+        assertThat(follows()).isZero();
+        var uri = server.uri("/api/v1/sandboxes/" + id + "/logs?follow=true");
+        try (var socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + uri.getRawPath() + "?" + uri.getRawQuery() + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Authorization: Bearer " + server.adminKey() + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            var in = socket.getInputStream();
+            var seen = new StringBuilder();
+            byte[] buffer = new byte[8192];
+            while (!seen.toString().contains("procd ready")) {
+                int n = in.read(buffer);
+                assertThat(n).as("follow ended early: %s", seen).isPositive();
+                seen.append(new String(buffer, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+            }
+            assertThat(seen.toString()).startsWith("HTTP/1.1 200");
+            awaitFollows(1);
+            cmd(id, "echo follow-marker-$((6*7)) >> /proc/1/fd/1"); // the container's stdout, as any process may write it
+            while (!seen.toString().contains("follow-marker-42")) {
+                int n = in.read(buffer);
+                assertThat(n).as("follow ended before the new line: %s", seen).isPositive();
+                seen.append(new String(buffer, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        awaitFollows(0);
+        server.json("DELETE", "/api/v1/sandboxes/" + id, null);
+    }
+
+    private static int follows() throws Exception {
+        return server.get("/metrics").body().lines().filter(l -> l.startsWith("sandbox_log_follows "))
+                .mapToInt(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
+    }
+
+    private static void awaitFollows(int expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (follows() != expected) {
+            assertThat(System.nanoTime()).as("%d open log follows within 5 s (now %d)", expected, follows()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
     @Test
     void claimValidation() throws Exception {
         assertError(server.json("POST", "/api/v1/sandboxes", "{}"), 400, "bad_request", "template is required");
