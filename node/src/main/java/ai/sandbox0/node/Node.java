@@ -38,9 +38,12 @@ import ai.sandbox0.node.runtime.SyscallMounter;
 import ai.sandbox0.node.runtime.Teardown;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collection;
@@ -260,6 +263,14 @@ public final class Node implements AutoCloseable {
      * that reconcile reported lost: its upper dir was kept for this.
      */
     public LayerChain checkpoint(String id) throws IOException {
+        return checkpoint(id, null);
+    }
+
+    /**
+     * Stops the run, stores its changes as a layer on top of its chain and removes the run; the end of
+     * its container log stays under {@code keepLogAs} (see {@link #keptLog}) when that is not null.
+     */
+    public LayerChain checkpoint(String id, String keepLogAs) throws IOException {
         NodeStorage s = requireStorage();
         LayerChain base = SandboxRootfs.read(chainFile(id))
                 .orElseThrow(() -> new SetupException(Step.CHECKPOINT, id + ": not started from a layer chain on this node"))
@@ -272,9 +283,50 @@ public final class Node implements AutoCloseable {
         } catch (IOException e) {
             throw new SetupException(Step.CHECKPOINT, id + ": " + e.getMessage(), e);
         }
+        if (keepLogAs != null) {
+            keepLog(id, keepLogAs);
+        }
         runtime.destroy(id);
         log.info("sandbox {} checkpointed: chain depth {} → {}", id, base.depth(), next.depth());
         return next;
+    }
+
+    /** How much of a checkpointed run's container log outlives the run (what {@code previous} logs show). */
+    static final int KEPT_LOG_BYTES = 2 * 1024 * 1024;
+
+    /** Keeps the end of the stopped run's container log as {@code name}, replacing what that name held. */
+    private void keepLog(String id, String name) throws SetupException {
+        var layout = new SandboxLayout(config.stateDir());
+        Path from = layout.output(id);
+        Path to = layout.keptLog(name);
+        try {
+            Files.createDirectories(to.getParent());
+            Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+            try (var in = FileChannel.open(from);
+                    var out = FileChannel.open(tmp, StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                long start = Math.max(0, in.size() - KEPT_LOG_BYTES);
+                in.transferTo(start, in.size() - start, out);
+            }
+            Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchFileException e) {
+            // the run left no log
+        } catch (IOException e) {
+            throw new SetupException(Step.CHECKPOINT, id + ": cannot keep its log: " + e.getMessage(), e);
+        }
+    }
+
+    /** A log kept by {@link #checkpoint(String, String)} (may not exist). */
+    public Path keptLog(String name) {
+        return new SandboxLayout(config.stateDir()).keptLog(name);
+    }
+
+    public void forgetKeptLog(String name) {
+        try {
+            Files.deleteIfExists(keptLog(name));
+        } catch (IOException e) {
+            log.warn("cannot remove the kept log {}: {}", name, e.getMessage());
+        }
     }
 
     /**

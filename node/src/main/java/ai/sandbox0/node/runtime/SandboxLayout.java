@@ -10,7 +10,8 @@ import java.util.stream.Stream;
  * Where a node keeps its state: {@code runc/} (runc's --root), {@code net/leases/} (addresses) and
  * {@code sandboxes/<id>/} holding the bundle (config.json, etc/), the overlay's {@code upper/},
  * {@code work/} and mount point {@code rootfs/}, procd's output and the record that lets a restarted
- * node adopt the sandbox.
+ * node adopt the sandbox; {@code logs/<name>.log}, the end of the container log of a run checkpointed
+ * and removed, kept under a name its owner chose.
  */
 public record SandboxLayout(Path stateDir) {
 
@@ -44,6 +45,14 @@ public record SandboxLayout(Path stateDir) {
 
     public Path output(String id) {
         return dir(id).resolve("procd.log");
+    }
+
+    /** The end of a checkpointed run's container log, kept under {@code name}. */
+    public Path keptLog(String name) {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]*")) {
+            throw new IllegalArgumentException("not a log name: " + name);
+        }
+        return stateDir.resolve("logs").resolve(name + ".log");
     }
 
     public Path runcLog(String id) {

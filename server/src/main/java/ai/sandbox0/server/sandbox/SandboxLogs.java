@@ -13,6 +13,7 @@ import java.io.RandomAccessFile;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -27,7 +28,7 @@ import java.util.function.BooleanSupplier;
 /**
  * {@code GET /api/v1/sandboxes/{id}/logs} (spec §2.4): the procd container log of the current run as
  * text, bounded by {@code tail_lines} (applied first) then {@code since_seconds} and {@code limit_bytes},
- * or followed as it grows. procd stamps its log lines with an RFC 3339 instant; lines without one
+ * or followed as it grows; with {@code previous=true}, the kept end of the log of the run last paused. procd stamps its log lines with an RFC 3339 instant; lines without one
  * (tini, the JVM, procd's ready line) take the time of the line before, or are kept by
  * {@code since_seconds} when no line before had one.
  */
@@ -72,7 +73,7 @@ public final class SandboxLogs {
         Principal caller = call.principal();
         SandboxRecord sandbox = sandboxes.visible(caller, call.pathParam("id"));
         if (query.previous()) {
-            throw ApiException.notFound("no logs of a previous run are kept for this sandbox");
+            return previous(sandbox, query);
         }
         var headers = Map.of("X-Sandbox-ID", sandbox.id(),
                 "X-Sandbox-Pod-Name", sandbox.nodeSandboxId() == null ? "" : sandbox.nodeSandboxId(),
@@ -92,6 +93,24 @@ public final class SandboxLogs {
                         new Follow(log, end, () -> runtimes.alive(nodeId), call.clientSocket(), follows));
             }
             return new Reply.Stream(200, "text/plain; charset=utf-8", headers, body);
+        } catch (IOException e) {
+            throw ApiException.unavailable("sandbox log is not readable: " + e.getMessage());
+        }
+    }
+
+    /**
+     * {@code previous=true}: the end of the container log of the run the sandbox last paused (kept when
+     * it was checkpointed; a resume starts a new run). That run is over: nothing to follow.
+     */
+    private Reply previous(SandboxRecord sandbox, Query query) {
+        Path log = runtimes.previousLog(sandbox.id());
+        try {
+            byte[] text = render(readTail(log, Files.size(log)), query).getBytes(StandardCharsets.UTF_8);
+            var headers = Map.of("X-Sandbox-ID", sandbox.id(), "X-Sandbox-Pod-Name", "",
+                    "X-Sandbox-Log-Container", CONTAINER, "X-Sandbox-Log-Previous", "true");
+            return new Reply.Stream(200, "text/plain; charset=utf-8", headers, new ByteArrayInputStream(text));
+        } catch (NoSuchFileException e) {
+            throw ApiException.notFound("sandbox " + sandbox.id() + " has no previous run: its log is kept once it is paused");
         } catch (IOException e) {
             throw ApiException.unavailable("sandbox log is not readable: " + e.getMessage());
         }

@@ -158,7 +158,7 @@ public final class SandboxManager implements SandboxAccess {
             LayerChain chain = record.rootfs();
             try {
                 if (record.nodeSandboxId() != null) {
-                    chain = runtimes.checkpoint(record.nodeSandboxId());
+                    chain = runtimes.checkpoint(record.nodeSandboxId(), record.id());
                 }
             } catch (RuntimeException e) {
                 // The run's changes stay on disk; the sandbox is failed, not lost, and resume retries from the store.
@@ -241,6 +241,7 @@ public final class SandboxManager implements SandboxAccess {
         if (record.nodeSandboxId() != null) {
             runtimes.destroy(record.nodeSandboxId());
         }
+        runtimes.forgetPreviousLog(record.id());
         store.delete(record.id());
         locks.forget(record.id());
         LOG.info("deleted");

@@ -119,9 +119,10 @@ public final class SandboxRuntimes {
      * the configured depth); the run is gone afterwards. Nothing is lost if this fails midway: the upper
      * dir stays on disk until a checkpoint of it succeeds, and works for a run a crash left behind.
      */
-    public LayerChain checkpoint(String nodeId) {
+    /** Checkpoints the run; the end of its container log becomes the sandbox's {@code previous} log. */
+    public LayerChain checkpoint(String nodeId, String sandboxId) {
         try {
-            return node.checkpoint(nodeId);
+            return node.checkpoint(nodeId, sandboxId);
         } catch (IOException e) {
             throw new IllegalStateException("checkpoint of " + nodeId + " failed: " + e.getMessage(), e);
         }
@@ -139,6 +140,15 @@ public final class SandboxRuntimes {
     /** The run's container log (tini and procd), which exists while the run does. */
     public Path procdLog(String nodeId) {
         return node.procdLog(nodeId);
+    }
+
+    /** The end of the container log of the sandbox's last checkpointed run (may not exist). */
+    public Path previousLog(String sandboxId) {
+        return node.keptLog(sandboxId);
+    }
+
+    public void forgetPreviousLog(String sandboxId) {
+        node.forgetKeptLog(sandboxId);
     }
 
     public boolean alive(String nodeId) {

@@ -196,6 +196,28 @@ class SandboxApiTest {
         server.json("DELETE", "/api/v1/sandboxes/" + id, null);
     }
 
+    /** {@code previous=true}: the end of the log of the run before the last pause, until the sandbox is deleted. */
+    @Test
+    void previousLogsAreThoseOfTheRunThatWasPaused() throws Exception {
+        String id = claim("{\"template\":\"default\"}");
+        String logs = "/api/v1/sandboxes/" + id + "/logs";
+        assertError(server.authed(logs + "?previous=true"), 404, "not_found", "has no previous run");
+        cmd(id, "echo run-one-marker >> /proc/1/fd/1");
+        pauseAndWait(id);
+        HttpResponse<String> previous = server.authed(logs + "?previous=true&tail_lines=100");
+        assertThat(previous.statusCode()).as(previous.body()).isEqualTo(200);
+        assertThat(previous.headers().firstValue("X-Sandbox-Log-Previous")).hasValue("true");
+        assertThat(previous.body()).contains("procd ready", "run-one-marker");
+
+        ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200);
+        String current = server.authed(logs).body();
+        assertThat(current).contains("procd ready").doesNotContain("run-one-marker");
+        assertThat(server.authed(logs + "?previous=true").body()).contains("run-one-marker");
+
+        ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
+        assertThat(dataDir.resolve("node/logs/" + id + ".log")).doesNotExist();
+    }
+
     private static int follows() throws Exception {
         return server.get("/metrics").body().lines().filter(l -> l.startsWith("sandbox_log_follows "))
                 .mapToInt(l -> (int) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
