@@ -38,7 +38,6 @@ import ai.sandbox0.node.runtime.SyscallMounter;
 import ai.sandbox0.node.runtime.Teardown;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

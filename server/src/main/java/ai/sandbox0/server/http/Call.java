@@ -125,12 +125,12 @@ public final class Call {
         return request.getHttpURI().getQuery();
     }
 
-    /** The body as a stream, for bodies passed on rather than parsed (file uploads); no size limit here. */
     /** The client's socket, for a streaming reply that must notice a hang-up while it has nothing to send. */
     public ClientSocket clientSocket() {
         return ClientSocket.of(request);
     }
 
+    /** The body as a stream, for bodies passed on rather than parsed (file uploads); no size limit here. */
     public InputStream bodyStream() {
         return Request.asInputStream(request);
     }

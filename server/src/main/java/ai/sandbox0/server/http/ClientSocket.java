@@ -27,8 +27,8 @@ public final class ClientSocket implements AutoCloseable {
 
     static ClientSocket of(Request request) {
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-        if (endPoint instanceof SelectableChannelEndPoint socket
-                && socket.getChannel() instanceof SelectableChannel channel) {
+        if (endPoint instanceof SelectableChannelEndPoint socket) {
+            SelectableChannel channel = socket.getChannel();
             try {
                 Selector selector = Selector.open();
                 try {

@@ -1,11 +1,11 @@
 package ai.sandbox0.server.sandbox;
 
 import ai.sandbox0.server.auth.Principal;
-import io.micrometer.core.instrument.MeterRegistry;
 import ai.sandbox0.server.http.ApiException;
 import ai.sandbox0.server.http.Call;
 import ai.sandbox0.server.http.ClientSocket;
 import ai.sandbox0.server.http.Reply;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,9 +28,10 @@ import java.util.function.BooleanSupplier;
 /**
  * {@code GET /api/v1/sandboxes/{id}/logs} (spec §2.4): the procd container log of the current run as
  * text, bounded by {@code tail_lines} (applied first) then {@code since_seconds} and {@code limit_bytes},
- * or followed as it grows; with {@code previous=true}, the kept end of the log of the run last paused. procd stamps its log lines with an RFC 3339 instant; lines without one
- * (tini, the JVM, procd's ready line) take the time of the line before, or are kept by
- * {@code since_seconds} when no line before had one.
+ * or followed as it grows; with {@code previous=true}, the kept end of the log of the run last paused.
+ * procd stamps its log lines with an RFC 3339 instant; lines without one (tini, the JVM, procd's ready
+ * line) take the time of the line before, or are kept by {@code since_seconds} when no line before had
+ * one.
  */
 public final class SandboxLogs {
 
