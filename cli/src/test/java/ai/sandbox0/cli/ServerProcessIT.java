@@ -35,14 +35,21 @@ class ServerProcessIT {
             assertThat(anonymous.statusCode()).isEqualTo(401);
             assertThat(first.send("GET", "/api-keys/current", null).body())
                     .contains("\"scope\":\"team\"").contains("\"roles\":[\"admin\"]");
+            // The store's native library is extracted into the data dir, not /tmp (which may be noexec);
+            // a copy left by a killed server is removed at the next start.
+            try (var natives = Files.list(dataDir.resolve("native"))) {
+                assertThat(natives.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith("libsqlitejdbc.so"));
+            }
             assertThat(first.terminate()).as("SIGTERM to exit").isLessThan(5_000);
             assertThat(first.output()).contains("stopped");
         }
+        Path stale = Files.writeString(dataDir.resolve("native/sqlite-0-stale-libsqlitejdbc.so"), "left by a killed server");
 
         // Second start: the data dir comes from the environment, and everything is reused.
         try (var second = S0ServerProcess.start(dataDir, COMMON, Map.of("SANDBOX0_DATA_DIR", dataDir.toString()))) {
             assertThat(second.output()).doesNotContain("Admin API key").doesNotContain(key);
             assertThat(second.adminKey()).isEqualTo(key);
+            assertThat(stale).doesNotExist();
             assertThat(second.send("GET", "/api-keys/current", null).statusCode()).isEqualTo(200);
             assertThat(second.terminate()).isLessThan(5_000);
         }

@@ -41,6 +41,29 @@ public final class DataDir implements AutoCloseable {
         return root.resolve("admin-api-key");
     }
 
+    /**
+     * Where sqlite-jdbc extracts its native library, emptied first: by default it uses
+     * {@code java.io.tmpdir}, which hardened hosts mount noexec (the store then cannot open), and every
+     * killed server leaves its copy there for good. Only the server holding {@link #lock()} uses this
+     * directory, so what it finds is stale. Call after {@link #lock()}.
+     */
+    public Path nativeLibraries() {
+        Path dir = root.resolve("native");
+        try {
+            if (Files.isDirectory(dir)) {
+                try (var stale = Files.list(dir)) {
+                    for (Path file : stale.toList()) {
+                        Files.deleteIfExists(file);
+                    }
+                }
+            }
+            Files.createDirectories(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Creates the directory (0700) if needed and takes the single-server lock. */
     public DataDir lock() {
         try {

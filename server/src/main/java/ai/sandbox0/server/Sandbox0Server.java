@@ -95,11 +95,18 @@ public final class Sandbox0Server implements AutoCloseable {
         }
     }
 
+    /** sqlite-jdbc's extraction directory for its native library (see {@link DataDir#nativeLibraries}). */
+    private static final String SQLITE_TMPDIR = "org.sqlite.tmpdir";
+
     private void doStart() {
         Clock clock = Clock.systemUTC();
         var dataDir = new DataDir(config.dataDir()).lock();
         closeInReverse.add(dataDir);
 
+        // The library is loaded once per JVM: an operator's choice or an earlier server's stands.
+        if (System.getProperty(SQLITE_TMPDIR) == null) {
+            System.setProperty(SQLITE_TMPDIR, dataDir.nativeLibraries().toString());
+        }
         database = Database.openSqlite(dataDir.store());
         closeInReverse.add(database);
 
