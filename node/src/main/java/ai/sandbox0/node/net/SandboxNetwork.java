@@ -17,13 +17,6 @@ public interface SandboxNetwork {
      */
     void wire(AddressLease lease, NetworkMode mode) throws SetupException;
 
-    /** Creates the namespace and wires it; returns the namespace file runc joins. */
-    default Path attach(AddressLease lease, NetworkMode mode) throws SetupException {
-        Path netns = createNamespace(lease);
-        wire(lease, mode);
-        return netns;
-    }
-
     /** Switches egress between allow-all and block-all, immediately. */
     void setMode(AddressLease lease, NetworkMode mode) throws SetupException;
 

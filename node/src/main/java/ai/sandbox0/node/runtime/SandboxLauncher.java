@@ -113,7 +113,11 @@ public final class SandboxLauncher {
         } catch (SetupException | RuntimeException e) {
             log.warn("sandbox {} failed to start: {}", id, e.getMessage());
             if (wiring != null) {
-                awaitQuietly(wiring); // the teardown below must not race the wiring
+                try {
+                    awaitWiring(id, wiring); // the teardown below must not race the wiring
+                } catch (SetupException superseded) {
+                    // the failure being handled is the one to report
+                }
             }
             try {
                 teardown.remove(id, lease == null ? -1 : lease.slot(), false);
@@ -135,16 +139,6 @@ public final class SandboxLauncher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SetupException(Step.CONFIGURE_NETNS, id + ": interrupted");
-        }
-    }
-
-    private static void awaitQuietly(FutureTask<Void> wiring) {
-        try {
-            wiring.get();
-        } catch (ExecutionException e) {
-            // reported by awaitWiring, or superseded by the failure being handled
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -203,8 +197,8 @@ public final class SandboxLauncher {
 
     /**
      * procd serves before it has warmed its request path up (an interpreted first request costs tens
-     * of milliseconds of CPU, several times that at a small quota); the sandbox keeps its startup CPU until procd says it is warm,
-     * at most {@value #WARM_UP_BUDGET_MILLIS} ms, then gets its quota. In the background: the caller has
+     * of milliseconds of CPU, several times that at a small quota); the sandbox keeps its startup CPU
+     * until procd says it is warm, at most {@value #WARM_UP_BUDGET_MILLIS} ms, then gets its quota. In the background: the caller has
      * its sandbox already.
      */
     private void endBoostWhenWarm(String id, String address, String cgroupPath, CgroupLimits limits) {

@@ -23,6 +23,7 @@ import ai.sandbox0.api.context.REPLReadyMode;
 import ai.sandbox0.api.context.ResizeContextRequest;
 import ai.sandbox0.api.context.SignalContextRequest;
 import ai.sandbox0.api.sandbox.ResourceUsage;
+import java.util.List;
 import java.util.Map;
 
 /** The process (context) records of sandbox-api.md §5 as procd reads and writes them. */
@@ -88,7 +89,7 @@ final class ContextJson {
 
     private static CreateCMDContextRequest createCmd(JsonIn in) {
         var f = new Object() {
-            java.util.List<String> command;
+            List<String> command;
         };
         in.fields(name -> {
             if (name.equals("command")) {
@@ -120,8 +121,8 @@ final class ContextJson {
             String name;
             String displayName;
             String description;
-            java.util.List<ExecCandidate> candidates;
-            java.util.List<REPLEnvVar> env;
+            List<ExecCandidate> candidates;
+            List<REPLEnvVar> env;
             String defaultTerm;
             REPLPromptConfig prompt;
             REPLReadyConfig ready;
@@ -145,7 +146,7 @@ final class ContextJson {
     private static ExecCandidate candidate(JsonIn in) {
         var f = new Object() {
             String name;
-            java.util.List<String> args;
+            List<String> args;
         };
         in.fields(name -> {
             switch (name) {

@@ -4,6 +4,7 @@ import io.avaje.json.JsonEofException;
 import io.avaje.json.JsonException;
 import io.avaje.json.JsonReader;
 import io.avaje.json.stream.JsonStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -37,9 +38,9 @@ public final class JsonIn {
 
     /** Reads a whole body with {@code root}; an empty body reads as {@code {}}. */
     public static <T> T read(byte[] json, Function<JsonIn, T> root) {
-        byte[] body = isBlank(json) ? EMPTY_OBJECT : json;
-        String start = startOf(body);
-        if (!start.startsWith("{")) {
+        String start = startOf(json);
+        byte[] body = start.isEmpty() ? EMPTY_OBJECT : json;
+        if (!start.isEmpty() && !start.startsWith("{")) {
             boolean otherJson = start.matches("(?s)([\\[\"\\-0-9]|true|false|null).*");
             throw new JsonProblem(otherJson ? "request body must be an object in JSON"
                     : "malformed JSON: a body must start with '{'");
@@ -188,21 +189,12 @@ public final class JsonIn {
         return new JsonProblem("invalid value for field '" + field + "': " + expectation);
     }
 
-    /** Up to five characters from the first that is not white space. */
+    /** Up to five characters from the first that is not white space; empty for a blank body. */
     private static String startOf(byte[] b) {
         int i = 0;
         while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
             i++;
         }
-        return new String(b, i, Math.min(5, b.length - i), java.nio.charset.StandardCharsets.ISO_8859_1);
-    }
-
-    private static boolean isBlank(byte[] b) {
-        for (byte x : b) {
-            if (x != ' ' && x != '\n' && x != '\r' && x != '\t') {
-                return false;
-            }
-        }
-        return true;
+        return new String(b, i, Math.min(5, b.length - i), StandardCharsets.ISO_8859_1);
     }
 }

@@ -36,6 +36,7 @@ import java.util.function.BooleanSupplier;
 public final class SandboxLogs {
 
     private static final String CONTAINER = "procd";
+    private static final String TEXT = "text/plain; charset=utf-8";
     private static final int MAX_READ = 8 * 1024 * 1024;
 
     private final SandboxManager sandboxes;
@@ -76,13 +77,10 @@ public final class SandboxLogs {
         if (query.previous()) {
             return previous(sandbox, query);
         }
-        var headers = Map.of("X-Sandbox-ID", sandbox.id(),
-                "X-Sandbox-Pod-Name", sandbox.nodeSandboxId() == null ? "" : sandbox.nodeSandboxId(),
-                "X-Sandbox-Log-Container", CONTAINER,
-                "X-Sandbox-Log-Previous", "false");
+        var headers = headers(sandbox, sandbox.nodeSandboxId() == null ? "" : sandbox.nodeSandboxId(), false);
         Path log = sandbox.nodeSandboxId() == null ? null : runtimes.procdLog(sandbox.nodeSandboxId());
         if (log == null || !Files.isRegularFile(log)) {
-            return new Reply.Stream(200, "text/plain; charset=utf-8", headers, InputStream.nullInputStream());
+            return new Reply.Stream(200, TEXT, headers, InputStream.nullInputStream());
         }
         try {
             long end = Files.size(log);
@@ -93,7 +91,7 @@ public final class SandboxLogs {
                 body = new SequenceInputStream(body,
                         new Follow(log, end, () -> runtimes.alive(nodeId), call.clientSocket(), follows));
             }
-            return new Reply.Stream(200, "text/plain; charset=utf-8", headers, body);
+            return new Reply.Stream(200, TEXT, headers, body);
         } catch (IOException e) {
             throw ApiException.unavailable("sandbox log is not readable: " + e.getMessage());
         }
@@ -107,14 +105,17 @@ public final class SandboxLogs {
         Path log = runtimes.previousLog(sandbox.id());
         try {
             byte[] text = render(readTail(log, Files.size(log)), query).getBytes(StandardCharsets.UTF_8);
-            var headers = Map.of("X-Sandbox-ID", sandbox.id(), "X-Sandbox-Pod-Name", "",
-                    "X-Sandbox-Log-Container", CONTAINER, "X-Sandbox-Log-Previous", "true");
-            return new Reply.Stream(200, "text/plain; charset=utf-8", headers, new ByteArrayInputStream(text));
+            return new Reply.Stream(200, TEXT, headers(sandbox, "", true), new ByteArrayInputStream(text));
         } catch (NoSuchFileException e) {
             throw ApiException.notFound("sandbox " + sandbox.id() + " has no previous run: its log is kept once it is paused");
         } catch (IOException e) {
             throw ApiException.unavailable("sandbox log is not readable: " + e.getMessage());
         }
+    }
+
+    private static Map<String, String> headers(SandboxRecord sandbox, String podName, boolean previous) {
+        return Map.of("X-Sandbox-ID", sandbox.id(), "X-Sandbox-Pod-Name", podName,
+                "X-Sandbox-Log-Container", CONTAINER, "X-Sandbox-Log-Previous", Boolean.toString(previous));
     }
 
     private static String readTail(Path log, long end) throws IOException {
@@ -207,7 +208,6 @@ public final class SandboxLogs {
         };
     }
 
-    /** What is appended to the log from {@code offset} on, until the run ends or the client goes away. */
     /**
      * The log from {@code offset} on, as it grows, until the run ends or the client hangs up (noticed
      * within a poll interval even while the log is quiet).
@@ -220,6 +220,7 @@ public final class SandboxLogs {
         private final BooleanSupplier alive;
         private final ClientSocket client;
         private final AtomicInteger open;
+        private RandomAccessFile file; // opened at the first read, kept until close
         private long offset;
         private boolean closed;
 
@@ -238,6 +239,13 @@ public final class SandboxLogs {
                 closed = true;
                 client.close();
                 open.decrementAndGet();
+                if (file != null) {
+                    try {
+                        file.close();
+                    } catch (IOException ignored) {
+                        // read-only
+                    }
+                }
             }
         }
 
@@ -253,16 +261,18 @@ public final class SandboxLogs {
                 if (!Files.isRegularFile(log)) {
                     return -1;
                 }
-                try (var file = new RandomAccessFile(log.toFile(), "r")) {
-                    if (file.length() < offset) {
-                        offset = 0; // truncated under us (as tail -F does: read it again from the start)
-                    }
-                    if (file.length() > offset) {
-                        file.seek(offset);
-                        int n = file.read(buffer, from, (int) Math.min(length, file.length() - offset));
-                        offset += n;
-                        return n;
-                    }
+                if (file == null) {
+                    file = new RandomAccessFile(log.toFile(), "r");
+                }
+                long size = file.length();
+                if (size < offset) {
+                    offset = 0; // truncated under us (as tail -F does: read it again from the start)
+                }
+                if (size > offset) {
+                    file.seek(offset);
+                    int n = file.read(buffer, from, (int) Math.min(length, size - offset));
+                    offset += n;
+                    return n;
                 }
                 if (!alive.getAsBoolean()) {
                     return -1;

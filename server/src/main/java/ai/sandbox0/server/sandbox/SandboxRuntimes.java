@@ -117,9 +117,9 @@ public final class SandboxRuntimes {
     /**
      * Stops the run and returns the chain it started from with the run's changes on top (squashed past
      * the configured depth); the run is gone afterwards. Nothing is lost if this fails midway: the upper
-     * dir stays on disk until a checkpoint of it succeeds, and works for a run a crash left behind.
+     * dir stays on disk until a checkpoint of it succeeds, and works for a run a crash left behind. The
+     * end of the run's container log is kept as the sandbox's {@code previous} log.
      */
-    /** Checkpoints the run; the end of its container log becomes the sandbox's {@code previous} log. */
     public LayerChain checkpoint(String nodeId, String sandboxId) {
         try {
             return node.checkpoint(nodeId, sandboxId);

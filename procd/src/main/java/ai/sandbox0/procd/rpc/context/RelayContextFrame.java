@@ -9,6 +9,7 @@ import ai.sandbox0.procd.http.Rpc;
 import ai.sandbox0.procd.json.Acknowledged;
 import ai.sandbox0.procd.json.JsonProblem;
 import ai.sandbox0.procd.json.ProcdJson;
+import java.nio.charset.StandardCharsets;
 
 /**
  * POST /contexts/{id}/stream: the client half of the context WebSocket. The body is one client text
@@ -37,7 +38,7 @@ public final class RelayContextFrame implements Rpc {
             return Reply.ok(Acknowledged.ACCEPTED);
         }
         if (frame == null) {
-            context.input(new String(text, java.nio.charset.StandardCharsets.UTF_8), null);
+            context.input(new String(text, StandardCharsets.UTF_8), null);
         } else if (frame instanceof ContextClientFrame.Input input) {
             context.input(input.data() == null ? "" : input.data(), input.requestId());
         } else if (frame instanceof ContextClientFrame.Resize(Integer rows, Integer cols)) {
