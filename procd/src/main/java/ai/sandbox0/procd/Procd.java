@@ -101,10 +101,16 @@ public final class Procd implements AutoCloseable {
                     return Reply.ok(new EnvDefaults(env.template(), env.sandbox()));
                 });
         server = new ProcdServer(new InetSocketAddress(cfg.bind(), cfg.port()), router, new BearerAuth(cfg.token()));
-        // The port is bound (the node's readiness check connects to it) and serves once started: the
-        // line first, so whoever saw procd answer finds it in the log, then healthy, then started.
-        System.out.println("procd ready port=" + server.port());
-        System.out.flush();
+        // The node sees procd ready when its port accepts a connection, so the line goes first: whoever
+        // saw procd ready finds it in the log. An ephemeral port (tests, training) is known only once
+        // bound, and whoever asked for one reads it from this line anyway.
+        if (cfg.port() != 0) {
+            announce(cfg.port());
+        }
+        int port = server.listen();
+        if (cfg.port() == 0) {
+            announce(port);
+        }
         server.markServing();
         server.start();
         var client = new LoopbackClient(server.port(), cfg.token());
@@ -172,6 +178,11 @@ public final class Procd implements AutoCloseable {
 
     private static final byte[] PREWARM_REQUEST = ("{\"type\":\"cmd\",\"cmd\":{\"command\":[\"true\"]},"
             + "\"wait_until_done\":true,\"env_vars\":{\"A\":\"b\"},\"ttl_sec\":1}").getBytes(StandardCharsets.UTF_8);
+
+    private static void announce(int port) {
+        System.out.println("procd ready port=" + port);
+        System.out.flush();
+    }
 
     public static Procd start(ProcdConfig cfg) throws Exception {
         return new Procd(cfg);

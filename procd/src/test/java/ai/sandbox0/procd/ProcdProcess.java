@@ -38,15 +38,7 @@ final class ProcdProcess implements AutoCloseable {
     private ProcdProcess(Map<String, String> env, List<String> jvm, List<String> args) throws Exception {
         workspace = Files.createTempDirectory("procd-ws");
         log = Files.createTempFile("procd", ".log");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xss256k",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        cmd.addAll(jvm);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "ai.sandbox0.procd.Procd",
-                "--port", "0", "--bind", "127.0.0.1", "--workspace", workspace.toString()));
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
-        pb.environment().put("PATH", PATH);
+        ProcessBuilder pb = command(workspace, jvm, args).redirectError(log.toFile());
         pb.environment().put("SANDBOX0_PROCD_TOKEN", token);
         pb.environment().putAll(env);
         process = pb.start();
@@ -57,6 +49,20 @@ final class ProcdProcess implements AutoCloseable {
         } while (line != null && !line.startsWith("procd ready port="));
         assertThat(line).as("procd ready line (log: %s)", log).startsWith("procd ready port=");
         port = Integer.parseInt(line.substring("procd ready port=".length()));
+    }
+
+    /** procd on an ephemeral port of 127.0.0.1 unless {@code args} name another ({@code --port N}: the last wins). */
+    static ProcessBuilder command(Path workspace, List<String> jvm, List<String> args) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xss256k",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "ai.sandbox0.procd.Procd",
+                "--port", "0", "--bind", "127.0.0.1", "--workspace", workspace.toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("PATH", PATH);
+        return pb;
     }
 
     static ProcdProcess start(String... args) throws Exception {

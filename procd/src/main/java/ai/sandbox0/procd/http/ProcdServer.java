@@ -40,12 +40,25 @@ public final class ProcdServer implements AutoCloseable {
     private volatile boolean called;
     private final CountDownLatch firstAnswered = new CountDownLatch(1);
 
+    private final InetSocketAddress address;
+
+    /** The server, not yet listening: see {@link #listen}. */
     public ProcdServer(InetSocketAddress address, Router router, BearerAuth auth) throws IOException {
         this.router = router;
         this.auth = auth;
-        this.server = HttpServer.create(address, 128);
+        this.address = address;
+        this.server = HttpServer.create();
         server.setExecutor(executor);
         server.createContext("/", this::handle);
+    }
+
+    /**
+     * Binds the port: from here a connection succeeds (the kernel completes the handshake), which is
+     * how the node sees procd ready; requests are served once {@link #start}ed. Returns the port.
+     */
+    public int listen() throws IOException {
+        server.bind(address, 128);
+        return port();
     }
 
     public void start() {
