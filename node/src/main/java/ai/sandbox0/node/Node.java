@@ -3,7 +3,7 @@ package ai.sandbox0.node;
 import ai.sandbox0.api.Json;
 import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.node.image.NodeStorage;
-import ai.sandbox0.node.layer.LayerChain;
+import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.layer.LayerLease;
 import ai.sandbox0.node.net.AddressLease;
 import ai.sandbox0.node.net.AddressPool;
@@ -17,17 +17,17 @@ import ai.sandbox0.node.pool.PoolSpec;
 import ai.sandbox0.node.pool.SandboxFactory;
 import ai.sandbox0.node.pool.WarmPool;
 import ai.sandbox0.node.pool.WarmPools;
-import ai.sandbox0.node.reconcile.ReconcileReport;
+import ai.sandbox0.node.ReconcileReport;
 import ai.sandbox0.node.reconcile.Reconciler;
 import ai.sandbox0.node.runtime.CgroupLayout;
 import ai.sandbox0.node.runtime.ExecResult;
-import ai.sandbox0.node.runtime.Resources;
+import ai.sandbox0.node.Resources;
 import ai.sandbox0.node.runtime.MountTable;
 import ai.sandbox0.node.runtime.ProcdInstaller;
-import ai.sandbox0.node.runtime.ProcdRuntime;
+import ai.sandbox0.node.ProcdRuntime;
 import ai.sandbox0.node.runtime.Runc;
 import ai.sandbox0.node.runtime.RuntimeSettings;
-import ai.sandbox0.node.runtime.Sandbox;
+import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.runtime.SandboxLauncher;
 import ai.sandbox0.node.runtime.SandboxLayout;
 import ai.sandbox0.node.runtime.SandboxRuntime;
@@ -36,21 +36,24 @@ import ai.sandbox0.node.runtime.SetupException;
 import ai.sandbox0.node.runtime.Step;
 import ai.sandbox0.node.runtime.SyscallMounter;
 import ai.sandbox0.node.runtime.Teardown;
+import ai.sandbox0.node.runtime.Trees;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -81,17 +84,18 @@ public final class Node implements AutoCloseable {
     private final Semaphore starts;
     private final CgroupLayout cgroups;
     private final ReconcileReport reconcileReport;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-    // Layer storage (null when sandboxes are started from plain dirs) and the layers each holder keeps
-    // extracted: a sandbox id, or "pool:<template>" for a warm pool's template chain.
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final NodeStorage storage;
-    private final Map<String, LayerLease> leases = new ConcurrentHashMap<>();
-    // The chain behind each set of layer dirs handed out, so any sandbox started on them (a pool's
-    // too) records its chain and can be checkpointed.
-    private final Map<List<Path>, LayerChain> chainsByDirs = new ConcurrentHashMap<>();
+    /** Closed with the node when the node opened it (see {@link #open(NodeConfig, Path, Set)}). */
+    private final AutoCloseable ownedStorage;
+    private final LayerLeases leases;
+    private final KeptLogs keptLogs;
 
-    private Node(NodeConfig requested, NodeStorage storage, Set<String> expected) throws IOException {
-        this.storage = storage;
+    private Node(NodeConfig requested, NodeStorage storage, AutoCloseable ownedStorage, Set<String> expected)
+            throws IOException {
+        this.storage = Objects.requireNonNull(storage, "storage");
+        this.ownedStorage = ownedStorage;
+        this.leases = new LayerLeases(storage);
         requested.procd().verify();
         Files.createDirectories(requested.stateDir());
         // One node per state dir: a second one would tear down the first one's sandboxes.
@@ -109,6 +113,7 @@ public final class Node implements AutoCloseable {
             NodeConfig config = requested.withProcd(procd);
             this.config = config;
             SandboxLayout layout = new SandboxLayout(config.stateDir());
+            keptLogs = new KeptLogs(layout.keptLogs());
             Files.createDirectories(layout.sandboxes());
             Files.createDirectories(layout.runcRoot());
             NetworkNames names = new NetworkNames(config.name());
@@ -140,8 +145,8 @@ public final class Node implements AutoCloseable {
             reconcileReport = result.report();
             for (Sandbox s : result.adopted()) {
                 Optional<SandboxRootfs> rootfs = SandboxRootfs.read(chainFile(s.id()));
-                if (rootfs.isPresent() && storage != null) {
-                    leases.put(s.id(), storage.layers().acquire(rootfs.get().chain()));
+                if (rootfs.isPresent()) {
+                    leases.acquire(s.id(), rootfs.get().chain());
                 }
             }
             removeUnusedProcdInstalls(layout, procd, result.adopted());
@@ -153,6 +158,7 @@ public final class Node implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             lock.release();
             lockChannel.close();
+            leases.close();
             throw e;
         }
     }
@@ -160,7 +166,7 @@ public final class Node implements AutoCloseable {
     /** procd installs of earlier jars that no adopted sandbox has mounted. */
     private static void removeUnusedProcdInstalls(SandboxLayout layout, ProcdRuntime current, List<Sandbox> adopted)
             throws IOException {
-        var inUse = new java.util.HashSet<Path>(List.of(current.procdDir()));
+        var inUse = new HashSet<Path>(List.of(current.procdDir()));
         for (Sandbox s : adopted) {
             var mounts = Json.mapper().readTree(layout.bundle(s.id()).configJson().toFile()).path("mounts");
             mounts.forEach(m -> {
@@ -172,29 +178,35 @@ public final class Node implements AutoCloseable {
         Path installs = current.procdDir().getParent();
         try (var dirs = Files.list(installs)) {
             for (Path dir : dirs.filter(Files::isDirectory).filter(d -> !inUse.contains(d)).toList()) {
-                ai.sandbox0.node.runtime.Trees.delete(dir);
+                Trees.delete(dir);
                 log.info("removed unused procd install {}", dir);
             }
         }
     }
 
     /**
-     * Opens the node on this host and reconciles.
+     * Opens the node on this host over the layer storage under {@code storageDir} (opened here and
+     * closed with the node), and reconciles.
      *
+     * @param hostImageCache where built images are shared by every node of the host
      * @param expectedRunning the sandbox ids the caller's store says are running on this node; they
      *     are adopted if still alive, everything else this node's earlier runs left is removed
      */
-    public static Node open(NodeConfig config, Set<String> expectedRunning) throws IOException {
-        return new Node(config, null, Set.copyOf(expectedRunning));
+    public static Node open(NodeConfig config, Path storageDir, Path hostImageCache, Set<String> expectedRunning)
+            throws IOException {
+        NodeStorage storage = NodeStorage.open(storageDir, hostImageCache, Path.of("/usr/sbin/debootstrap"),
+                RegistryCredentials.ANONYMOUS, Set.of());
+        try {
+            return new Node(config, storage, storage, Set.copyOf(expectedRunning));
+        } catch (IOException | RuntimeException e) {
+            storage.close();
+            throw e;
+        }
     }
 
-    /**
-     * Like {@link #open(NodeConfig, Set)}, with layer storage: sandboxes can then start from layer
-     * chains ({@link #start(String, LayerChain, Resources, NetworkMode, Map)}) and be checkpointed. The
-     * caller owns the storage and closes it after the node.
-     */
+    /** Like {@link #open(NodeConfig, Path, Path, Set)} over storage the caller owns and closes after the node. */
     public static Node open(NodeConfig config, NodeStorage storage, Set<String> expectedRunning) throws IOException {
-        return new Node(config, storage, Set.copyOf(expectedRunning));
+        return new Node(config, storage, null, Set.copyOf(expectedRunning));
     }
 
     public NodeConfig config() {
@@ -222,15 +234,12 @@ public final class Node implements AutoCloseable {
 
     private Sandbox startRecordingChain(SandboxSpec spec) throws SetupException {
         Sandbox sandbox = runtime.start(spec);
-        LayerChain chain = chainsByDirs.get(spec.lowerDirs());
-        if (chain != null) {
+        Optional<LayerChain> chain = leases.chainOf(spec.lowerDirs());
+        if (chain.isPresent()) {
             try {
                 // The sandbox holds its own lease: its layers stay extracted after a pool lets go of them.
-                LayerLease previous = leases.put(spec.id(), requireStorage().layers().acquire(chain));
-                if (previous != null) {
-                    previous.close();
-                }
-                SandboxRootfs.of(chain).write(chainFile(spec.id()));
+                leases.acquire(spec.id(), chain.get());
+                SandboxRootfs.of(chain.get()).write(chainFile(spec.id()));
             } catch (IOException e) {
                 releaseLayers(spec.id());
                 runtime.destroy(spec.id());
@@ -270,7 +279,6 @@ public final class Node implements AutoCloseable {
      * its container log stays under {@code keepLogAs} (see {@link #keptLog}) when that is not null.
      */
     public LayerChain checkpoint(String id, String keepLogAs) throws IOException {
-        NodeStorage s = requireStorage();
         LayerChain base = SandboxRootfs.read(chainFile(id))
                 .orElseThrow(() -> new SetupException(Step.CHECKPOINT, id + ": not started from a layer chain on this node"))
                 .chain();
@@ -278,54 +286,25 @@ public final class Node implements AutoCloseable {
         releaseLayers(id);
         LayerChain next;
         try {
-            next = s.checkpoint(base, runtime.upperDir(id), SandboxRootfs.RUNTIME_PATHS);
+            next = storage.checkpoint(base, runtime.upperDir(id), SandboxRootfs.RUNTIME_PATHS);
         } catch (IOException e) {
             throw new SetupException(Step.CHECKPOINT, id + ": " + e.getMessage(), e);
         }
         if (keepLogAs != null) {
-            keepLog(id, keepLogAs);
+            keptLogs.keep(new SandboxLayout(config.stateDir()).output(id), keepLogAs);
         }
         runtime.destroy(id);
         log.info("sandbox {} checkpointed: chain depth {} → {}", id, base.depth(), next.depth());
         return next;
     }
 
-    /** How much of a checkpointed run's container log outlives the run (what {@code previous} logs show). */
-    static final int KEPT_LOG_BYTES = 2 * 1024 * 1024;
-
-    /** Keeps the end of the stopped run's container log as {@code name}, replacing what that name held. */
-    private void keepLog(String id, String name) throws SetupException {
-        var layout = new SandboxLayout(config.stateDir());
-        Path from = layout.output(id);
-        Path to = layout.keptLog(name);
-        try {
-            Files.createDirectories(to.getParent());
-            Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
-            try (var in = FileChannel.open(from);
-                    var out = FileChannel.open(tmp, StandardOpenOption.CREATE,
-                            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                long start = Math.max(0, in.size() - KEPT_LOG_BYTES);
-                in.transferTo(start, in.size() - start, out);
-            }
-            Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (NoSuchFileException e) {
-            // the run left no log
-        } catch (IOException e) {
-            throw new SetupException(Step.CHECKPOINT, id + ": cannot keep its log: " + e.getMessage(), e);
-        }
-    }
-
     /** A log kept by {@link #checkpoint(String, String)} (may not exist). */
     public Path keptLog(String name) {
-        return new SandboxLayout(config.stateDir()).keptLog(name);
+        return keptLogs.path(name);
     }
 
     public void forgetKeptLog(String name) {
-        try {
-            Files.deleteIfExists(keptLog(name));
-        } catch (IOException e) {
-            log.warn("cannot remove the kept log {}: {}", name, e.getMessage());
-        }
+        keptLogs.forget(name);
     }
 
     /**
@@ -333,28 +312,28 @@ public final class Node implements AutoCloseable {
      * {@link #releaseLayers}: e.g. a warm pool's template chain, for its {@link PoolSpec} prototype.
      */
     public List<Path> layerDirs(String holder, LayerChain chain) throws IOException {
-        LayerLease lease = requireStorage().layers().acquire(chain);
-        LayerLease previous = leases.put(holder, lease);
-        if (previous != null) {
-            previous.close();
-        }
-        List<Path> dirs = lease.directories().isEmpty() ? lease.lowerDirs() : lease.directories();
-        chainsByDirs.put(dirs, chain);
-        return dirs;
+        return leases.acquire(holder, chain);
     }
 
     public void releaseLayers(String holder) {
-        LayerLease lease = leases.remove(holder);
-        if (lease != null) {
-            lease.close();
-        }
+        leases.release(holder);
     }
 
-    private NodeStorage requireStorage() {
-        if (storage == null) {
-            throw new IllegalStateException("node " + config.name() + " was opened without layer storage");
-        }
-        return storage;
+    /** The layers of an image, building (the builtin default) or pulling it the first time. */
+    public LayerChain imageChain(String reference, Consumer<String> progress) throws IOException {
+        return storage.images().resolve(reference, p -> progress.accept(p.toString())).chain();
+    }
+
+    /**
+     * One pass of layer garbage collection: blobs that no chain in {@code referenced} and no image
+     * uses, written more than {@code grace} ago (a checkpoint may have stored one and not yet
+     * recorded its chain), are deleted; extracted layers unused for {@code grace} leave the cache.
+     * Returns how many blobs went.
+     */
+    public int collectLayers(Collection<LayerChain> referenced, Duration grace) throws IOException {
+        int deleted = storage.collect(referenced, Instant.now().minus(grace)).size();
+        storage.layers().gc(grace);
+        return deleted;
     }
 
     private Path chainFile(String id) {
@@ -407,6 +386,33 @@ public final class Node implements AutoCloseable {
         return pools.configure(spec);
     }
 
+    /**
+     * Creates or resizes the warm pool {@code poolId} of sandboxes started on {@code chain}; its layers
+     * stay extracted until {@link #removePool}.
+     */
+    public void configurePool(String poolId, LayerChain chain, Resources resources, NetworkMode mode, int minIdle,
+            int maxIdle) throws IOException {
+        List<Path> dirs = layerDirs(POOL_HOLDER + poolId, chain);
+        var prototype = new SandboxSpec(poolId, dirs, resources, mode, Map.of(), List.of());
+        pools.configure(PoolSpec.of(poolId, prototype, minIdle, maxIdle));
+    }
+
+    /**
+     * An idle sandbox of the pool, ready; empty when the pool does not exist or has none idle (the
+     * caller starts one cold then, from the chain it knows).
+     */
+    public Optional<Sandbox> claimIdle(String poolId) throws SetupException {
+        Optional<WarmPool> pool = pools.get(poolId);
+        if (pool.isEmpty() || pool.get().idleCount() == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(pool.get().claim().sandbox());
+    }
+
+    public int idleCount(String poolId) {
+        return pools.get(poolId).map(WarmPool::idleCount).orElse(0);
+    }
+
     public Optional<WarmPool> pool(String templateId) {
         return pools.get(templateId);
     }
@@ -419,7 +425,10 @@ public final class Node implements AutoCloseable {
     /** The template is gone: its idle sandboxes are destroyed, claimed ones keep running. */
     public void removePool(String templateId) {
         pools.remove(templateId);
+        releaseLayers(POOL_HOLDER + templateId);
     }
+
+    private static final String POOL_HOLDER = "pool:";
 
     /** The cgroup layout runc uses here (v1 or v2). */
     public CgroupLayout cgroups() {
@@ -441,13 +450,19 @@ public final class Node implements AutoCloseable {
         if (runtime.list().isEmpty()) {
             removeHostState();
         }
-        leases.values().forEach(LayerLease::close);
-        leases.clear();
+        leases.close();
         try {
             lock.release();
             lockChannel.close();
         } catch (IOException e) {
             log.warn("node {}: could not release the state dir lock: {}", config.name(), e.getMessage());
+        }
+        if (ownedStorage != null) {
+            try {
+                ownedStorage.close();
+            } catch (Exception e) {
+                log.warn("node {}: could not close its layer storage: {}", config.name(), e.getMessage());
+            }
         }
     }
 

@@ -14,9 +14,7 @@ import ai.sandbox0.server.tenancy.ApiKeyStore;
 import ai.sandbox0.server.tenancy.InitialAdmin;
 import ai.sandbox0.node.Node;
 import ai.sandbox0.node.NodeConfig;
-import ai.sandbox0.node.image.NodeStorage;
-import ai.sandbox0.node.image.RegistryCredentials;
-import ai.sandbox0.node.runtime.ProcdRuntime;
+import ai.sandbox0.node.ProcdRuntime;
 import ai.sandbox0.server.http.ApiException;
 import ai.sandbox0.server.http.Route;
 import ai.sandbox0.server.procd.ProcdClient;
@@ -29,7 +27,7 @@ import ai.sandbox0.server.sandbox.SandboxIds;
 import ai.sandbox0.server.sandbox.SandboxLocks;
 import ai.sandbox0.server.sandbox.SandboxLogs;
 import ai.sandbox0.server.sandbox.SandboxManager;
-import ai.sandbox0.server.sandbox.SandboxRuntimes;
+import ai.sandbox0.server.sandbox.LocalSandboxHost;
 import ai.sandbox0.server.sandbox.SandboxStore;
 import ai.sandbox0.server.sandbox.SnapshotStore;
 import ai.sandbox0.server.template.NoWarmPools;
@@ -131,11 +129,11 @@ public final class Sandbox0Server implements AutoCloseable {
 
         // The node runtime needs root, runc and procd; without them the server still serves everything else.
         String unavailable = SandboxHostCheck.problem(config.sandboxes());
-        SandboxRuntimes runtimes = null;
+        LocalSandboxHost host = null;
         TemplatePools pools = new NoWarmPools();
         if (unavailable == null) {
-            runtimes = openRuntimes(dataDir, sandboxStore, procdClient);
-            pools = new NodeWarmPools(runtimes, sandboxStore, background);
+            host = openHost(dataDir, sandboxStore, procdClient);
+            pools = new NodeWarmPools(host, sandboxStore, background);
         } else {
             LOG.warn("sandboxes are not available on this host: {}", unavailable);
         }
@@ -148,21 +146,24 @@ public final class Sandbox0Server implements AutoCloseable {
         var router = new Router()
                 .addAll(new ApiKeyEndpoints(apiKeys).routes())
                 .addAll(new TemplateEndpoints(templates).routes());
-        if (runtimes != null) {
+        if (host != null) {
             var locks = new SandboxLocks(Duration.ofMinutes(2));
             var ids = new SandboxIds();
-            var manager = new SandboxManager(sandboxStore, templates, snapshotStore, runtimes, locks, ids, clock,
+            var manager = new SandboxManager(sandboxStore, templates, snapshotStore, host, locks, ids, clock,
                     config.sandboxes().defaultTtl(), background);
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);
-            router.addAll(new SandboxEndpoints(manager, rootfs, new SandboxLogs(manager, runtimes, clock, registry)).routes())
+            router.addAll(new SandboxEndpoints(manager, rootfs, new SandboxLogs(manager, host, host, clock, registry)).routes())
                     .addAll(new ProcessAndFileEndpoints(manager, procdClient).routes());
             closeInReverse.add(startReaper(manager));
-            closeInReverse.add(startCollector(new LayerCollector(sandboxStore, runtimes.storage(), clock, Duration.ofMinutes(30))));
+            closeInReverse.add(startCollector(new LayerCollector(sandboxStore, host, Duration.ofMinutes(30))));
             features.addAll(List.of("sandboxes", "contexts", "files", "rootfs_snapshots"));
         } else {
-            router.addAll(unavailableRoutes(unavailable));
+            Route refuse = Route.authenticated("*", "/api/v1/sandboxes", call -> {
+                throw ApiException.unavailable("sandboxes are not available on this host: " + unavailable);
+            });
+            router.addUnder("/api/v1/sandboxes", refuse).addUnder("/api/v1/sandbox-rootfs-snapshots", refuse);
         }
         var info = new GatewayMetadata(GatewayMode.DIRECT, "sandbox0", config.region(), Version.current(), features);
         router.addAll(new HealthEndpoints(clock, this::isReady, info, registry).routes());
@@ -180,21 +181,19 @@ public final class Sandbox0Server implements AutoCloseable {
      * The node on this host over the data dir's layer storage, reconciled with what the store expects
      * to be running (runs a crash left behind are adopted or removed).
      */
-    private SandboxRuntimes openRuntimes(DataDir dataDir, SandboxStore store, ProcdClient procdClient) {
+    private LocalSandboxHost openHost(DataDir dataDir, SandboxStore store, ProcdClient procdClient) {
         ServerConfig.Sandboxes sandboxes = config.sandboxes();
         try {
-            var storage = NodeStorage.open(dataDir.root().resolve("storage"), sandboxes.imageCache(),
-                    Path.of("/usr/sbin/debootstrap"), RegistryCredentials.ANONYMOUS, Set.of());
-            closeInReverse.add(storage);
             var procd = ProcdRuntime.of(Path.of(System.getProperty("java.home")), sandboxes.procdDir(),
                     Path.of("/usr/bin/tini-static"));
             var nodeConfig = NodeConfig.defaults(nodeName(dataDir), dataDir.root().resolve("node"), procd)
                     .withAddressPool(sandboxes.addressPool())
                     .withRuntime(sandboxes.runtime());
-            node = Node.open(nodeConfig, storage, SandboxManager.expectedRuns(store));
+            node = Node.open(nodeConfig, dataDir.root().resolve("storage"), sandboxes.imageCache(),
+                    SandboxManager.expectedRuns(store));
             closeInReverse.add(node);
             LOG.info("node {} ready: {}", nodeConfig.name(), node.reconcileReport());
-            return new SandboxRuntimes(node, storage, procdClient);
+            return new LocalSandboxHost(node, procdClient);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the sandbox runtime: " + e.getMessage(), e);
         }
@@ -240,18 +239,6 @@ public final class Sandbox0Server implements AutoCloseable {
             }
         });
         return thread::interrupt;
-    }
-
-    /** Without a sandbox runtime, every sandbox route answers 503 with the reason. */
-    private static List<Route> unavailableRoutes(String reason) {
-        var routes = new ArrayList<Route>();
-        routes.addAll(new SandboxEndpoints(null, null, null).routes());
-        routes.addAll(new ProcessAndFileEndpoints(null, null).routes());
-        return routes.stream()
-                .map(r -> new Route(r.method(), r.template(), r.open(), r.permission(), call -> {
-                    throw ApiException.unavailable("sandboxes are not available on this host: " + reason);
-                }))
-                .toList();
     }
 
     private boolean isReady() {

@@ -1,5 +1,7 @@
 package ai.sandbox0.node.blob;
 
+import ai.sandbox0.node.Digest;
+
 import java.io.IOException;
 
 /** The store has no blob with this digest. */

@@ -1,6 +1,6 @@
 package ai.sandbox0.node.image;
 
-import ai.sandbox0.node.layer.LayerChain;
+import ai.sandbox0.node.LayerChain;
 
 /**
  * A root filesystem ready to stack: its layers (in the node's blob store) and its config.

@@ -1,9 +1,9 @@
 package ai.sandbox0.node.image;
 
 import ai.sandbox0.node.blob.BlobStore;
-import ai.sandbox0.node.blob.Digest;
-import ai.sandbox0.node.layer.LayerChain;
-import ai.sandbox0.node.layer.LayerDescriptor;
+import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.node.LayerDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

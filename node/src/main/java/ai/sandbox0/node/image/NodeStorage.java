@@ -1,16 +1,22 @@
 package ai.sandbox0.node.image;
 
+import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.RegistryCredentials;
+
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.LocalBlobStore;
 import ai.sandbox0.node.layer.LayerCache;
-import ai.sandbox0.node.layer.LayerChain;
-import ai.sandbox0.node.layer.LayerDescriptor;
+import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.node.LayerDescriptor;
 import ai.sandbox0.node.layer.LayerExporter;
 import ai.sandbox0.node.layer.LayerSquasher;
 import ai.sandbox0.node.layer.LayerUnpacker;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -46,6 +52,22 @@ public record NodeStorage(BlobStore blobs, LayerCache layers, LayerExporter expo
     public LayerChain checkpoint(LayerChain chain, Path upperDir, Set<String> excluded) throws IOException {
         LayerDescriptor layer = exporter.export(upperDir, excluded);
         return chain.plus(layer).squash(maxDepth, new LayerSquasher(layers, exporter));
+    }
+
+    /**
+     * Deletes the blobs no chain in {@code referenced} and no image uses, written before {@code cutoff}
+     * (a checkpoint may have stored one and not yet recorded its chain). Returns what went.
+     */
+    public Set<Digest> collect(Collection<LayerChain> referenced, Instant cutoff) throws IOException {
+        var keep = new HashSet<Digest>(images.referencedLayers());
+        referenced.forEach(chain -> chain.layers().forEach(layer -> keep.add(layer.digest())));
+        var deleted = new HashSet<Digest>();
+        for (Digest digest : blobs.list()) {
+            if (!keep.contains(digest) && blobs.lastWritten(digest).isBefore(cutoff) && blobs.delete(digest)) {
+                deleted.add(digest);
+            }
+        }
+        return deleted;
     }
 
     @Override

@@ -1,6 +1,6 @@
 package ai.sandbox0.node.image;
 
-import ai.sandbox0.node.blob.Digest;
+import ai.sandbox0.node.Digest;
 
 /**
  * An image in a registry, parsed the way Docker does: {@code [host[:port]/]repo[:tag][@sha256:…]}.

@@ -1,6 +1,6 @@
 package ai.sandbox0.node.image;
 
-import ai.sandbox0.node.blob.Digest;
+import ai.sandbox0.node.Digest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package ai.sandbox0.node.layer;
 
-import ai.sandbox0.node.blob.Digest;
+import ai.sandbox0.node.Digest;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package ai.sandbox0.node.pool;
 
-import ai.sandbox0.node.runtime.Sandbox;
+import ai.sandbox0.node.Sandbox;
 
 /** A claimed sandbox, and whether it came ready from the pool or was started for this claim. */
 public sealed interface Claim {

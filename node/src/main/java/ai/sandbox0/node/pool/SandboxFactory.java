@@ -1,6 +1,6 @@
 package ai.sandbox0.node.pool;
 
-import ai.sandbox0.node.runtime.Sandbox;
+import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.runtime.SandboxSpec;
 import ai.sandbox0.node.runtime.SetupException;
 

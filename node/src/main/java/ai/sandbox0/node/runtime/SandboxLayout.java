@@ -47,12 +47,9 @@ public record SandboxLayout(Path stateDir) {
         return dir(id).resolve("procd.log");
     }
 
-    /** The end of a checkpointed run's container log, kept under {@code name}. */
-    public Path keptLog(String name) {
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]*")) {
-            throw new IllegalArgumentException("not a log name: " + name);
-        }
-        return stateDir.resolve("logs").resolve(name + ".log");
+    /** Where the ends of checkpointed runs' container logs are kept, one file per sandbox. */
+    public Path keptLogs() {
+        return stateDir.resolve("logs");
     }
 
     public Path runcLog(String id) {

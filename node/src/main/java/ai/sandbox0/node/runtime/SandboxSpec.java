@@ -1,5 +1,7 @@
 package ai.sandbox0.node.runtime;
 
+import ai.sandbox0.node.Resources;
+
 import ai.sandbox0.api.network.NetworkMode;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,16 +3,17 @@ package ai.sandbox0.node.bench;
 import ai.sandbox0.api.Json;
 import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.node.Node;
+import ai.sandbox0.node.testing.TestNodes;
 import ai.sandbox0.node.NodeConfig;
 import ai.sandbox0.node.pool.Claim;
 import ai.sandbox0.node.pool.PoolSpec;
 import ai.sandbox0.node.pool.WarmPool;
 import ai.sandbox0.node.runtime.CgroupLayout;
 import ai.sandbox0.node.runtime.ProcdProbe;
-import ai.sandbox0.node.runtime.ProcdRuntime;
-import ai.sandbox0.node.runtime.Resources;
+import ai.sandbox0.node.ProcdRuntime;
+import ai.sandbox0.node.Resources;
 import ai.sandbox0.node.runtime.Runc;
-import ai.sandbox0.node.runtime.Sandbox;
+import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.runtime.SandboxSpec;
 import ai.sandbox0.node.runtime.SyscallMounter;
 import ai.sandbox0.node.testing.HostLeaks;
@@ -52,7 +53,7 @@ public final class NodeBench {
         List<Double> procdFloor = procdOnHost(procd);
         long procdHostPss = procdHostPss(procd);
 
-        Node node = Node.open(config, Set.of());
+        Node node = TestNodes.open(config, Set.of());
         try {
             // Warm-up: the first start pays for class loading in the node and page cache on the host.
             for (int i = 0; i < 3; i++) {

@@ -1,5 +1,7 @@
 package ai.sandbox0.node.blob;
 
+import ai.sandbox0.node.Digest;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

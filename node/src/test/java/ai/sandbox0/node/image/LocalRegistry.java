@@ -1,6 +1,6 @@
 package ai.sandbox0.node.image;
 
-import ai.sandbox0.node.blob.Digest;
+import ai.sandbox0.node.Digest;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;

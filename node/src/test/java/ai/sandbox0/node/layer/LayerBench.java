@@ -1,5 +1,7 @@
 package ai.sandbox0.node.layer;
 
+import ai.sandbox0.node.LayerChain;
+
 import ai.sandbox0.node.blob.LocalBlobStore;
 import java.io.IOException;
 import java.io.OutputStream;

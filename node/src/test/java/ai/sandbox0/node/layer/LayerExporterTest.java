@@ -1,5 +1,8 @@
 package ai.sandbox0.node.layer;
 
+import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.node.LayerDescriptor;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

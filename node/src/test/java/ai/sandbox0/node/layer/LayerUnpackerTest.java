@@ -44,7 +44,7 @@ class LayerUnpackerTest {
         assertThat(Posix.lgetxattr(root.resolve("opt"), "trusted.overlay.opaque")).hasValueSatisfying(
                 v -> assertThat(v).containsExactly('y'));
         assertThat(root.resolve("opt/new")).hasContent("n");
-        assertThat(result.diffId()).isEqualTo(ai.sandbox0.node.blob.Digest.of(tar));
+        assertThat(result.diffId()).isEqualTo(ai.sandbox0.node.Digest.of(tar));
     }
 
     @Test

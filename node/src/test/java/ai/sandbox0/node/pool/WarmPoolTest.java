@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sandbox0.api.network.NetworkMode;
-import ai.sandbox0.node.runtime.Resources;
+import ai.sandbox0.node.Resources;
 import ai.sandbox0.node.runtime.SandboxSpec;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -19,7 +19,7 @@ public final class CrashingNode {
 
     public static void main(String[] args) throws Exception {
         NodeConfig config = NodeConfig.defaults(args[0], Path.of(args[2]), ProcdBuild.runtime()).withAddressPool(args[1]);
-        Node node = Node.open(config, Set.of());
+        Node node = TestNodes.open(config, Set.of());
         node.start(TestNodes.spec("keep", NetworkMode.BLOCK_ALL));
         node.start(TestNodes.spec("lost", NetworkMode.ALLOW_ALL));
         node.start(TestNodes.spec("drop", NetworkMode.ALLOW_ALL));

@@ -1,12 +1,14 @@
 package ai.sandbox0.node.reconcile;
 
+import ai.sandbox0.node.ReconcileReport;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sandbox0.node.Node;
 import ai.sandbox0.node.NodeConfig;
 import ai.sandbox0.node.runtime.HostCommand;
 import ai.sandbox0.node.runtime.ProcdProbe;
-import ai.sandbox0.node.runtime.Sandbox;
+import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.testing.HostLeaks;
 import ai.sandbox0.node.testing.ProcdBuild;
 import ai.sandbox0.node.testing.TestNodes;
@@ -55,7 +57,7 @@ class ReconcileAfterCrashTest {
             Path oldProcd = Files.createDirectories(config.stateDir().resolve("procd/0000000000000000"));
             Files.writeString(oldProcd.resolve("procd.jar"), "old");
 
-            node = Node.open(config, Set.of("keep", "lost"));
+            node = TestNodes.open(config, Set.of("keep", "lost"));
             assertThat(oldProcd).doesNotExist();
             ReconcileReport report = node.reconcileReport();
             assertThat(report.adopted()).containsExactly("keep");
@@ -81,7 +83,7 @@ class ReconcileAfterCrashTest {
         } finally {
             child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             if (node == null) {
-                node = Node.open(config, Set.of());
+                node = TestNodes.open(config, Set.of());
             }
             node.shutdown();
             HostLeaks.assertNoneOf(config);

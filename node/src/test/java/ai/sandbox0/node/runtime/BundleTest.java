@@ -1,5 +1,8 @@
 package ai.sandbox0.node.runtime;
 
+import ai.sandbox0.node.Resources;
+import ai.sandbox0.node.ProcdRuntime;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sandbox0.api.Json;

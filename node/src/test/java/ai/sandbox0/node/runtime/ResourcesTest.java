@@ -1,5 +1,7 @@
 package ai.sandbox0.node.runtime;
 
+import ai.sandbox0.node.Resources;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,6 +1,6 @@
 package ai.sandbox0.node.testing;
 
-import ai.sandbox0.node.runtime.ProcdRuntime;
+import ai.sandbox0.node.ProcdRuntime;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

@@ -2,8 +2,9 @@ package ai.sandbox0.node.testing;
 
 import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.node.Node;
+import ai.sandbox0.node.image.HostImageCache;
 import ai.sandbox0.node.NodeConfig;
-import ai.sandbox0.node.runtime.Resources;
+import ai.sandbox0.node.Resources;
 import ai.sandbox0.node.runtime.SandboxSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,12 @@ public final class TestNodes {
     }
 
     public static Node open(String name, String cidr) throws IOException {
-        return Node.open(config(name, cidr), Set.of());
+        return open(config(name, cidr), Set.of());
+    }
+
+    /** The node of {@code config} over layer storage of its own, inside its state dir. */
+    public static Node open(NodeConfig config, Set<String> expected) throws IOException {
+        return Node.open(config, config.stateDir().resolve("storage"), HostImageCache.DEFAULT_ROOT, expected);
     }
 
     /** A small sandbox of the test rootfs: half a CPU, 512 MiB. */

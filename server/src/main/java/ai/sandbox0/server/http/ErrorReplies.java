@@ -4,6 +4,13 @@ import ai.sandbox0.api.Envelope;
 import ai.sandbox0.api.ErrorCode;
 import ai.sandbox0.api.Json;
 import ai.sandbox0.server.auth.AuthenticationFailure;
+import ai.sandbox0.server.domain.DomainException;
+import ai.sandbox0.server.domain.DomainException.Conflict;
+import ai.sandbox0.server.domain.DomainException.Forbidden;
+import ai.sandbox0.server.domain.DomainException.Invalid;
+import ai.sandbox0.server.domain.DomainException.NotFound;
+import ai.sandbox0.server.domain.DomainException.QuotaExceeded;
+import ai.sandbox0.server.domain.DomainException.Unavailable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,12 +27,26 @@ public final class ErrorReplies {
         return switch (failure) {
             case ApiException e -> envelope(e.status(), e.code().wire(), e.getMessage(), e.details());
             case AuthenticationFailure e -> envelope(401, ErrorCode.UNAUTHORIZED.wire(), e.getMessage(), null);
+            case DomainException e -> of(e);
             default -> {
                 // Unexpected: the client learns only that it happened and how to find it in our logs.
                 LOG.error("internal error", failure);
                 yield envelope(500, ErrorCode.INTERNAL_ERROR.wire(), "internal error (request id " + requestId + ")", null);
             }
         };
+    }
+
+    private static Reply.Raw of(DomainException failure) {
+        ErrorCode code = switch (failure) {
+            case Invalid e -> ErrorCode.BAD_REQUEST;
+            case Forbidden e -> ErrorCode.FORBIDDEN;
+            case NotFound e -> ErrorCode.NOT_FOUND;
+            case Conflict e -> ErrorCode.CONFLICT;
+            case QuotaExceeded e -> ErrorCode.QUOTA_EXCEEDED;
+            case Unavailable e -> ErrorCode.UNAVAILABLE;
+        };
+        Object details = failure instanceof Invalid invalid ? invalid.details() : null;
+        return envelope(code.status(), code.wire(), failure.getMessage(), details);
     }
 
     public static Reply.Raw envelope(int status, String code, String message, Object details) {

@@ -1,6 +1,7 @@
 package ai.sandbox0.server.http;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -12,6 +13,7 @@ import org.eclipse.jetty.http.pathmap.UriTemplatePathSpec;
 public final class Router {
 
     private final PathMappings<List<Route>> mappings = new PathMappings<>();
+    private final Map<String, Route> underPrefixes = new LinkedHashMap<>();
 
     public Router add(Route route) {
         var spec = new UriTemplatePathSpec(route.template());
@@ -34,6 +36,15 @@ public final class Router {
         return this;
     }
 
+    /**
+     * Answers every path at or under {@code prefix} that no route matches with {@code route} (whatever
+     * the method): e.g. the 503 of a feature this host cannot serve.
+     */
+    public Router addUnder(String prefix, Route route) {
+        underPrefixes.put(prefix, route);
+        return this;
+    }
+
     public Match match(String method, String path) {
         var allowed = new TreeSet<String>();
         for (MatchedResource<List<Route>> matched : mappings.getMatchedList(path)) {
@@ -45,7 +56,15 @@ public final class Router {
                 allowed.add(route.method());
             }
         }
-        return allowed.isEmpty() ? new Match.None() : new Match.WrongMethod(String.join(", ", allowed));
+        if (!allowed.isEmpty()) {
+            return new Match.WrongMethod(String.join(", ", allowed));
+        }
+        for (var under : underPrefixes.entrySet()) {
+            if (path.equals(under.getKey()) || path.startsWith(under.getKey() + "/")) {
+                return new Match.Found(under.getValue(), Map.of());
+            }
+        }
+        return new Match.None();
     }
 
     /** The outcome of a lookup. */

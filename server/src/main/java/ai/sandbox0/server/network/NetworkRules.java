@@ -6,7 +6,8 @@ import ai.sandbox0.api.network.NetworkEgressPolicy;
 import ai.sandbox0.api.network.PortSpec;
 import ai.sandbox0.api.network.SandboxNetworkPolicy;
 import ai.sandbox0.api.network.TrafficRule;
-import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.domain.DomainException;
+import ai.sandbox0.server.domain.DomainException.Invalid;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -172,7 +173,7 @@ public final class NetworkRules {
         return s == null || s.isBlank();
     }
 
-    private static ApiException bad(String message) {
-        return ApiException.badRequest(message);
+    private static DomainException bad(String message) {
+        return new Invalid(message);
     }
 }

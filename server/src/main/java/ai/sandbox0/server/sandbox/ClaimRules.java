@@ -4,7 +4,7 @@ import ai.sandbox0.api.sandbox.SandboxConfig;
 import ai.sandbox0.api.sandbox.WebhookConfig;
 import ai.sandbox0.api.service.SandboxAppService;
 import ai.sandbox0.api.service.SandboxAppServiceRoute;
-import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.domain.DomainException.Invalid;
 import ai.sandbox0.server.network.NetworkRules;
 import ai.sandbox0.server.service.ServiceRules;
 import java.net.URI;
@@ -25,20 +25,20 @@ final class ClaimRules {
         Integer ttl = config.ttl();
         Integer hardTtl = config.hardTtl();
         if (ttl != null && ttl < 0) {
-            throw ApiException.badRequest(prefix + "ttl must be >= 0");
+            throw new Invalid(prefix + "ttl must be >= 0");
         }
         if (hardTtl != null && hardTtl < 0) {
-            throw ApiException.badRequest(prefix + "hard_ttl must be >= 0");
+            throw new Invalid(prefix + "hard_ttl must be >= 0");
         }
         if (ttl != null && hardTtl != null && ttl > 0 && hardTtl > 0 && ttl > hardTtl) {
-            throw ApiException.badRequest(prefix + "ttl must be <= hard_ttl");
+            throw new Invalid(prefix + "ttl must be <= hard_ttl");
         }
         List<SandboxAppService> services;
         try {
             services = ServiceRules.normalize(config.services());
             NetworkRules.check(config.network(), "network");
-        } catch (ApiException e) {
-            throw ApiException.badRequest(prefix + e.getMessage());
+        } catch (Invalid e) {
+            throw new Invalid(prefix + e.getMessage());
         }
         webhook(config.webhook(), prefix);
         boolean autoResume = config.autoResume() == null || config.autoResume();
@@ -49,7 +49,7 @@ final class ClaimRules {
                 }
                 for (SandboxAppServiceRoute route : service.ingress().routes()) {
                     if (Boolean.TRUE.equals(route.resume())) {
-                        throw ApiException.badRequest("cannot set resume=true on public routes when sandbox auto_resume is disabled");
+                        throw new Invalid("cannot set resume=true on public routes when sandbox auto_resume is disabled");
                     }
                 }
             }
@@ -63,7 +63,7 @@ final class ClaimRules {
             return;
         }
         if (webhook.url() == null || webhook.url().isBlank()) {
-            throw ApiException.badRequest(prefix + "webhook.url is required");
+            throw new Invalid(prefix + "webhook.url is required");
         }
         try {
             URI url = URI.create(webhook.url().strip());
@@ -71,10 +71,10 @@ final class ClaimRules {
                 throw new IllegalArgumentException();
             }
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(prefix + "webhook.url must be an absolute http or https URL");
+            throw new Invalid(prefix + "webhook.url must be an absolute http or https URL");
         }
         if (webhook.watchDir() != null && !webhook.watchDir().isBlank() && !webhook.watchDir().startsWith("/")) {
-            throw ApiException.badRequest(prefix + "webhook.watch_dir must be an absolute path");
+            throw new Invalid(prefix + "webhook.watch_dir must be an absolute path");
         }
     }
 }

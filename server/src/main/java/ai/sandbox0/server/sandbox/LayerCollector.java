@@ -1,58 +1,41 @@
 package ai.sandbox0.server.sandbox;
 
-import ai.sandbox0.node.blob.Digest;
-import ai.sandbox0.node.image.NodeStorage;
-import ai.sandbox0.node.layer.LayerDescriptor;
+import ai.sandbox0.node.LayerChain;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Garbage collection of rootfs layers: a blob no sandbox chain, snapshot or image references any more
- * is deleted once it is older than a grace period (a checkpoint may have written it and not yet
- * recorded its chain), and extracted layers no run has used for a while leave the node's cache.
+ * Garbage collection of rootfs layers: the store says which chains sandboxes and snapshots still
+ * reference; the host deletes every other blob older than a grace period (a checkpoint may have
+ * written it and not yet recorded its chain) and drops extracted layers no run used for a while.
  */
 public final class LayerCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(LayerCollector.class);
 
     private final SandboxStore store;
-    private final NodeStorage storage;
-    private final Clock clock;
+    private final SandboxHost host;
     private final Duration grace;
 
-    public LayerCollector(SandboxStore store, NodeStorage storage, Clock clock, Duration grace) {
+    public LayerCollector(SandboxStore store, SandboxHost host, Duration grace) {
         this.store = store;
-        this.storage = storage;
-        this.clock = clock;
+        this.host = host;
         this.grace = grace;
     }
 
-    /** One pass; returns the blobs it deleted. Safe to run at any time. */
-    public Set<Digest> collect() throws IOException {
-        var keep = new HashSet<Digest>();
+    /** One pass; returns how many blobs it deleted. Safe to run at any time. */
+    public int collect() throws IOException {
+        List<LayerChain> referenced = new ArrayList<>();
         for (String chain : store.referencedChains()) {
-            for (LayerDescriptor layer : RootfsChains.fromJson(chain).layers()) {
-                keep.add(layer.digest());
-            }
+            referenced.add(RootfsChains.fromJson(chain));
         }
-        keep.addAll(storage.images().referencedLayers());
-        Instant cutoff = clock.instant().minus(grace);
-        var deleted = new HashSet<Digest>();
-        for (Digest digest : storage.blobs().list()) {
-            if (!keep.contains(digest) && storage.blobs().lastWritten(digest).isBefore(cutoff)
-                    && storage.blobs().delete(digest)) {
-                deleted.add(digest);
-            }
-        }
-        storage.layers().gc(grace);
-        if (!deleted.isEmpty()) {
-            LOG.info("layer gc: deleted {} unreferenced blobs", deleted.size());
+        int deleted = host.collectLayers(referenced, grace);
+        if (deleted > 0) {
+            LOG.info("layer gc: deleted {} unreferenced blobs", deleted);
         }
         return deleted;
     }

@@ -20,12 +20,12 @@ public final class NodeWarmPools implements TemplatePools {
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeWarmPools.class);
 
-    private final SandboxRuntimes runtimes;
+    private final SandboxHost host;
     private final SandboxStore store;
     private final Executor background;
 
-    public NodeWarmPools(SandboxRuntimes runtimes, SandboxStore store, Executor background) {
-        this.runtimes = runtimes;
+    public NodeWarmPools(SandboxHost host, SandboxStore store, Executor background) {
+        this.host = host;
         this.store = store;
         this.background = background;
     }
@@ -43,7 +43,7 @@ public final class NodeWarmPools implements TemplatePools {
 
     @Override
     public SandboxTemplateStatus status(StoredTemplate template) {
-        return new SandboxTemplateStatus(runtimes.idleCount(poolId(template)),
+        return new SandboxTemplateStatus(host.idleCount(poolId(template)),
                 store.countRunning(template.scope(), template.teamId(), template.templateId()), null, null);
     }
 
@@ -56,9 +56,9 @@ public final class NodeWarmPools implements TemplatePools {
         background.execute(() -> {
             try {
                 if (max == 0) {
-                    runtimes.removePool(id);
+                    host.removePool(id);
                 } else {
-                    runtimes.configurePool(id, template.spec(), min, max);
+                    host.configurePool(id, template.spec(), min, max);
                 }
             } catch (RuntimeException e) {
                 LOG.warn("warm pool of template {} not configured: {}", template.templateId(), e.getMessage());
@@ -69,6 +69,6 @@ public final class NodeWarmPools implements TemplatePools {
     @Override
     public void removed(StoredTemplate template) {
         String id = poolId(template);
-        background.execute(() -> runtimes.removePool(id));
+        background.execute(() -> host.removePool(id));
     }
 }

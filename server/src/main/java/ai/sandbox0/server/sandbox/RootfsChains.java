@@ -1,7 +1,7 @@
 package ai.sandbox0.server.sandbox;
 
 import ai.sandbox0.api.Json;
-import ai.sandbox0.node.layer.LayerChain;
+import ai.sandbox0.node.LayerChain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.UncheckedIOException;
 

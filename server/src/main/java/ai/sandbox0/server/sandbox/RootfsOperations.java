@@ -7,7 +7,9 @@ import ai.sandbox0.api.snapshot.RestoreSandboxRootfsResponse;
 import ai.sandbox0.api.snapshot.SandboxRootfsSnapshot;
 import ai.sandbox0.api.snapshot.SandboxRootfsSnapshotList;
 import ai.sandbox0.server.auth.Principal;
-import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.domain.DomainException.Conflict;
+import ai.sandbox0.server.domain.DomainException.Invalid;
+import ai.sandbox0.server.domain.DomainException.NotFound;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -40,7 +42,7 @@ public final class RootfsOperations {
         Instant expires = request == null || request.expiresAt() == null || request.expiresAt().equals(SandboxViews.ZERO)
                 ? null : request.expiresAt();
         if (expires != null && !expires.isAfter(now)) {
-            throw ApiException.badRequest("expires_at must be in the future");
+            throw new Invalid("expires_at must be in the future");
         }
         return locks.with(sandboxId, () -> {
             SandboxRecord source = pausedSource(caller, sandboxId);
@@ -59,26 +61,26 @@ public final class RootfsOperations {
 
     public SandboxRootfsSnapshot get(Principal caller, String snapshotId) {
         return snapshots.find(caller.teamId(), snapshotId).map(SandboxViews::snapshot)
-                .orElseThrow(() -> ApiException.notFound("snapshot " + snapshotId + " not found"));
+                .orElseThrow(() -> new NotFound("snapshot " + snapshotId + " not found"));
     }
 
     /** Not idempotent, as upstream: a second delete is a 404. */
     public void delete(Principal caller, String snapshotId) {
         if (!snapshots.delete(caller.teamId(), snapshotId)) {
-            throw ApiException.notFound("snapshot " + snapshotId + " not found");
+            throw new NotFound("snapshot " + snapshotId + " not found");
         }
     }
 
     public RestoreSandboxRootfsResponse restore(Principal caller, String sandboxId, String snapshotId) {
         if (snapshotId == null || snapshotId.isBlank()) {
-            throw ApiException.badRequest("snapshot_id is required");
+            throw new Invalid("snapshot_id is required");
         }
         return locks.with(sandboxId, () -> {
             SandboxRecord target = pausedSource(caller, sandboxId);
             SnapshotStore.Snapshot snapshot = snapshots.findUsable(target.teamId(), snapshotId, clock.instant())
-                    .orElseThrow(() -> ApiException.notFound("snapshot " + snapshotId + " not found"));
+                    .orElseThrow(() -> new NotFound("snapshot " + snapshotId + " not found"));
             if (!store.update(target.withRootfs(snapshot.rootfs(), clock.instant()), SandboxLifecycleStatus.PAUSED)) {
-                throw ApiException.conflict("sandbox changed during the restore; try again");
+                throw new Conflict("sandbox changed during the restore; try again");
             }
             return new RestoreSandboxRootfsResponse(sandboxId, snapshotId, SandboxLifecycleStatus.PAUSED);
         });
@@ -93,9 +95,8 @@ public final class RootfsOperations {
             Integer hardTtl = source.config().hardTtl();
             Instant expires = ttl != null && ttl > 0 ? now.plusSeconds(ttl) : source.expiresAt();
             Instant hardExpires = hardTtl != null && hardTtl > 0 ? now.plusSeconds(hardTtl) : source.hardExpiresAt();
-            var fork = new SandboxRecord(ids.sandbox(), caller.teamId(), caller.userId(), source.templateId(),
-                    source.templateScope(), source.spec(), source.config(), SandboxLifecycleStatus.PAUSED, null,
-                    source.runtimeGeneration(), null, source.rootfs(), expires, hardExpires, now, now, now);
+            var fork = SandboxRecord.forkOf(source, ids.sandbox(), new SandboxRecord.Owner(caller.teamId(), caller.userId()),
+                    new SandboxRecord.Deadlines(expires, hardExpires), now);
             store.insert(fork);
             return new ForkSandboxResponse(source.id(), SandboxViews.detail(fork));
         });
@@ -103,8 +104,8 @@ public final class RootfsOperations {
 
     private SandboxRecord pausedSource(Principal caller, String sandboxId) {
         SandboxRecord record = sandboxes.visible(caller, sandboxId);
-        if (Lifecycle.decide(record.status(), new LifecycleCommand.RootfsOperation("rootfs")) instanceof Verdict.Conflict c) {
-            throw ApiException.conflict(c.message());
+        if (Lifecycle.decide(record.status(), new LifecycleCommand.RootfsOperation()) instanceof Verdict.Refused r) {
+            throw new Conflict(r.message());
         }
         return record;
     }

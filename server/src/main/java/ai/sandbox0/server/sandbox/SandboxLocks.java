@@ -1,6 +1,7 @@
 package ai.sandbox0.server.sandbox;
 
-import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.domain.DomainException.Conflict;
+import ai.sandbox0.server.domain.DomainException.Unavailable;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -29,7 +30,7 @@ public final class SandboxLocks {
         MDC.put("sandbox_id", id);
         try {
             if (!lock.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw ApiException.conflict("sandbox is busy with another operation; try again");
+                throw new Conflict("sandbox is busy with another operation; try again");
             }
             try {
                 return action.get();
@@ -38,7 +39,7 @@ public final class SandboxLocks {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted");
+            throw new Unavailable("interrupted");
         } finally {
             if (previous == null) {
                 MDC.remove("sandbox_id");

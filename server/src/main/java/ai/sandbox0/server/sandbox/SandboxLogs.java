@@ -40,14 +40,16 @@ public final class SandboxLogs {
     private static final int MAX_READ = 8 * 1024 * 1024;
 
     private final SandboxManager sandboxes;
-    private final SandboxRuntimes runtimes;
+    private final SandboxHost host;
+    private final RunLogs runLogs;
     private final Clock clock;
     /** Follow streams open now: each holds a virtual thread and polls its log file. */
     private final AtomicInteger follows;
 
-    public SandboxLogs(SandboxManager sandboxes, SandboxRuntimes runtimes, Clock clock, MeterRegistry registry) {
+    public SandboxLogs(SandboxManager sandboxes, SandboxHost host, RunLogs runLogs, Clock clock, MeterRegistry registry) {
         this.sandboxes = sandboxes;
-        this.runtimes = runtimes;
+        this.host = host;
+        this.runLogs = runLogs;
         this.clock = clock;
         this.follows = registry.gauge("sandbox.log.follows", new AtomicInteger());
     }
@@ -78,7 +80,7 @@ public final class SandboxLogs {
             return previous(sandbox, query);
         }
         var headers = headers(sandbox, sandbox.nodeSandboxId() == null ? "" : sandbox.nodeSandboxId(), false);
-        Path log = sandbox.nodeSandboxId() == null ? null : runtimes.procdLog(sandbox.nodeSandboxId());
+        Path log = sandbox.nodeSandboxId() == null ? null : runLogs.current(sandbox.nodeSandboxId());
         if (log == null || !Files.isRegularFile(log)) {
             return new Reply.Stream(200, TEXT, headers, InputStream.nullInputStream());
         }
@@ -89,7 +91,7 @@ public final class SandboxLogs {
             if (query.follow()) {
                 String nodeId = sandbox.nodeSandboxId();
                 body = new SequenceInputStream(body,
-                        new Follow(log, end, () -> runtimes.alive(nodeId), call.clientSocket(), follows));
+                        new Follow(log, end, () -> host.alive(nodeId), call.clientSocket(), follows));
             }
             return new Reply.Stream(200, TEXT, headers, body);
         } catch (IOException e) {
@@ -102,7 +104,7 @@ public final class SandboxLogs {
      * it was checkpointed; a resume starts a new run). That run is over: nothing to follow.
      */
     private Reply previous(SandboxRecord sandbox, Query query) {
-        Path log = runtimes.previousLog(sandbox.id());
+        Path log = runLogs.previous(sandbox.id());
         try {
             byte[] text = render(readTail(log, Files.size(log)), query).getBytes(StandardCharsets.UTF_8);
             return new Reply.Stream(200, TEXT, headers(sandbox, "", true), new ByteArrayInputStream(text));

@@ -1,6 +1,13 @@
 package ai.sandbox0.server.sandbox;
 
-import ai.sandbox0.api.ErrorCode;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.FAILED;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.PAUSED;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.PAUSING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.RESUMING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.RUNNING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.STARTING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.TERMINATING;
+
 import ai.sandbox0.api.sandbox.ClaimRequest;
 import ai.sandbox0.api.sandbox.ClaimResponse;
 import ai.sandbox0.api.sandbox.PauseSandboxResponse;
@@ -11,11 +18,27 @@ import ai.sandbox0.api.sandbox.SandboxLifecycleStatus;
 import ai.sandbox0.api.sandbox.SandboxRefreshRequest;
 import ai.sandbox0.api.sandbox.SandboxUpdateConfig;
 import ai.sandbox0.api.service.SandboxAppService;
-import ai.sandbox0.node.layer.LayerChain;
+import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.server.auth.Principal;
-import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.domain.DomainException.Conflict;
+import ai.sandbox0.server.domain.DomainException.Invalid;
+import ai.sandbox0.server.domain.DomainException.NotFound;
+import ai.sandbox0.server.domain.DomainException.Unavailable;
 import ai.sandbox0.server.procd.ProcdEndpoint;
-import ai.sandbox0.server.sandbox.SandboxRuntimes.Run;
+import ai.sandbox0.server.sandbox.LifecycleCommand.Delete;
+import ai.sandbox0.server.sandbox.LifecycleCommand.Pause;
+import ai.sandbox0.server.sandbox.LifecycleCommand.Refresh;
+import ai.sandbox0.server.sandbox.LifecycleCommand.Resume;
+import ai.sandbox0.server.sandbox.LifecycleCommand.Update;
+import ai.sandbox0.server.sandbox.LifecycleCommand.UseRuntime;
+import ai.sandbox0.server.sandbox.SandboxHost.Run;
+import ai.sandbox0.server.sandbox.SandboxRecord.Deadlines;
+import ai.sandbox0.server.sandbox.SandboxRecord.Owner;
+import ai.sandbox0.server.sandbox.SandboxRecord.TemplateRef;
+import ai.sandbox0.server.sandbox.Verdict.AlreadyThere;
+import ai.sandbox0.server.sandbox.Verdict.NeedsResume;
+import ai.sandbox0.server.sandbox.Verdict.Proceed;
+import ai.sandbox0.server.sandbox.Verdict.Refused;
 import ai.sandbox0.server.template.StoredTemplate;
 import ai.sandbox0.server.template.TemplateCatalog;
 import java.time.Clock;
@@ -28,41 +51,45 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sandbox lifecycle (spec §2): claim, pause (checkpoint then release the runtime), resume (a new
- * runtime generation from the checkpoint), delete, TTLs and auto-resume. Every transition is decided by
- * {@link Lifecycle}, taken under the sandbox's lock and written with a compare-and-set on the status it
- * was decided from; background work (the checkpoint of a pause) is idempotent and resumes after a crash
- * from what the store says.
+ * The sandbox lifecycle (spec §2): claim, pause (checkpoint then release the run), resume (a new run
+ * generation from the checkpoint), update, refresh, delete, TTLs, auto-resume and recovery after a
+ * crash. Every transition is decided by {@link Lifecycle}, taken under the sandbox's lock and written
+ * with a compare-and-set on the status it was decided from; runs live on a {@link SandboxHost}.
+ * Background work (a pause's checkpoint, a teardown that failed) is idempotent and resumes after a
+ * crash from what the store says. Failures reach callers as {@code DomainException}s.
  */
 public final class SandboxManager implements SandboxAccess {
 
     private static final Logger LOG = LoggerFactory.getLogger(SandboxManager.class);
     /** How long a call on a paused sandbox waits for an auto-resume (spec §2.5). */
     private static final Duration RESUME_BUDGET = Duration.ofMinutes(2);
+    /** How long a sandbox whose teardown failed waits before the reaper tries again. */
+    static final Duration TEARDOWN_RETRY = Duration.ofSeconds(30);
 
     private final SandboxStore store;
     private final TemplateCatalog templates;
     private final SnapshotStore snapshots;
-    private final SandboxRuntimes runtimes;
+    private final SandboxHost host;
     private final Clock clock;
     private final Duration defaultTtl;
     private final Executor background;
     private final SandboxIds ids;
     private final SandboxLocks locks;
 
-    public SandboxManager(SandboxStore store, TemplateCatalog templates, SnapshotStore snapshots, SandboxRuntimes runtimes,
+    public SandboxManager(SandboxStore store, TemplateCatalog templates, SnapshotStore snapshots, SandboxHost host,
             SandboxLocks locks, SandboxIds ids, Clock clock, Duration defaultTtl, Executor background) {
-        this.locks = locks;
-        this.ids = ids;
         this.store = store;
         this.templates = templates;
         this.snapshots = snapshots;
-        this.runtimes = runtimes;
+        this.host = host;
+        this.locks = locks;
+        this.ids = ids;
         this.clock = clock;
         this.defaultTtl = defaultTtl;
         this.background = background;
@@ -70,53 +97,67 @@ public final class SandboxManager implements SandboxAccess {
 
     // ---- claim -------------------------------------------------------------------------------------
 
+    /**
+     * A new sandbox from a template (or a snapshot of one): recorded as {@link Lifecycle#FIRST}, served
+     * by an idle run of the template's pool or a run started now, and answered once its procd is ready.
+     * A claim that cannot start leaves nothing behind.
+     */
     public ClaimResponse claim(Principal caller, ClaimRequest request) {
         if (request == null || request.template() == null || request.template().isBlank()) {
-            throw ApiException.badRequest("template is required");
+            throw new Invalid("template is required");
         }
         SandboxConfig config = ClaimRules.check(request.config() == null ? emptyConfig() : request.config());
         if (request.mounts() != null && !request.mounts().isEmpty()) {
-            throw ApiException.unavailable("sandbox volumes are not enabled on this server");
+            throw new Unavailable("sandbox volumes are not enabled on this server");
         }
         String templateId = request.template().strip().toLowerCase(Locale.ROOT);
         StoredTemplate template = templates.resolve(caller, templateId)
-                .orElseThrow(() -> ApiException.notFound("template " + templateId + " not found"));
+                .orElseThrow(() -> new NotFound("template " + templateId + " not found"));
         Optional<SnapshotStore.Snapshot> snapshot = request.snapshotId() == null ? Optional.empty()
                 : Optional.of(snapshots.findUsable(caller.teamId(), request.snapshotId(), clock.instant())
-                        .orElseThrow(() -> ApiException.notFound("snapshot " + request.snapshotId() + " not found")));
-        LayerChain chain = snapshot.map(SnapshotStore.Snapshot::rootfs)
-                .orElseGet(() -> runtimes.imageChain(template.spec()));
+                        .orElseThrow(() -> new NotFound("snapshot " + request.snapshotId() + " not found")));
+        LayerChain chain = snapshot.map(SnapshotStore.Snapshot::rootfs).orElseGet(() -> imageChain(template));
 
         Instant now = clock.instant();
-        String id = ids.sandbox();
-        var record = new SandboxRecord(id, caller.teamId(), caller.userId(), template.templateId(), template.scope(),
-                template.spec(), config, SandboxLifecycleStatus.STARTING, null, 1, null, chain,
-                softDeadline(config.ttl(), now), hardDeadline(config.hardTtl(), now), now, now, now);
+        SandboxRecord record = SandboxRecord.claimed(ids.sandbox(), new Owner(caller.teamId(), caller.userId()),
+                new TemplateRef(template.templateId(), template.scope(), template.spec()), config, chain,
+                new Deadlines(softDeadline(config.ttl(), now), hardDeadline(config.hardTtl(), now)), now);
         store.insert(record);
-        return withSandbox(id, () -> {
+        return withSandbox(record.id(), () -> {
             Run run;
             try {
                 run = snapshot.isPresent() ? null
-                        : runtimes.claimWarm(NodeWarmPools.poolId(template), template.spec(), config).orElse(null);
+                        : host.claimWarm(NodeWarmPools.poolId(template), template.spec(), config).orElse(null);
                 if (run == null) {
-                    String nodeId = nodeId(id, 1);
                     // Recorded before the start, so a crash mid-start can find (and adopt or remove) the run.
-                    store.update(record.withRuntime(nodeId, 1, now), SandboxLifecycleStatus.STARTING);
-                    run = runtimes.start(nodeId, template.spec(), config, chain);
+                    String runId = SandboxRecord.runId(record.id(), 1);
+                    store.update(record.withRuntime(runId, 1, now), STARTING);
+                    run = host.start(runId, template.spec(), config, chain);
                 }
+            } catch (HostFailure e) {
+                store.delete(record.id());
+                throw new Unavailable(e.getMessage());
             } catch (RuntimeException e) {
-                store.delete(id);
+                store.delete(record.id());
                 throw e;
             }
-            SandboxRecord running = record.withRuntime(run.nodeId(), 1, clock.instant())
-                    .withStatus(SandboxLifecycleStatus.RUNNING, null, clock.instant());
-            if (!store.update(running, SandboxLifecycleStatus.STARTING)) {
-                runtimes.destroy(run.nodeId()); // deleted while starting
-                throw ApiException.notFound("sandbox not found");
+            Instant started = clock.instant();
+            SandboxRecord running = record.withRuntime(run.runId(), 1, started).withStatus(RUNNING, null, started);
+            if (!store.update(running, STARTING)) {
+                destroyLater(run.runId()); // deleted while starting
+                throw new NotFound("sandbox not found");
             }
-            LOG.info("claimed from template {} ({})", template.templateId(), run.nodeId());
-            return new ClaimResponse(id, SandboxLifecycleStatus.RUNNING, run.nodeId(), template.templateId(), null, null);
+            LOG.info("claimed from template {} ({})", template.templateId(), run.runId());
+            return new ClaimResponse(record.id(), RUNNING, run.runId(), template.templateId(), null, null);
         });
+    }
+
+    private LayerChain imageChain(StoredTemplate template) {
+        try {
+            return host.imageChain(template.spec());
+        } catch (HostFailure e) {
+            throw new Unavailable(e.getMessage());
+        }
     }
 
     // ---- pause and resume ----------------------------------------------------------------------------
@@ -124,14 +165,13 @@ public final class SandboxManager implements SandboxAccess {
     public PauseSandboxResponse pause(Principal caller, String id) {
         return withSandbox(id, () -> {
             SandboxRecord record = visible(caller, id);
-            return switch (Lifecycle.decide(record.status(), new LifecycleCommand.Pause())) {
-                case Verdict.AlreadyThere a -> new PauseSandboxResponse(id, record.paused(), record.status(), null, null, null);
-                case Verdict.Conflict c -> throw ApiException.conflict(c.message());
-                case Verdict.Proceed p -> {
+            return switch (Lifecycle.decide(record.status(), new Pause())) {
+                case AlreadyThere a -> new PauseSandboxResponse(id, record.paused(), record.status(), null, null, null);
+                case Refused r -> throw new Conflict(r.message());
+                case Proceed p -> {
                     beginPause(record);
-                    yield new PauseSandboxResponse(id, false, SandboxLifecycleStatus.PAUSING, null, null, null);
+                    yield new PauseSandboxResponse(id, false, PAUSING, null, null, null);
                 }
-                case Verdict.NeedsResume n -> throw new IllegalStateException("pause never needs a resume");
             };
         });
     }
@@ -139,37 +179,37 @@ public final class SandboxManager implements SandboxAccess {
     /** Marks the sandbox pausing and checkpoints it in the background. Caller holds the lock. */
     private void beginPause(SandboxRecord record) {
         Instant now = clock.instant();
-        if (!store.update(record.withStatus(SandboxLifecycleStatus.PAUSING, null, now), record.status())) {
-            throw ApiException.conflict("sandbox changed while pausing; try again");
+        if (!store.update(record.withStatus(PAUSING, null, now), record.status())) {
+            throw new Conflict("sandbox changed while pausing; try again");
         }
         background.execute(() -> finishPause(record.id()));
     }
 
     /**
-     * The second half of a pause: checkpoint the run, store the new chain, release the runtime.
-     * Idempotent: it acts only while the store says pausing, so a retry after a crash is safe.
+     * The second half of a pause: checkpoint the run, store the new chain, release the run. Idempotent:
+     * it acts only while the store says pausing, so a retry after a crash is safe. When the checkpoint
+     * fails the sandbox is {@code failed} with the reason and keeps its run id: the run's changes stay on
+     * the host, and the next resume saves them first.
      */
     void finishPause(String id) {
         withSandbox(id, () -> {
             SandboxRecord record = store.find(id).orElse(null);
-            if (record == null || record.status() != SandboxLifecycleStatus.PAUSING) {
+            if (record == null || record.status() != PAUSING) {
                 return null;
             }
             LayerChain chain = record.rootfs();
             try {
                 if (record.nodeSandboxId() != null) {
-                    chain = runtimes.checkpoint(record.nodeSandboxId(), record.id());
+                    chain = host.checkpoint(record.nodeSandboxId(), record.id());
                 }
-            } catch (RuntimeException e) {
-                // The run's changes stay on disk; the sandbox is failed, not lost, and resume retries from the store.
-                LOG.error("checkpoint failed; the sandbox keeps its last good checkpoint: {}", e.getMessage());
-                store.update(record.withStatus(SandboxLifecycleStatus.FAILED, "checkpoint failed: " + e.getMessage(),
-                        clock.instant()), SandboxLifecycleStatus.PAUSING);
+            } catch (HostFailure e) {
+                LOG.error("checkpoint failed; the run's changes stay on the host until one succeeds: {}", e.getMessage());
+                store.update(record.withStatus(FAILED, "checkpoint failed: " + e.getMessage(), clock.instant()), PAUSING);
                 return null;
             }
             Instant now = clock.instant();
             store.update(record.withRootfs(chain, now).withRuntime(null, record.runtimeGeneration(), now)
-                    .withStatus(SandboxLifecycleStatus.PAUSED, null, now), SandboxLifecycleStatus.PAUSING);
+                    .withStatus(PAUSED, null, now), PAUSING);
             LOG.info("paused ({} layers)", chain.depth());
             return null;
         });
@@ -178,51 +218,73 @@ public final class SandboxManager implements SandboxAccess {
     public ResumeSandboxResponse resume(Principal caller, String id) {
         return withSandbox(id, () -> {
             SandboxRecord record = visible(caller, id);
-            return switch (Lifecycle.decide(record.status(), new LifecycleCommand.Resume())) {
-                case Verdict.AlreadyThere a -> new ResumeSandboxResponse(id, true, null);
-                case Verdict.Conflict c -> throw ApiException.conflict(c.message());
-                case Verdict.Proceed p -> {
+            return switch (Lifecycle.decide(record.status(), new Resume())) {
+                case AlreadyThere a -> new ResumeSandboxResponse(id, true, null);
+                case Refused r -> throw new Conflict(r.message());
+                case Proceed p -> {
                     resumeLocked(record);
                     yield new ResumeSandboxResponse(id, true, null);
                 }
-                case Verdict.NeedsResume n -> throw new IllegalStateException("resume never needs a resume");
             };
         });
     }
 
-    /** Starts the next runtime generation from the stored chain. Caller holds the lock. */
+    /** Starts the next run generation from the stored chain. Caller holds the lock. */
     private SandboxRecord resumeLocked(SandboxRecord record) {
         if (record.hardExpiresAt() != null && !clock.instant().isBefore(record.hardExpiresAt())) {
-            throw ApiException.notFound("sandbox not found");
+            throw new NotFound("sandbox not found");
         }
-        long generation = record.runtimeGeneration() + 1;
-        String nodeId = nodeId(record.id(), generation);
+        if (record.status() == FAILED && record.nodeSandboxId() != null) {
+            record = saveFailedCheckpoint(record);
+        }
+        String runId = record.nextRunId();
         Instant now = clock.instant();
-        SandboxRecord resuming = record.withRuntime(nodeId, record.runtimeGeneration(), now)
-                .withStatus(SandboxLifecycleStatus.RESUMING, null, now);
+        SandboxRecord resuming = record.withRuntime(runId, record.runtimeGeneration(), now).withStatus(RESUMING, null, now);
         if (!store.update(resuming, record.status())) {
-            throw ApiException.conflict("sandbox changed while resuming; try again");
+            throw new Conflict("sandbox changed while resuming; try again");
         }
         Run run;
         try {
-            run = runtimes.start(nodeId, record.spec(), record.config(), record.rootfs());
-        } catch (RuntimeException e) {
-            store.update(record.withRuntime(null, record.runtimeGeneration(), clock.instant())
-                    .withStatus(SandboxLifecycleStatus.PAUSED, "resume failed: " + e.getMessage(), clock.instant()),
-                    SandboxLifecycleStatus.RESUMING);
-            throw e;
+            run = host.start(runId, record.spec(), record.config(), record.rootfs());
+        } catch (HostFailure e) {
+            Instant failed = clock.instant();
+            store.update(record.withRuntime(null, record.runtimeGeneration(), failed)
+                    .withStatus(PAUSED, "resume failed: " + e.getMessage(), failed), RESUMING);
+            throw new Unavailable(e.getMessage());
         }
         now = clock.instant();
-        Integer ttl = effectiveTtl(record.config());
-        SandboxRecord running = resuming.withRuntime(run.nodeId(), generation, now)
-                .withConfig(record.config(), softDeadline(ttl, now), record.hardExpiresAt(), now)
-                .withStatus(SandboxLifecycleStatus.RUNNING, null, now);
-        if (!store.update(running, SandboxLifecycleStatus.RESUMING)) {
-            runtimes.destroy(run.nodeId());
-            throw ApiException.notFound("sandbox not found");
+        SandboxRecord running = resuming.withRuntime(run.runId(), record.runtimeGeneration() + 1, now)
+                .withConfig(record.config(), softDeadline(effectiveTtl(record.config()), now), record.hardExpiresAt(), now)
+                .withStatus(RUNNING, null, now);
+        if (!store.update(running, RESUMING)) {
+            destroyLater(run.runId());
+            throw new NotFound("sandbox not found");
         }
-        LOG.info("resumed as generation {}", generation);
+        LOG.info("resumed as generation {}", running.runtimeGeneration());
         return running;
+    }
+
+    /**
+     * A failed sandbox's last run still has changes no checkpoint holds: save them before anything
+     * starts from the older chain. If that fails again the sandbox stays failed and the caller is told;
+     * it never resumes from older state without saying so.
+     */
+    private SandboxRecord saveFailedCheckpoint(SandboxRecord record) {
+        LayerChain chain;
+        try {
+            chain = host.checkpoint(record.nodeSandboxId(), record.id());
+        } catch (HostFailure e) {
+            store.update(record.withStatus(FAILED, "checkpoint failed: " + e.getMessage(), clock.instant()), FAILED);
+            throw new Unavailable("the sandbox's last changes could not be saved, so it was not resumed: " + e.getMessage());
+        }
+        Instant now = clock.instant();
+        SandboxRecord paused = record.withRootfs(chain, now).withRuntime(null, record.runtimeGeneration(), now)
+                .withStatus(PAUSED, null, now);
+        if (!store.update(paused, FAILED)) {
+            throw new Conflict("sandbox changed while resuming; try again");
+        }
+        LOG.info("saved the checkpoint that had failed ({} layers)", chain.depth());
+        return paused;
     }
 
     // ---- delete, update, refresh ----------------------------------------------------------------------
@@ -234,14 +296,34 @@ public final class SandboxManager implements SandboxAccess {
         });
     }
 
+    /**
+     * Marks the sandbox terminating, removes its run, then the record. A run the host cannot remove
+     * keeps the sandbox {@code terminating}; the reaper tries again until nothing is left on the host.
+     */
     private void deleteLocked(SandboxRecord record) {
-        if (record.status() != SandboxLifecycleStatus.TERMINATING) {
-            store.update(record.withStatus(SandboxLifecycleStatus.TERMINATING, null, clock.instant()), record.status());
+        switch (Lifecycle.decide(record.status(), new Delete())) {
+            case Proceed p -> {
+                SandboxRecord terminating = record.withStatus(TERMINATING, null, clock.instant());
+                if (!store.update(terminating, record.status())) {
+                    throw new Conflict("sandbox changed while deleting; try again");
+                }
+                record = terminating;
+            }
+            case AlreadyThere a -> {
+                // an earlier delete did not finish: finish it
+            }
         }
         if (record.nodeSandboxId() != null) {
-            runtimes.destroy(record.nodeSandboxId());
+            try {
+                host.destroy(record.nodeSandboxId());
+            } catch (HostFailure e) {
+                LOG.warn("delete: the run stays until a later try removes it: {}", e.getMessage());
+                store.update(record.withStatus(TERMINATING, "teardown failed: " + e.getMessage(), clock.instant()),
+                        TERMINATING);
+                return;
+            }
         }
-        runtimes.forgetPreviousLog(record.id());
+        host.forget(record.id());
         store.delete(record.id());
         locks.forget(record.id());
         LOG.info("deleted");
@@ -249,10 +331,13 @@ public final class SandboxManager implements SandboxAccess {
 
     public SandboxRecord update(Principal caller, String id, SandboxUpdateConfig update) {
         if (update == null) {
-            throw ApiException.badRequest("config is required");
+            throw new Invalid("config is required");
         }
         return withSandbox(id, () -> {
             SandboxRecord record = visible(caller, id);
+            if (Lifecycle.decide(record.status(), new Update()) instanceof Refused r) {
+                throw new Conflict(r.message());
+            }
             SandboxConfig old = record.config();
             SandboxConfig requested = new SandboxConfig(
                     update.envVars() != null ? update.envVars() : old.envVars(),
@@ -266,12 +351,18 @@ public final class SandboxManager implements SandboxAccess {
             Instant now = clock.instant();
             Instant expires = update.ttl() != null ? softDeadline(update.ttl(), now) : record.expiresAt();
             Instant hardExpires = update.hardTtl() != null ? hardDeadline(update.hardTtl(), now) : record.hardExpiresAt();
+            // The running procd first: if it refuses, nothing is stored and the caller can retry.
+            if (update.envVars() != null && record.status() == RUNNING && record.nodeSandboxId() != null) {
+                Optional<Run> run = host.run(record.nodeSandboxId());
+                try {
+                    run.ifPresent(r -> host.applyEnv(r, record.spec(), merged));
+                } catch (HostFailure e) {
+                    throw new Unavailable(e.getMessage());
+                }
+            }
             SandboxRecord next = record.withConfig(merged, expires, hardExpires, now);
             if (!store.update(next, record.status())) {
-                throw ApiException.conflict("sandbox changed during the update; try again");
-            }
-            if (update.envVars() != null && record.status() == SandboxLifecycleStatus.RUNNING) {
-                runtimes.run(record.nodeSandboxId()).ifPresent(run -> runtimes.applyEnv(run, record.spec(), merged));
+                throw new Conflict("sandbox changed during the update; try again");
             }
             return next;
         });
@@ -280,24 +371,24 @@ public final class SandboxManager implements SandboxAccess {
     public RefreshResponse refresh(Principal caller, String id, SandboxRefreshRequest request) {
         Integer duration = request == null ? null : request.duration();
         if (duration != null && duration < 0) {
-            throw ApiException.badRequest("duration must be >= 0");
+            throw new Invalid("duration must be >= 0");
         }
         return withSandbox(id, () -> {
             SandboxRecord record = visible(caller, id);
-            if (Lifecycle.decide(record.status(), new LifecycleCommand.Refresh()) instanceof Verdict.Conflict c) {
-                throw ApiException.conflict(c.message());
+            if (Lifecycle.decide(record.status(), new Refresh()) instanceof Refused r) {
+                throw new Conflict(r.message());
             }
             Instant now = clock.instant();
             Integer ttl = duration != null && duration > 0 ? duration : effectiveTtl(record.config());
             Integer hardTtl = record.config().hardTtl();
             if (ttl != null && ttl > 0 && hardTtl != null && hardTtl > 0 && ttl > hardTtl) {
-                throw ApiException.badRequest("refresh duration " + ttl + " exceeds hard_ttl " + hardTtl);
+                throw new Invalid("refresh duration " + ttl + " exceeds hard_ttl " + hardTtl);
             }
             Instant expires = softDeadline(ttl, now);
             Instant hardExpires = hardDeadline(hardTtl, now);
             SandboxRecord next = record.withConfig(record.config(), expires, hardExpires, now);
             if (!store.update(next, record.status())) {
-                throw ApiException.conflict("sandbox changed during the refresh; try again");
+                throw new Conflict("sandbox changed during the refresh; try again");
             }
             return new RefreshResponse(id, SandboxViews.orZero(expires), SandboxViews.orZero(hardExpires));
         });
@@ -309,7 +400,7 @@ public final class SandboxManager implements SandboxAccess {
     public SandboxRecord visible(Principal caller, String id) {
         return store.find(id)
                 .filter(s -> s.teamId().equals(caller.teamId()) || caller.platform())
-                .orElseThrow(() -> ApiException.notFound("sandbox not found"));
+                .orElseThrow(() -> new NotFound("sandbox not found"));
     }
 
     public SandboxStore.Page list(Principal caller, SandboxLifecycleStatus status, String templateId, Boolean paused,
@@ -323,19 +414,18 @@ public final class SandboxManager implements SandboxAccess {
     @Override
     public ProcdEndpoint procdFor(Principal caller, String id) {
         SandboxRecord record = visible(caller, id);
-        if (record.status() == SandboxLifecycleStatus.RUNNING && record.nodeSandboxId() != null) {
-            Optional<Run> run = runtimes.run(record.nodeSandboxId());
+        if (record.status() == RUNNING && record.nodeSandboxId() != null) {
+            Optional<Run> run = host.run(record.nodeSandboxId());
             if (run.isPresent()) {
                 return run.get().procd();
             }
         }
-        return switch (Lifecycle.decide(record.status(), new LifecycleCommand.UseRuntime())) {
-            case Verdict.Proceed p -> throw ApiException.unavailable("sandbox runtime is not available");
-            case Verdict.Conflict c -> throw ApiException.unavailable("sandbox is " + record.status().wire());
-            case Verdict.AlreadyThere a -> throw new IllegalStateException("not a runtime verdict");
-            case Verdict.NeedsResume n -> {
+        return switch (Lifecycle.decide(record.status(), new UseRuntime())) {
+            case Proceed p -> throw new Unavailable("sandbox runtime is not available");
+            case Refused r -> throw new Unavailable("sandbox is " + record.status().wire());
+            case NeedsResume n -> {
                 if (!record.autoResume()) {
-                    throw ApiException.unavailable("sandbox is not running and auto_resume is disabled");
+                    throw new Unavailable("sandbox is not running and auto_resume is disabled");
                 }
                 yield autoResume(id);
             }
@@ -346,15 +436,15 @@ public final class SandboxManager implements SandboxAccess {
         long deadline = System.nanoTime() + RESUME_BUDGET.toNanos();
         while (System.nanoTime() < deadline) {
             ProcdEndpoint endpoint = withSandbox(id, () -> {
-                SandboxRecord record = store.find(id).orElseThrow(() -> ApiException.notFound("sandbox not found"));
+                SandboxRecord record = store.find(id).orElseThrow(() -> new NotFound("sandbox not found"));
                 return switch (record.status()) {
-                    case RUNNING -> runtimes.run(record.nodeSandboxId()).map(Run::procd)
-                            .orElseThrow(() -> ApiException.unavailable("sandbox is waking up"));
-                    case PAUSED -> runtimes.run(resumeLocked(record).nodeSandboxId()).map(Run::procd)
-                            .orElseThrow(() -> ApiException.unavailable("sandbox is waking up"));
+                    case RUNNING -> host.run(record.nodeSandboxId()).map(Run::procd)
+                            .orElseThrow(() -> new Unavailable("sandbox is waking up"));
+                    case PAUSED -> host.run(resumeLocked(record).nodeSandboxId()).map(Run::procd)
+                            .orElseThrow(() -> new Unavailable("sandbox is waking up"));
                     case PAUSING, RESUMING, STARTING -> null; // wait for the transition to settle
-                    case TERMINATING -> throw ApiException.notFound("sandbox not found");
-                    case FAILED -> throw ApiException.unavailable("sandbox is waking up");
+                    case TERMINATING -> throw new NotFound("sandbox not found");
+                    case FAILED -> throw new Unavailable("sandbox is failed: " + record.statusReason());
                 };
             });
             if (endpoint != null) {
@@ -362,34 +452,48 @@ public final class SandboxManager implements SandboxAccess {
             }
             sleep(Duration.ofMillis(100));
         }
-        throw ApiException.unavailable("sandbox is waking up");
+        throw new Unavailable("sandbox is waking up");
     }
 
-    // ---- TTLs ----------------------------------------------------------------------------------------
+    // ---- TTLs and retries ------------------------------------------------------------------------------
 
-    /** One pass of the TTL reaper: hard deadlines delete, soft deadlines pause. Safe to run concurrently. */
+    /**
+     * One pass of the reaper: hard deadlines delete, soft deadlines pause, and deletes whose teardown
+     * failed are tried again. Safe to run concurrently.
+     */
     public void reap() {
         Instant now = clock.instant();
         for (SandboxRecord due : store.expiredAt(now)) {
-            try {
-                withSandbox(due.id(), () -> {
-                    SandboxRecord record = store.find(due.id()).orElse(null);
-                    if (record == null) {
-                        return null;
-                    }
-                    if (record.hardExpiresAt() != null && !now.isBefore(record.hardExpiresAt())) {
-                        LOG.info("hard ttl expired: deleting");
+            onSandbox(due.id(), record -> {
+                if (record.hardExpiresAt() != null && !now.isBefore(record.hardExpiresAt())) {
+                    LOG.info("hard ttl expired: deleting");
+                    deleteLocked(record);
+                } else if (record.expiresAt() != null && !now.isBefore(record.expiresAt()) && record.status() == RUNNING) {
+                    LOG.info("ttl expired: pausing");
+                    beginPause(record);
+                }
+            });
+        }
+        for (SandboxRecord stuck : store.inStatus(List.of(TERMINATING))) {
+            if (stuck.updatedAt().isBefore(now.minus(TEARDOWN_RETRY))) {
+                onSandbox(stuck.id(), record -> {
+                    if (record.status() == TERMINATING) {
                         deleteLocked(record);
-                    } else if (record.expiresAt() != null && !now.isBefore(record.expiresAt())
-                            && record.status() == SandboxLifecycleStatus.RUNNING) {
-                        LOG.info("ttl expired: pausing");
-                        beginPause(record);
                     }
-                    return null;
                 });
-            } catch (RuntimeException e) {
-                LOG.warn("reaping {} failed: {}", due.id(), e.getMessage());
             }
+        }
+    }
+
+    /** Runs {@code action} on the stored sandbox under its lock; a failure is logged, not thrown. */
+    private void onSandbox(String id, Consumer<SandboxRecord> action) {
+        try {
+            withSandbox(id, () -> {
+                store.find(id).ifPresent(action);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("background work on {} failed: {}", id, e.getMessage());
         }
     }
 
@@ -398,59 +502,61 @@ public final class SandboxManager implements SandboxAccess {
     /**
      * After a restart: every sandbox the store has mid-transition or running is brought to a state that
      * matches the host. Runs still alive are adopted; a run that died is checkpointed from what it left
-     * on disk (nothing written is lost) and paused; unfinished claims are removed.
+     * on the host (nothing written is lost) and paused; unfinished claims are removed; unfinished
+     * deletes are finished.
      */
     public void recover() {
         for (SandboxRecord record : store.inStatus(List.of(SandboxLifecycleStatus.values()))) {
-            try {
-                withSandbox(record.id(), () -> {
-                    recoverLocked(record);
-                    return null;
-                });
-            } catch (RuntimeException e) {
-                LOG.error("recovering {} failed: {}", record.id(), e.getMessage());
-            }
+            onSandbox(record.id(), this::recoverLocked);
         }
     }
 
     private void recoverLocked(SandboxRecord record) {
-        String nodeId = record.nodeSandboxId();
-        boolean alive = nodeId != null && runtimes.alive(nodeId);
+        String runId = record.nodeSandboxId();
+        boolean alive = runId != null && host.alive(runId);
         Instant now = clock.instant();
         switch (record.status()) {
             case RUNNING -> {
-                if (!alive && nodeId != null) {
-                    store.update(record.withStatus(SandboxLifecycleStatus.PAUSING, null, now), record.status());
+                if (!alive && runId != null) {
+                    store.update(record.withStatus(PAUSING, null, now), RUNNING);
                     background.execute(() -> finishPause(record.id()));
                 }
             }
             case PAUSING -> background.execute(() -> finishPause(record.id()));
             case RESUMING -> {
                 if (alive) {
-                    store.update(record.withRuntime(nodeId, record.runtimeGeneration() + 1, now)
-                            .withStatus(SandboxLifecycleStatus.RUNNING, null, now), record.status());
+                    store.update(record.withRuntime(runId, record.runtimeGeneration() + 1, now)
+                            .withStatus(RUNNING, null, now), RESUMING);
                 } else {
+                    // The start never answered, so nobody wrote to that run: its leftovers can go.
+                    destroyLater(runId);
                     store.update(record.withRuntime(null, record.runtimeGeneration(), now)
-                            .withStatus(SandboxLifecycleStatus.PAUSED, "resume interrupted by a restart", now), record.status());
+                            .withStatus(PAUSED, "resume interrupted by a restart", now), RESUMING);
                 }
             }
             case STARTING -> {
                 if (alive) {
-                    store.update(record.withStatus(SandboxLifecycleStatus.RUNNING, null, now), record.status());
+                    store.update(record.withStatus(RUNNING, null, now), STARTING);
                 } else {
+                    if (runId != null) {
+                        destroyLater(runId);
+                    }
                     store.delete(record.id()); // the claim never answered; nothing was stored in it yet
                 }
             }
             case TERMINATING -> deleteLocked(record);
-            case PAUSED, FAILED -> {
-                if (nodeId != null && !alive) {
-                    store.update(record.withRuntime(null, record.runtimeGeneration(), now), record.status());
+            case PAUSED -> {
+                if (runId != null && !alive) {
+                    store.update(record.withRuntime(null, record.runtimeGeneration(), now), PAUSED);
                 }
+            }
+            case FAILED -> {
+                // Keeps its run id: that run's changes wait on the host for the checkpoint a resume retries.
             }
         }
     }
 
-    /** The node runs the store expects to still exist (for the node's reconcile at start). */
+    /** The host runs the store expects to still exist (for the node's reconcile at start). */
     public static Set<String> expectedRuns(SandboxStore store) {
         var runs = new HashSet<String>();
         for (SandboxRecord record : store.inStatus(List.of(SandboxLifecycleStatus.values()))) {
@@ -467,6 +573,17 @@ public final class SandboxManager implements SandboxAccess {
         return locks.with(id, action);
     }
 
+    /** Removes a run no record points at any more; a failure leaves it to the node's reconcile at restart. */
+    private void destroyLater(String runId) {
+        background.execute(() -> {
+            try {
+                host.destroy(runId);
+            } catch (HostFailure e) {
+                LOG.warn("run {} not removed; the node's next reconcile removes it: {}", runId, e.getMessage());
+            }
+        });
+    }
+
     private Integer effectiveTtl(SandboxConfig config) {
         return config.ttl() != null ? config.ttl() : (int) defaultTtl.toSeconds();
     }
@@ -480,10 +597,6 @@ public final class SandboxManager implements SandboxAccess {
         return hardTtl != null && hardTtl > 0 ? now.plusSeconds(hardTtl) : null;
     }
 
-    static String nodeId(String sandboxId, long generation) {
-        return sandboxId + "-g" + generation;
-    }
-
     private static SandboxConfig emptyConfig() {
         return new SandboxConfig(Map.of(), null, null, null, null, null, List.<SandboxAppService>of());
     }
@@ -493,7 +606,7 @@ public final class SandboxManager implements SandboxAccess {
             Thread.sleep(duration);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(ErrorCode.UNAVAILABLE, "interrupted");
+            throw new Unavailable("interrupted");
         }
     }
 }

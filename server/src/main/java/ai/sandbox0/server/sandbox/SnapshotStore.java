@@ -1,6 +1,6 @@
 package ai.sandbox0.server.sandbox;
 
-import ai.sandbox0.node.layer.LayerChain;
+import ai.sandbox0.node.LayerChain;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;

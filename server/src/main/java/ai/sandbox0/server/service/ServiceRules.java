@@ -10,7 +10,8 @@ import ai.sandbox0.api.service.SandboxAppServiceRouteRateLimit;
 import ai.sandbox0.api.service.SandboxAppServiceRuntime;
 import ai.sandbox0.api.service.SandboxFunction;
 import ai.sandbox0.api.service.ServiceRuntimeType;
-import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.domain.DomainException;
+import ai.sandbox0.server.domain.DomainException.Invalid;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -261,11 +262,11 @@ public final class ServiceRules {
         return limit;
     }
 
-    private static ApiException bad(String where, String message) {
-        return ApiException.badRequest(where + ": " + message);
+    private static DomainException bad(String where, String message) {
+        return new Invalid(where + ": " + message);
     }
 
-    private static ApiException badAt(String at, String message) {
-        return ApiException.badRequest(at + ": " + message);
+    private static DomainException badAt(String at, String message) {
+        return new Invalid(at + ": " + message);
     }
 }

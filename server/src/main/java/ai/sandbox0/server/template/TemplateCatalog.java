@@ -7,7 +7,9 @@ import ai.sandbox0.api.template.SandboxTemplateSpec;
 import ai.sandbox0.api.template.Template;
 import ai.sandbox0.api.template.TemplateList;
 import ai.sandbox0.server.auth.Principal;
-import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.domain.DomainException;
+import ai.sandbox0.server.domain.DomainException.Conflict;
+import ai.sandbox0.server.domain.DomainException.NotFound;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -65,7 +67,7 @@ public final class TemplateCatalog {
         var template = new StoredTemplate(TemplateScope.TEAM, caller.teamId(), id, caller.userId(), checked,
                 TemplateStore.hash(checked), now, now);
         if (!store.insert(template)) {
-            throw ApiException.conflict("template already exists");
+            throw new Conflict("template already exists");
         }
         pools.changed(template);
         return view(template);
@@ -100,8 +102,8 @@ public final class TemplateCatalog {
         return store.resolve(caller.teamId(), id).orElseThrow(() -> notFound(id));
     }
 
-    private static ApiException notFound(String id) {
-        return ApiException.notFound("template " + id + " not found");
+    private static DomainException notFound(String id) {
+        return new NotFound("template " + id + " not found");
     }
 
     private Template view(StoredTemplate t) {

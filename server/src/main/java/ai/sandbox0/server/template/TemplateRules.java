@@ -10,7 +10,9 @@ import ai.sandbox0.api.template.SecurityContext;
 import ai.sandbox0.api.template.SecurityProfileType;
 import ai.sandbox0.api.template.VolumeMountSpec;
 import ai.sandbox0.server.auth.Principal;
-import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.domain.DomainException;
+import ai.sandbox0.server.domain.DomainException.Forbidden;
+import ai.sandbox0.server.domain.DomainException.Invalid;
 import ai.sandbox0.server.network.NetworkRules;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
@@ -44,11 +46,11 @@ public final class TemplateRules {
     /** Trimmed and lower-cased, then checked. */
     public static String normalizeId(String raw) {
         if (raw == null || raw.isBlank()) {
-            throw ApiException.badRequest("template_id is required");
+            throw new Invalid("template_id is required");
         }
         String id = raw.strip().toLowerCase(Locale.ROOT);
         if (id.length() > 255 || id.contains("/") || !TEMPLATE_ID.matcher(id).matches()) {
-            throw ApiException.badRequest("invalid template id \"" + raw.strip() + "\": use 1 to 63 lowercase letters,"
+            throw new Invalid("invalid template id \"" + raw.strip() + "\": use 1 to 63 lowercase letters,"
                     + " digits and '-', starting and ending with a letter or digit");
         }
         return id;
@@ -57,14 +59,14 @@ public final class TemplateRules {
     /** Rejects fields upstream refuses even though they parse: checked on the raw JSON. */
     public void checkRaw(JsonNode spec) {
         if (spec == null || spec.isMissingNode() || spec.isNull()) {
-            throw ApiException.badRequest("spec is required");
+            throw new Invalid("spec is required");
         }
         if (!spec.isObject()) {
-            throw ApiException.badRequest("spec must be a JSON object");
+            throw new Invalid("spec must be a JSON object");
         }
         for (String field : UNSUPPORTED) {
             if (spec.has(field)) {
-                throw ApiException.badRequest("spec." + field + " is not supported");
+                throw new Invalid("spec." + field + " is not supported");
             }
         }
     }
@@ -76,10 +78,10 @@ public final class TemplateRules {
     public SandboxTemplateSpec check(SandboxTemplateSpec spec, Principal caller) {
         ContainerSpec main = spec.mainContainer();
         if (main == null) {
-            throw ApiException.badRequest("spec.mainContainer is required");
+            throw new Invalid("spec.mainContainer is required");
         }
         if (main.image() == null || main.image().isBlank()) {
-            throw ApiException.badRequest("spec.mainContainer.image is required");
+            throw new Invalid("spec.mainContainer.image is required");
         }
         ResourceQuota resources = checkResources(main.resources());
         checkPool(spec.pool());
@@ -100,14 +102,14 @@ public final class TemplateRules {
 
     private ResourceQuota checkResources(ResourceQuota resources) {
         if (resources == null) {
-            throw ApiException.badRequest("spec.mainContainer.resources is required");
+            throw new Invalid("spec.mainContainer.resources is required");
         }
         if (resources.memory() == null || resources.memory().isBlank()) {
-            throw ApiException.badRequest("spec.mainContainer.resources.memory is required");
+            throw new Invalid("spec.mainContainer.resources.memory is required");
         }
         long memory = quantity("memory", resources.memory(), true);
         if (memory <= 0) {
-            throw ApiException.badRequest("spec.mainContainer.resources.memory must be greater than 0");
+            throw new Invalid("spec.mainContainer.resources.memory must be greater than 0");
         }
         long millicpu;
         String cpu = resources.cpu();
@@ -122,7 +124,7 @@ public final class TemplateRules {
             millicpu = quantity("cpu", cpu, false);
         }
         if (millicpu <= 0) {
-            throw ApiException.badRequest("spec.mainContainer.resources.cpu must be greater than 0");
+            throw new Invalid("spec.mainContainer.resources.cpu must be greater than 0");
         }
         if (BigDecimal.valueOf(memory).multiply(BigDecimal.valueOf(1000))
                 .compareTo(BigDecimal.valueOf(millicpu).multiply(BigDecimal.valueOf(memoryPerCpuBytes))) != 0) {
@@ -130,13 +132,13 @@ public final class TemplateRules {
                     + Quantity.formatBytes(millicpu * memoryPerCpuBytes / 1000) + ", got " + resources.memory());
         }
         if (resources.ephemeralStorage() != null && quantity("ephemeralStorage", resources.ephemeralStorage(), true) < 0) {
-            throw ApiException.badRequest("spec.mainContainer.resources.ephemeralStorage must not be negative");
+            throw new Invalid("spec.mainContainer.resources.ephemeralStorage must not be negative");
         }
         return new ResourceQuota(cpu, resources.memory(), resources.ephemeralStorage());
     }
 
-    private ApiException ratio(String detail) {
-        return ApiException.forbidden("invalid template resources: total memory must equal total cpu * "
+    private DomainException ratio(String detail) {
+        return new Forbidden("invalid template resources: total memory must equal total cpu * "
                 + Quantity.formatBytes(memoryPerCpuBytes) + " (" + detail + ")");
     }
 
@@ -144,7 +146,7 @@ public final class TemplateRules {
         try {
             return bytes ? Quantity.bytes(value) : Quantity.millicpu(value);
         } catch (IllegalArgumentException | ArithmeticException e) {
-            throw ApiException.badRequest("spec.mainContainer.resources." + field + ": " + e.getMessage());
+            throw new Invalid("spec.mainContainer.resources." + field + ": " + e.getMessage());
         }
     }
 
@@ -155,13 +157,13 @@ public final class TemplateRules {
         int min = pool.minIdle() == null ? 0 : pool.minIdle();
         int max = pool.maxIdle() == null ? 0 : pool.maxIdle();
         if (min < 0) {
-            throw ApiException.badRequest("spec.pool.minIdle must not be negative");
+            throw new Invalid("spec.pool.minIdle must not be negative");
         }
         if (max < 0) {
-            throw ApiException.badRequest("spec.pool.maxIdle must not be negative");
+            throw new Invalid("spec.pool.maxIdle must not be negative");
         }
         if (max < min) {
-            throw ApiException.badRequest("spec.pool.maxIdle must be greater than or equal to spec.pool.minIdle");
+            throw new Invalid("spec.pool.maxIdle must be greater than or equal to spec.pool.minIdle");
         }
     }
 
@@ -175,14 +177,14 @@ public final class TemplateRules {
             VolumeMountSpec mount = mounts.get(i);
             String where = "spec.volumeMounts[" + i + "]";
             if (mount.name() == null || mount.name().isBlank()) {
-                throw ApiException.badRequest(where + ".name is required");
+                throw new Invalid(where + ".name is required");
             }
             if (!names.add(mount.name())) {
-                throw ApiException.badRequest(where + ".name \"" + mount.name() + "\" is used twice");
+                throw new Invalid(where + ".name \"" + mount.name() + "\" is used twice");
             }
             String path = checkMountPath(where + ".mountPath", mount.mountPath());
             if (!paths.add(path)) {
-                throw ApiException.badRequest(where + ".mountPath \"" + path + "\" is used twice");
+                throw new Invalid(where + ".mountPath \"" + path + "\" is used twice");
             }
         }
     }
@@ -200,17 +202,17 @@ public final class TemplateRules {
             String where = "spec.pod.emptyDirMounts[" + i + "]";
             String path = checkMountPath(where + ".mountPath", dir.mountPath());
             if (!paths.add(path)) {
-                throw ApiException.badRequest(where + ".mountPath \"" + path + "\" duplicates another mount");
+                throw new Invalid(where + ".mountPath \"" + path + "\" duplicates another mount");
             }
             if (dir.sizeLimit() != null) {
                 long size;
                 try {
                     size = Quantity.bytes(dir.sizeLimit());
                 } catch (IllegalArgumentException | ArithmeticException e) {
-                    throw ApiException.badRequest(where + ".sizeLimit: " + e.getMessage());
+                    throw new Invalid(where + ".sizeLimit: " + e.getMessage());
                 }
                 if (size <= 0) {
-                    throw ApiException.badRequest(where + ".sizeLimit must be greater than 0");
+                    throw new Invalid(where + ".sizeLimit must be greater than 0");
                 }
             }
         }
@@ -218,14 +220,14 @@ public final class TemplateRules {
 
     private static String checkMountPath(String where, String path) {
         if (path == null || path.isBlank()) {
-            throw ApiException.badRequest(where + " is required");
+            throw new Invalid(where + " is required");
         }
         if (!path.startsWith("/") || !Path.of(path).normalize().toString().equals(path) || path.equals("/")) {
-            throw ApiException.badRequest(where + " must be a clean absolute path other than /, got \"" + path + "\"");
+            throw new Invalid(where + " must be a clean absolute path other than /, got \"" + path + "\"");
         }
         for (String reserved : RESERVED_PATHS) {
             if (path.equals(reserved) || path.startsWith(reserved + "/")) {
-                throw ApiException.badRequest(where + " \"" + path + "\" is reserved for the runtime");
+                throw new Invalid(where + " \"" + path + "\" is reserved for the runtime");
             }
         }
         return path;
@@ -241,7 +243,7 @@ public final class TemplateRules {
                 : spec.clusterId() != null ? "spec.clusterId"
                 : null;
         if (field != null) {
-            throw ApiException.forbidden(field + " is privileged: only a system identity may set it");
+            throw new Forbidden(field + " is privileged: only a system identity may set it");
         }
     }
 
@@ -249,7 +251,7 @@ public final class TemplateRules {
         if (context.capabilities() != null) {
             for (List<String> names : Arrays.asList(context.capabilities().add(), context.capabilities().drop())) {
                 if (names != null && names.stream().anyMatch(n -> n == null || n.isBlank())) {
-                    throw ApiException.badRequest("spec.mainContainer.securityContext.capabilities: names must not be empty");
+                    throw new Invalid("spec.mainContainer.securityContext.capabilities: names must not be empty");
                 }
             }
         }
@@ -265,7 +267,7 @@ public final class TemplateRules {
         }
         boolean localhost = type == SecurityProfileType.LOCALHOST;
         if (localhost != (localhostProfile != null && !localhostProfile.isBlank())) {
-            throw ApiException.badRequest("spec.mainContainer.securityContext." + field
+            throw new Invalid("spec.mainContainer.securityContext." + field
                     + ".localhostProfile is required for type Localhost and only allowed with it");
         }
     }

@@ -1,68 +1,132 @@
 package ai.sandbox0.server.sandbox;
 
-import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.*;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.FAILED;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.PAUSED;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.PAUSING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.RESUMING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.RUNNING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.STARTING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.TERMINATING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sandbox0.api.sandbox.SandboxLifecycleStatus;
+import ai.sandbox0.server.sandbox.LifecycleCommand.Delete;
+import ai.sandbox0.server.sandbox.LifecycleCommand.Pause;
+import ai.sandbox0.server.sandbox.LifecycleCommand.Refresh;
+import ai.sandbox0.server.sandbox.LifecycleCommand.Resume;
+import ai.sandbox0.server.sandbox.LifecycleCommand.RootfsOperation;
+import ai.sandbox0.server.sandbox.LifecycleCommand.Update;
+import ai.sandbox0.server.sandbox.LifecycleCommand.UseRuntime;
+import ai.sandbox0.server.sandbox.Verdict.AlreadyThere;
+import ai.sandbox0.server.sandbox.Verdict.NeedsResume;
+import ai.sandbox0.server.sandbox.Verdict.Proceed;
+import ai.sandbox0.server.sandbox.Verdict.Refused;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The §2.2 conflict table, row by row. */
+/** The §2.2 phase table, every command in every phase. */
 class LifecycleTest {
 
-    private static Verdict pause(SandboxLifecycleStatus s) {
-        return Lifecycle.decide(s, new LifecycleCommand.Pause());
+    private static final List<SandboxLifecycleStatus> PHASES =
+            List.of(STARTING, RUNNING, PAUSING, PAUSED, RESUMING, TERMINATING, FAILED);
+
+    private static void row(LifecycleCommand<?> command, Map<SandboxLifecycleStatus, Verdict> expected) {
+        assertThat(expected.keySet()).as("the test lists every phase").containsExactlyInAnyOrderElementsOf(PHASES);
+        for (SandboxLifecycleStatus phase : PHASES) {
+            assertThat((Verdict) Lifecycle.decide(phase, command)).as("%s while %s", command, phase)
+                    .isEqualTo(expected.get(phase));
+        }
     }
 
-    private static Verdict resume(SandboxLifecycleStatus s) {
-        return Lifecycle.decide(s, new LifecycleCommand.Resume());
+    private static Refused refused(String action, SandboxLifecycleStatus phase) {
+        return new Refused("cannot " + action + " a sandbox that is " + phase.wire());
     }
 
     @Test
-    void pauseIsIdempotentOncePausingAndRefusedWhileStartingOrResuming() {
-        assertThat(pause(RUNNING)).isEqualTo(new Verdict.Proceed(PAUSING));
-        assertThat(pause(PAUSING)).isInstanceOf(Verdict.AlreadyThere.class);
-        assertThat(pause(PAUSED)).isInstanceOf(Verdict.AlreadyThere.class);
-        assertThat(pause(STARTING)).isEqualTo(new Verdict.Conflict("cannot pause a sandbox that is starting"));
-        assertThat(pause(RESUMING)).isEqualTo(new Verdict.Conflict("cannot pause a sandbox that is resuming"));
+    void pause() {
+        row(new Pause(), Map.of(
+                STARTING, refused("pause", STARTING),
+                RUNNING, new Proceed(PAUSING),
+                PAUSING, new AlreadyThere(),
+                PAUSED, new AlreadyThere(),
+                RESUMING, refused("pause", RESUMING),
+                TERMINATING, refused("pause", TERMINATING),
+                FAILED, refused("pause", FAILED)));
     }
 
     @Test
-    void resumeIsANoOpWhenRunningAndRefusedMidTransition() {
-        assertThat(resume(PAUSED)).isEqualTo(new Verdict.Proceed(RESUMING));
-        assertThat(resume(RUNNING)).isInstanceOf(Verdict.AlreadyThere.class);
-        assertThat(resume(STARTING)).isInstanceOf(Verdict.Conflict.class);
-        assertThat(resume(PAUSING)).isEqualTo(new Verdict.Conflict("cannot resume a sandbox that is pausing"));
-        assertThat(resume(RESUMING)).isInstanceOf(Verdict.Conflict.class);
+    void resume() {
+        row(new Resume(), Map.of(
+                STARTING, refused("resume", STARTING),
+                RUNNING, new AlreadyThere(),
+                PAUSING, refused("resume", PAUSING),
+                PAUSED, new Proceed(RESUMING),
+                RESUMING, refused("resume", RESUMING),
+                TERMINATING, refused("resume", TERMINATING),
+                FAILED, new Proceed(RESUMING)));
+    }
+
+    @Test
+    void deleteIsNeverRefusedAndASecondOneFinishesTheFirst() {
+        row(new Delete(), Map.of(
+                STARTING, new Proceed(TERMINATING),
+                RUNNING, new Proceed(TERMINATING),
+                PAUSING, new Proceed(TERMINATING),
+                PAUSED, new Proceed(TERMINATING),
+                RESUMING, new Proceed(TERMINATING),
+                TERMINATING, new AlreadyThere(),
+                FAILED, new Proceed(TERMINATING)));
+    }
+
+    @Test
+    void updateKeepsThePhaseUntilTheSandboxIsGoing() {
+        row(new Update(), Map.of(
+                STARTING, new Proceed(STARTING),
+                RUNNING, new Proceed(RUNNING),
+                PAUSING, new Proceed(PAUSING),
+                PAUSED, new Proceed(PAUSED),
+                RESUMING, new Proceed(RESUMING),
+                TERMINATING, refused("update", TERMINATING),
+                FAILED, new Proceed(FAILED)));
+    }
+
+    @Test
+    void refreshNeedsARuntime() {
+        row(new Refresh(), Map.of(
+                STARTING, new Proceed(STARTING),
+                RUNNING, new Proceed(RUNNING),
+                PAUSING, refused("refresh", PAUSING),
+                PAUSED, refused("refresh", PAUSED),
+                RESUMING, new Proceed(RESUMING),
+                TERMINATING, refused("refresh", TERMINATING),
+                FAILED, refused("refresh", FAILED)));
     }
 
     @Test
     void rootfsOperationsNeedAPausedSandbox() {
-        for (SandboxLifecycleStatus s : SandboxLifecycleStatus.values()) {
-            Verdict v = Lifecycle.decide(s, new LifecycleCommand.RootfsOperation("snapshot"));
-            if (s == PAUSED) {
-                assertThat(v).isEqualTo(new Verdict.Proceed(PAUSED));
-            } else {
-                assertThat(v).isEqualTo(new Verdict.Conflict(
-                        "sandbox rootfs operation requires a paused sandbox (sandbox is " + s.wire() + ")"));
-            }
+        Map<SandboxLifecycleStatus, Verdict> expected = new java.util.HashMap<>();
+        for (SandboxLifecycleStatus phase : PHASES) {
+            expected.put(phase, phase == PAUSED ? new Proceed(PAUSED) : new Refused(
+                    "sandbox rootfs operation requires a paused sandbox (sandbox is " + phase.wire() + ")"));
         }
-    }
-
-    @Test
-    void deleteAlwaysProceedsAndRefreshNeedsARuntime() {
-        for (SandboxLifecycleStatus s : SandboxLifecycleStatus.values()) {
-            Verdict v = Lifecycle.decide(s, new LifecycleCommand.Delete());
-            assertThat(v).isEqualTo(s == TERMINATING ? new Verdict.AlreadyThere() : new Verdict.Proceed(TERMINATING));
-        }
-        assertThat(Lifecycle.decide(RUNNING, new LifecycleCommand.Refresh())).isEqualTo(new Verdict.Proceed(RUNNING));
-        assertThat(Lifecycle.decide(PAUSED, new LifecycleCommand.Refresh())).isInstanceOf(Verdict.Conflict.class);
+        row(new RootfsOperation(), expected);
     }
 
     @Test
     void runtimeCallsOnAPausedSandboxNeedAResume() {
-        assertThat(Lifecycle.decide(RUNNING, new LifecycleCommand.UseRuntime())).isEqualTo(new Verdict.Proceed(RUNNING));
-        assertThat(Lifecycle.decide(PAUSED, new LifecycleCommand.UseRuntime())).isInstanceOf(Verdict.NeedsResume.class);
-        assertThat(Lifecycle.decide(PAUSING, new LifecycleCommand.UseRuntime())).isInstanceOf(Verdict.NeedsResume.class);
-        assertThat(Lifecycle.decide(FAILED, new LifecycleCommand.UseRuntime())).isInstanceOf(Verdict.Conflict.class);
+        row(new UseRuntime(), Map.of(
+                STARTING, refused("use", STARTING),
+                RUNNING, new Proceed(RUNNING),
+                PAUSING, new NeedsResume(),
+                PAUSED, new NeedsResume(),
+                RESUMING, new NeedsResume(),
+                TERMINATING, refused("use", TERMINATING),
+                FAILED, refused("use", FAILED)));
+    }
+
+    @Test
+    void aClaimIsRecordedStarting() {
+        assertThat(Lifecycle.FIRST).isEqualTo(STARTING);
     }
 }

@@ -1,4 +1,6 @@
-package ai.sandbox0.node.layer;
+package ai.sandbox0.node;
+
+import ai.sandbox0.node.layer.LayerMerger;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;

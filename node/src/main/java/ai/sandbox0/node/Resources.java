@@ -1,4 +1,4 @@
-package ai.sandbox0.node.runtime;
+package ai.sandbox0.node;
 
 import ai.sandbox0.api.Quantity;
 import ai.sandbox0.api.template.ResourceQuota;

@@ -1,4 +1,4 @@
-package ai.sandbox0.node.reconcile;
+package ai.sandbox0.node;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package ai.sandbox0.node.image;
+package ai.sandbox0.node;
 
 import java.util.Map;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package ai.sandbox0.node.blob;
+package ai.sandbox0.node;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;

@@ -1,4 +1,6 @@
-package ai.sandbox0.node.runtime;
+package ai.sandbox0.node;
+
+import ai.sandbox0.node.runtime.SandboxSpec;
 
 import ai.sandbox0.api.network.NetworkMode;
 import java.time.Instant;

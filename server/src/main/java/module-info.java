@@ -1,0 +1,22 @@
+/** Gateway and manager: the HTTP API, auth, the sandbox lifecycle, templates and the store. */
+module ai.sandbox0.server {
+    requires transitive ai.sandbox0.api;
+    requires ai.sandbox0.node;
+    requires org.slf4j;
+    requires java.net.http;
+    requires java.sql;
+    requires com.zaxxer.hikari;
+    requires micrometer.core;
+    requires micrometer.registry.prometheus;
+    requires org.eclipse.jetty.http;
+    requires org.eclipse.jetty.io;
+    requires org.eclipse.jetty.server;
+    requires org.eclipse.jetty.util;
+    requires org.eclipse.jetty.websocket.api;
+    requires org.eclipse.jetty.websocket.server;
+    requires flyway.core;
+    requires org.jdbi.v3.core;
+    requires org.xerial.sqlitejdbc;
+
+    exports ai.sandbox0.server;
+}

@@ -1,0 +1,550 @@
+package ai.sandbox0.server.sandbox;
+
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.FAILED;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.PAUSED;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.PAUSING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.RESUMING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.RUNNING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.STARTING;
+import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.TERMINATING;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.sandbox0.api.sandbox.ClaimRequest;
+import ai.sandbox0.api.sandbox.SandboxConfig;
+import ai.sandbox0.api.sandbox.SandboxLifecycleStatus;
+import ai.sandbox0.api.sandbox.SandboxUpdateConfig;
+import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.server.auth.Principal;
+import ai.sandbox0.server.domain.DomainException;
+import ai.sandbox0.server.domain.DomainException.Conflict;
+import ai.sandbox0.server.domain.DomainException.NotFound;
+import ai.sandbox0.server.domain.DomainException.Unavailable;
+import ai.sandbox0.server.sandbox.FakeSandboxHost.Crash;
+import ai.sandbox0.server.sandbox.FakeSandboxHost.Step;
+import ai.sandbox0.server.store.Database;
+import ai.sandbox0.server.template.NoWarmPools;
+import ai.sandbox0.server.template.TemplateCatalog;
+import ai.sandbox0.server.template.TemplateRules;
+import ai.sandbox0.server.template.TemplateStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The lifecycle against a real store and a host in memory: every transition, a host that fails at each
+ * step, a server that dies at each step (and the recovery of the one that replaces it), concurrent
+ * commands on one sandbox. No root, no runc.
+ */
+class SandboxManagerTest {
+
+    private static final Principal ALICE = new Principal("team-a", "user-a", "key-a", Set.of(), false);
+    private static final Principal BOB = new Principal("team-b", "user-b", "key-b", Set.of(), false);
+
+    @TempDir
+    Path dir;
+
+    private Database database;
+    private SandboxStore store;
+    private TemplateCatalog templates;
+    private SnapshotStore snapshots;
+    private final FakeSandboxHost host = new FakeSandboxHost();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+    private final Background background = new Background();
+    private SandboxManager manager;
+
+    @BeforeEach
+    void open() {
+        database = Database.openSqlite(dir.resolve("store.db"));
+        store = new SandboxStore(database.jdbi());
+        snapshots = new SnapshotStore(database.jdbi());
+        templates = new TemplateCatalog(new TemplateStore(database.jdbi()), new TemplateRules(4L << 30), new NoWarmPools(),
+                clock);
+        templates.seedBuiltins();
+        manager = restart();
+    }
+
+    @AfterEach
+    void close() {
+        database.close();
+    }
+
+    /** A new manager over the same store and host: what a server restart sees. */
+    private SandboxManager restart() {
+        return new SandboxManager(store, templates, snapshots, host, new SandboxLocks(Duration.ofSeconds(10)),
+                new SandboxIds(), clock, Duration.ofSeconds(300), background);
+    }
+
+    private String claim() {
+        return manager.claim(ALICE, new ClaimRequest("default", null, null, null)).sandboxId();
+    }
+
+    private SandboxRecord record(String id) {
+        return store.find(id).orElseThrow();
+    }
+
+    private String pausedWithChanges() {
+        String id = claim();
+        manager.pause(ALICE, id);
+        background.runAll();
+        assertThat(record(id).status()).isEqualTo(PAUSED);
+        return id;
+    }
+
+    // ---- claim ----------------------------------------------------------------------------------------
+
+    @Test
+    void aColdClaimRunsGenerationOneOfTheImage() {
+        var claimed = manager.claim(ALICE, new ClaimRequest("default", null, null, null));
+        SandboxRecord record = record(claimed.sandboxId());
+        assertThat(claimed.status()).isEqualTo(RUNNING);
+        assertThat(record.status()).isEqualTo(RUNNING);
+        assertThat(record.runtimeGeneration()).isEqualTo(1);
+        assertThat(record.nodeSandboxId()).isEqualTo(claimed.sandboxId() + "-g1").isEqualTo(claimed.podName());
+        assertThat(record.rootfs()).isEqualTo(FakeSandboxHost.IMAGE);
+        assertThat(host.alive).containsKey(record.nodeSandboxId());
+    }
+
+    @Test
+    void aWarmClaimTakesAnIdleRunOfTheTemplatesPool() {
+        String pool = NodeWarmPools.poolId(templates.resolve(ALICE, "default").orElseThrow());
+        host.addIdle(pool, "default-idle1");
+        String id = claim();
+        assertThat(record(id).nodeSandboxId()).isEqualTo("default-idle1");
+        assertThat(host.calls).doesNotContain("START");
+    }
+
+    @Test
+    void aClaimThatCannotStartLeavesNothingBehind() {
+        host.failing.add(Step.START);
+        assertThatThrownBy(this::claim).isInstanceOf(Unavailable.class).hasMessageContaining("start failed");
+        assertThat(store.inStatus(List.of(SandboxLifecycleStatus.values()))).isEmpty();
+        assertThat(host.alive).isEmpty();
+
+        host.failing.clear();
+        host.failing.add(Step.IMAGE);
+        assertThatThrownBy(this::claim).isInstanceOf(Unavailable.class).hasMessageContaining("image failed");
+        assertThat(store.inStatus(List.of(SandboxLifecycleStatus.values()))).isEmpty();
+    }
+
+    @Test
+    void unknownTemplatesAndSnapshotsAndOtherTeamsSandboxesAreNotFound() {
+        assertThatThrownBy(() -> manager.claim(ALICE, new ClaimRequest("nope", null, null, null)))
+                .isInstanceOf(NotFound.class).hasMessage("template nope not found");
+        assertThatThrownBy(() -> manager.claim(ALICE, new ClaimRequest("default", "rootfs-snapshot-x", null, null)))
+                .isInstanceOf(NotFound.class);
+        String id = claim();
+        assertThatThrownBy(() -> manager.pause(BOB, id)).isInstanceOf(NotFound.class);
+        assertThatThrownBy(() -> manager.delete(BOB, id)).isInstanceOf(NotFound.class);
+        assertThat(record(id).status()).isEqualTo(RUNNING);
+    }
+
+    // ---- pause and resume -------------------------------------------------------------------------------
+
+    @Test
+    void pauseCheckpointsTheRunAndResumeStartsTheNextGenerationFromIt() {
+        String id = claim();
+        String firstRun = record(id).nodeSandboxId();
+        var pausing = manager.pause(ALICE, id);
+        assertThat(pausing.status()).isEqualTo(PAUSING);
+        assertThat(record(id).status()).isEqualTo(PAUSING);
+
+        background.runAll();
+        SandboxRecord paused = record(id);
+        assertThat(paused.status()).isEqualTo(PAUSED);
+        assertThat(paused.paused()).isTrue();
+        assertThat(paused.nodeSandboxId()).isNull();
+        assertThat(paused.rootfs()).isEqualTo(FakeSandboxHost.IMAGE.plus(FakeSandboxHost.layer(firstRun)));
+        assertThat(host.alive).isEmpty();
+        assertThat(host.keptLogs).contains(id);
+
+        manager.resume(ALICE, id);
+        SandboxRecord running = record(id);
+        assertThat(running.status()).isEqualTo(RUNNING);
+        assertThat(running.runtimeGeneration()).isEqualTo(2);
+        assertThat(running.nodeSandboxId()).isEqualTo(id + "-g2");
+        assertThat(host.onHost.get(id + "-g2")).isEqualTo(paused.rootfs());
+    }
+
+    @Test
+    void pauseAndResumeAreIdempotentAndRefusedMidTransition() {
+        String id = claim();
+        manager.pause(ALICE, id);
+        assertThat(manager.pause(ALICE, id).status()).isEqualTo(PAUSING);
+        assertThatThrownBy(() -> manager.resume(ALICE, id)).isInstanceOf(Conflict.class)
+                .hasMessage("cannot resume a sandbox that is pausing");
+        assertThatThrownBy(() -> manager.refresh(ALICE, id, null)).isInstanceOf(Conflict.class);
+        background.runAll();
+        assertThat(manager.pause(ALICE, id).paused()).isTrue();
+        manager.resume(ALICE, id);
+        assertThat(manager.resume(ALICE, id).resumed()).isTrue();
+        assertThat(record(id).runtimeGeneration()).isEqualTo(2);
+    }
+
+    @Test
+    void aFailedCheckpointKeepsTheChangesAndResumeSavesThemBeforeStarting() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        host.failing.add(Step.CHECKPOINT);
+        manager.pause(ALICE, id);
+        background.runAll();
+
+        SandboxRecord failed = record(id);
+        assertThat(failed.status()).isEqualTo(FAILED);
+        assertThat(failed.statusReason()).contains("checkpoint failed");
+        assertThat(failed.nodeSandboxId()).as("the run whose changes are not saved yet").isEqualTo(run);
+        assertThat(host.onHost).containsKey(run);
+
+        // Still failing: the resume says so and does not start from the older chain.
+        long starts = host.calls.stream().filter("START"::equals).count();
+        assertThatThrownBy(() -> manager.resume(ALICE, id)).isInstanceOf(Unavailable.class)
+                .hasMessageContaining("could not be saved");
+        assertThat(record(id).status()).isEqualTo(FAILED);
+        assertThat(host.calls.stream().filter("START"::equals).count()).isEqualTo(starts);
+
+        host.failing.clear();
+        manager.resume(ALICE, id);
+        SandboxRecord running = record(id);
+        assertThat(running.status()).isEqualTo(RUNNING);
+        assertThat(running.rootfs()).isEqualTo(FakeSandboxHost.IMAGE.plus(FakeSandboxHost.layer(run)));
+        assertThat(host.onHost.get(running.nodeSandboxId())).isEqualTo(running.rootfs());
+    }
+
+    @Test
+    void aResumeThatCannotStartLeavesTheSandboxPausedWithTheReason() {
+        String id = pausedWithChanges();
+        LayerChain chain = record(id).rootfs();
+        host.failing.add(Step.START);
+        assertThatThrownBy(() -> manager.resume(ALICE, id)).isInstanceOf(Unavailable.class);
+        SandboxRecord paused = record(id);
+        assertThat(paused.status()).isEqualTo(PAUSED);
+        assertThat(paused.statusReason()).contains("resume failed");
+        assertThat(paused.runtimeGeneration()).isEqualTo(1);
+        assertThat(paused.nodeSandboxId()).isNull();
+        assertThat(paused.rootfs()).isEqualTo(chain);
+
+        host.failing.clear();
+        manager.resume(ALICE, id);
+        assertThat(record(id).runtimeGeneration()).isEqualTo(2);
+    }
+
+    @Test
+    void aRuntimeCallResumesAPausedSandboxUnlessAutoResumeIsOff() {
+        String id = pausedWithChanges();
+        assertThat(manager.procdFor(ALICE, id).token()).isEqualTo("token-" + id + "-g2");
+        assertThat(record(id).status()).isEqualTo(RUNNING);
+
+        manager.update(ALICE, id, new SandboxUpdateConfig(null, null, null, null, false, null));
+        manager.pause(ALICE, id);
+        background.runAll();
+        assertThatThrownBy(() -> manager.procdFor(ALICE, id)).isInstanceOf(Unavailable.class)
+                .hasMessageContaining("auto_resume is disabled");
+    }
+
+    // ---- update, delete, TTLs ---------------------------------------------------------------------------
+
+    @Test
+    void anEnvUpdateTheRunRefusesIsNotStored() {
+        String id = claim();
+        host.failing.add(Step.APPLY_ENV);
+        assertThatThrownBy(() -> manager.update(ALICE, id, new SandboxUpdateConfig(Map.of("A", "1"), null, null, null,
+                null, null))).isInstanceOf(Unavailable.class);
+        assertThat(record(id).config().envVars()).isEmpty();
+        host.failing.clear();
+        manager.update(ALICE, id, new SandboxUpdateConfig(Map.of("A", "1"), null, null, null, null, null));
+        assertThat(record(id).config().envVars()).containsEntry("A", "1");
+    }
+
+    @Test
+    void deleteRemovesTheRunThenTheRecord() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        manager.delete(ALICE, id);
+        assertThat(store.find(id)).isEmpty();
+        assertThat(host.onHost).doesNotContainKey(run);
+        assertThatThrownBy(() -> manager.delete(ALICE, id)).isInstanceOf(NotFound.class);
+    }
+
+    @Test
+    void aDeleteWhoseTeardownFailsStaysTerminatingUntilARetryRemovesTheRun() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        host.failing.add(Step.DESTROY);
+        manager.delete(ALICE, id);
+        SandboxRecord terminating = record(id);
+        assertThat(terminating.status()).isEqualTo(TERMINATING);
+        assertThat(terminating.statusReason()).contains("teardown failed");
+        assertThat(host.onHost).containsKey(run);
+        assertThatThrownBy(() -> manager.resume(ALICE, id)).isInstanceOf(Conflict.class);
+
+        manager.reap(); // too soon: left alone
+        assertThat(host.calls.stream().filter("DESTROY"::equals)).hasSize(1);
+        clock.advance(SandboxManager.TEARDOWN_RETRY.plusSeconds(1));
+        manager.reap(); // still failing
+        assertThat(record(id).status()).isEqualTo(TERMINATING);
+
+        host.failing.clear();
+        clock.advance(SandboxManager.TEARDOWN_RETRY.plusSeconds(1));
+        manager.reap();
+        assertThat(store.find(id)).isEmpty();
+        assertThat(host.onHost).doesNotContainKey(run);
+    }
+
+    @Test
+    void theSoftTtlPausesAndTheHardTtlDeletes() {
+        var config = new SandboxConfig(Map.of(), 60, 600, null, null, null, List.of());
+        String id = manager.claim(ALICE, new ClaimRequest("default", null, config, null)).sandboxId();
+        clock.advance(Duration.ofSeconds(61));
+        manager.reap();
+        background.runAll();
+        assertThat(record(id).status()).isEqualTo(PAUSED);
+        clock.advance(Duration.ofSeconds(600));
+        manager.reap();
+        assertThat(store.find(id)).isEmpty();
+    }
+
+    // ---- a server that dies at each step, and the one that replaces it ------------------------------------
+
+    private void crashDuring(Step step, Runnable command) {
+        host.crashing.add(step);
+        assertThatThrownBy(command::run).isInstanceOf(Crash.class);
+        host.crashing.clear();
+        background.discard(); // the dead server's background work died with it
+        manager = restart();
+        manager.recover();
+        background.runAll();
+    }
+
+    @Test
+    void aClaimInterruptedWhileStartingIsRemoved() {
+        crashDuring(Step.START, this::claim);
+        assertThat(store.inStatus(List.of(SandboxLifecycleStatus.values()))).isEmpty();
+        assertThat(host.alive).isEmpty();
+    }
+
+    @Test
+    void aClaimWhoseRunCameUpBeforeTheCrashIsAdopted() {
+        String id = claim();
+        // The store as a crash right after the start left it: the run is up, the record still starting.
+        store.update(record(id).withStatus(STARTING, null, clock.instant()), RUNNING);
+        manager = restart();
+        manager.recover();
+        assertThat(record(id).status()).isEqualTo(RUNNING);
+        assertThat(host.alive).containsKey(record(id).nodeSandboxId());
+    }
+
+    @Test
+    void aPauseInterruptedDuringTheCheckpointIsFinishedWithTheChanges() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        crashDuring(Step.CHECKPOINT, () -> {
+            manager.pause(ALICE, id);
+            background.runAll();
+        });
+        SandboxRecord paused = record(id);
+        assertThat(paused.status()).isEqualTo(PAUSED);
+        assertThat(paused.rootfs()).isEqualTo(FakeSandboxHost.IMAGE.plus(FakeSandboxHost.layer(run)));
+    }
+
+    @Test
+    void aRunThatDiedWithTheServerIsCheckpointedNotLost() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        host.kill(run);
+        manager = restart();
+        manager.recover();
+        background.runAll();
+        SandboxRecord paused = record(id);
+        assertThat(paused.status()).isEqualTo(PAUSED);
+        assertThat(paused.rootfs()).isEqualTo(FakeSandboxHost.IMAGE.plus(FakeSandboxHost.layer(run)));
+    }
+
+    @Test
+    void aRunStillAliveAfterTheRestartIsAdopted() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        manager = restart();
+        manager.recover();
+        assertThat(record(id).status()).isEqualTo(RUNNING);
+        assertThat(record(id).nodeSandboxId()).isEqualTo(run);
+    }
+
+    @Test
+    void aResumeInterruptedWhileStartingIsPausedAgainAtTheSameGeneration() {
+        String id = pausedWithChanges();
+        crashDuring(Step.START, () -> manager.resume(ALICE, id));
+        SandboxRecord paused = record(id);
+        assertThat(paused.status()).isEqualTo(PAUSED);
+        assertThat(paused.runtimeGeneration()).isEqualTo(1);
+        assertThat(paused.nodeSandboxId()).isNull();
+        manager.resume(ALICE, id);
+        assertThat(record(id).runtimeGeneration()).isEqualTo(2);
+    }
+
+    @Test
+    void aResumeWhoseRunCameUpBeforeTheCrashIsAdoptedAsTheNextGeneration() {
+        String id = pausedWithChanges();
+        manager.resume(ALICE, id);
+        SandboxRecord running = record(id);
+        // The store as a crash right after the start left it (the generation rule of SandboxRecord).
+        store.update(running.withRuntime(running.nodeSandboxId(), 1, clock.instant()).withStatus(RESUMING, null,
+                clock.instant()), RUNNING);
+        manager = restart();
+        manager.recover();
+        SandboxRecord adopted = record(id);
+        assertThat(adopted.status()).isEqualTo(RUNNING);
+        assertThat(adopted.runtimeGeneration()).isEqualTo(2);
+        assertThat(adopted.nodeSandboxId()).isEqualTo(id + "-g2");
+    }
+
+    @Test
+    void aDeleteInterruptedDuringTheTeardownIsFinished() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        crashDuring(Step.DESTROY, () -> manager.delete(ALICE, id));
+        assertThat(store.find(id)).isEmpty();
+        assertThat(host.onHost).doesNotContainKey(run);
+    }
+
+    @Test
+    void aFailedSandboxKeepsItsUnsavedRunAcrossARestart() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        host.failing.add(Step.CHECKPOINT);
+        manager.pause(ALICE, id);
+        background.runAll();
+        manager = restart();
+        manager.recover();
+        assertThat(record(id).status()).isEqualTo(FAILED);
+        assertThat(record(id).nodeSandboxId()).isEqualTo(run);
+        assertThat(SandboxManager.expectedRuns(store)).contains(run);
+    }
+
+    // ---- concurrency ------------------------------------------------------------------------------------
+
+    @Test
+    void concurrentPauseResumeAndDeleteOnOneSandboxEndConsistent() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            String id = claim();
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            var start = new CountDownLatch(1);
+            var unexpected = new ConcurrentLinkedQueue<Throwable>();
+            for (int t = 0; t < 6; t++) {
+                int worker = t;
+                pool.execute(() -> {
+                    try {
+                        start.await();
+                        for (int i = 0; i < 5; i++) {
+                            int pick = ThreadLocalRandom.current().nextInt(worker == 0 && i == 4 ? 3 : 2);
+                            try {
+                                switch (pick) {
+                                    case 0 -> manager.pause(ALICE, id);
+                                    case 1 -> manager.resume(ALICE, id);
+                                    default -> manager.delete(ALICE, id);
+                                }
+                            } catch (Conflict | NotFound | Unavailable expected) {
+                                // refused in the phase it met, or already deleted
+                            }
+                            if (ThreadLocalRandom.current().nextBoolean()) {
+                                background.runAll();
+                            }
+                        }
+                    } catch (Throwable e) {
+                        unexpected.add(e);
+                    }
+                });
+            }
+            start.countDown();
+            pool.shutdown();
+            assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            background.runAll();
+            assertThat(unexpected).isEmpty();
+
+            var record = store.find(id);
+            if (record.isEmpty()) {
+                assertThat(host.alive.keySet()).noneMatch(run -> run.startsWith(id));
+                assertThat(host.onHost.keySet()).noneMatch(run -> run.startsWith(id));
+            } else {
+                SandboxRecord r = record.get();
+                assertThat(r.status()).as("settled phase").isIn(RUNNING, PAUSED);
+                List<String> runs = host.alive.keySet().stream().filter(run -> run.startsWith(id)).toList();
+                if (r.status() == RUNNING) {
+                    assertThat(runs).containsExactly(r.nodeSandboxId());
+                    assertThat(r.nodeSandboxId()).isEqualTo(id + "-g" + r.runtimeGeneration());
+                } else {
+                    assertThat(runs).isEmpty();
+                    assertThat(r.nodeSandboxId()).isNull();
+                }
+                manager.delete(ALICE, id);
+            }
+        }
+    }
+
+    /** Background work run when the test says: the pause's second half, leftover teardowns. */
+    private static final class Background implements Executor {
+        private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public void execute(Runnable task) {
+            queue.add(task);
+        }
+
+        void runAll() {
+            Runnable task;
+            while ((task = queue.poll()) != null) {
+                task.run();
+            }
+        }
+
+        void discard() {
+            queue.clear();
+        }
+    }
+
+    private static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
