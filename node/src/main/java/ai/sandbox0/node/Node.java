@@ -132,6 +132,7 @@ public final class Node implements AutoCloseable {
                     settings, teardown);
             runtime = new SandboxRuntime(layout, runc, launcher, teardown, network, addresses);
 
+            network.refuseOverlaps(config.addressPool());
             // Reconcile first, then install the firewall table with the adopted block-all sandboxes.
             var reconciler = new Reconciler(layout, runc, mounts, addresses, network, names, cgroups,
                     config.cgroupParent(), teardown, config.ip());

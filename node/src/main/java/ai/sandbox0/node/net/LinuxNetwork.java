@@ -58,6 +58,15 @@ public final class LinuxNetwork implements SandboxNetwork {
                 + "addr add " + lease.sandboxAddress() + "/" + AddressLease.PREFIX + " dev eth0\n"
                 + "link set eth0 up\n"
                 + "route add default via " + lease.hostAddress() + "\n");
+        // The gateway and the readiness probe reach procd by address alone, and of two equal routes the kernel
+        // takes the older one: if anything else routes this address (a server whose sandbox network overlaps
+        // ours), our connections would reach its procd, which answers our token with a 401. Refuse the start.
+        String route = HostCommand.check(Step.CONFIGURE_NETNS,
+                List.of(ip.toString(), "-4", "-o", "route", "get", lease.sandboxAddress())).stdout().strip();
+        if (!(" " + route + " ").contains(" dev " + veth + " ")) {
+            throw new SetupException(Step.CONFIGURE_NETNS, lease.sandboxId() + ": " + lease.sandboxAddress()
+                    + " is routed elsewhere (" + route + "); does another server's sandbox network overlap this one?");
+        }
     }
 
     @Override
@@ -94,6 +103,27 @@ public final class LinuxNetwork implements SandboxNetwork {
                 HostCommand.run(List.of(ip.toString(), "link", "delete", veth));
             } catch (IOException e) {
                 throw new SetupException(Step.DELETE_NETNS, veth + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void refuseOverlaps(Cidr pool) throws SetupException {
+        String routes = HostCommand.check(Step.RECONCILE, List.of(ip.toString(), "-4", "-o", "route", "show")).stdout();
+        for (String line : routes.split("\n")) {
+            String[] words = line.strip().split("\\s+");
+            int dev = List.of(words).indexOf("dev");
+            if (words.length < 3 || dev < 0 || dev + 1 >= words.length) {
+                continue;
+            }
+            String destination = words[0].contains("/") ? words[0].substring(0, words[0].indexOf('/')) : words[0];
+            if (!destination.matches("\\d+\\.\\d+\\.\\d+\\.\\d+") || !pool.contains(destination)) {
+                continue;
+            }
+            if (names.slotOfVeth(words[dev + 1]).isEmpty()) {
+                throw new SetupException(Step.RECONCILE, "sandbox network " + pool + " overlaps a route of another"
+                        + " interface on this host (" + line.strip() + "): give every server on a host its own"
+                        + " --sandbox-network");
             }
         }
     }

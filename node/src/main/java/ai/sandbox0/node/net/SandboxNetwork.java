@@ -23,6 +23,13 @@ public interface SandboxNetwork {
     /** Removes namespace, veth and firewall entries; missing pieces are fine. */
     void detach(String sandboxId, int slot) throws SetupException;
 
+    /**
+     * Fails when the host already routes part of {@code pool} through an interface that is not this
+     * node's: another node (a second server) with an overlapping sandbox network. Its sandboxes and
+     * ours would share addresses, and the gateway would reach the wrong agent.
+     */
+    void refuseOverlaps(Cidr pool) throws SetupException;
+
     /** The node-wide part: forwarding and the firewall table, replaced whole. */
     void installHostRules(List<AddressLease> blocked) throws SetupException;
 

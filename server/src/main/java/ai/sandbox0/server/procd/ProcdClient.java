@@ -11,6 +11,8 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * HTTP to the procd of a sandbox. Bodies pass through as streams both ways; a procd that cannot be
@@ -20,6 +22,7 @@ public final class ProcdClient implements AutoCloseable {
 
     /** Longer than procd's own 30 s exec cap, so procd's 408 is what the caller sees. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(120);
+    private static final Logger LOG = LoggerFactory.getLogger(ProcdClient.class);
 
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -56,7 +59,16 @@ public final class ProcdClient implements AutoCloseable {
 
     private HttpResponse<InputStream> send(ProcdEndpoint procd, HttpRequest.Builder request) {
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() == 401) {
+                // Never the caller's fault: the gateway sent this procd's own token, so another agent answered
+                // at its address. Relaying the 401 would tell the client its API key is wrong.
+                response.body().close();
+                LOG.error("the sandbox agent at {} refused the gateway's token: another agent answers at that address",
+                        procd.base());
+                throw ApiException.unavailable("the sandbox agent did not accept the gateway's credentials; try again");
+            }
+            return response;
         } catch (ConnectException e) {
             throw ApiException.unavailable("sandbox agent is not reachable");
         } catch (HttpTimeoutException e) {

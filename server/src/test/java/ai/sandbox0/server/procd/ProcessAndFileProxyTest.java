@@ -53,6 +53,10 @@ class ProcessAndFileProxyTest {
         procdClient = new ProcdClient();
         var principal = new Principal("team-1", "user-1", "key-1", Set.of(Role.DEVELOPER), false);
         var endpoints = new ProcessAndFileEndpoints((caller, id) -> {
+            if (id.equals("sb-impostor")) {
+                // Another agent at the address: it does not know the token the gateway sends.
+                return new ProcdEndpoint(procd.endpoint().base(), "not-this-procds-token");
+            }
             if (!id.equals("sb-test")) {
                 throw ApiException.notFound("sandbox not found");
             }
@@ -157,6 +161,15 @@ class ProcessAndFileProxyTest {
         HttpResponse<String> anonymous = CLIENT.send(HttpRequest.newBuilder(uri("/contexts")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(anonymous.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void anAgentRefusingTheGatewaysTokenIsNeverTheCallersUnauthorized() throws Exception {
+        HttpResponse<String> answer = CLIENT.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + http.port() + "/api/v1/sandboxes/sb-impostor/contexts"))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+        assertThat(Json.mapper().readTree(answer.body()).at("/error/code").asText()).isEqualTo("unavailable");
     }
 
     /** Collects text frames and the close of a client WebSocket. */
