@@ -37,6 +37,9 @@ final class HostCommand implements Callable<Integer> {
                 .prepare(requirements, install);
         if (report.ready()) {
             System.out.println("Host check: ready to run sandboxes.");
+            System.out.println("Sandbox storage: each run writes to an ext4 disk of its own (a sparse image on a loop"
+                    + " device) sized by the template's ephemeralStorage; writes past it fail with ENOSPC inside the"
+                    + " sandbox.");
             return 0;
         }
         return 2;

@@ -45,6 +45,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Soft TTL of sandboxes claimed without one; 0 never pauses them (env SANDBOX0_DEFAULT_TTL; default 300).")
     String defaultTtl;
 
+    @Option(names = "--sandbox-log-size", paramLabel = "SIZE",
+            description = "A sandbox's container log is rotated past this size, the last part kept"
+                    + " (env SANDBOX0_SANDBOX_LOG_SIZE; default 10Mi).")
+    String sandboxLogSize;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "YAML config file with the same settings as keys (env SANDBOX0_CONFIG). Flags and environment win.")
     Path config;
@@ -71,6 +76,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (defaultTtl != null) {
             flags.put("default-ttl", defaultTtl);
+        }
+        if (sandboxLogSize != null) {
+            flags.put("sandbox-log-size", sandboxLogSize);
         }
         HostCheck check = HostCheck.ofThisHost();
         String home = System.getProperty("s0.home");

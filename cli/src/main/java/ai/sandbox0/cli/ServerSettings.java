@@ -1,5 +1,6 @@
 package ai.sandbox0.cli;
 
+import ai.sandbox0.api.Quantity;
 import ai.sandbox0.server.ServerConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,7 +26,8 @@ public final class ServerSettings {
             "listen", "SANDBOX0_LISTEN",
             "region", "SANDBOX0_REGION",
             "sandbox-network", "SANDBOX0_SANDBOX_NETWORK",
-            "default-ttl", "SANDBOX0_DEFAULT_TTL");
+            "default-ttl", "SANDBOX0_DEFAULT_TTL",
+            "sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE");
     static final String CONFIG_ENV = "SANDBOX0_CONFIG";
 
     private ServerSettings() {
@@ -51,11 +53,29 @@ public final class ServerSettings {
         if (ttl != null) {
             sandboxes = sandboxes.withDefaultTtl(Duration.ofSeconds(seconds("default-ttl", ttl)));
         }
+        String logSize = pick("sandbox-log-size", flags, env, file);
+        if (logSize != null) {
+            sandboxes = sandboxes.withLogCap(logBytes(logSize));
+        }
         return ServerConfig.of(
                 dataDir == null ? ServerConfig.defaultDataDir(root) : Path.of(dataDir),
                 ServerConfig.parseListen(listen == null ? ServerConfig.DEFAULT_LISTEN : listen),
                 region == null ? ServerConfig.DEFAULT_REGION : region,
                 sandboxes);
+    }
+
+    private static long logBytes(String value) {
+        long bytes;
+        try {
+            bytes = Quantity.bytes(value.strip());
+        } catch (RuntimeException e) {
+            bytes = -1;
+        }
+        if (bytes < 4096) {
+            throw new IllegalArgumentException("sandbox-log-size must be a size of at least 4Ki (e.g. 10Mi), got '"
+                    + value + "'");
+        }
+        return bytes;
     }
 
     private static long seconds(String name, String value) {

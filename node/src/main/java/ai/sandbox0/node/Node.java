@@ -4,7 +4,6 @@ import ai.sandbox0.api.Json;
 import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.node.image.NodeStorage;
 import ai.sandbox0.node.LayerChain;
-import ai.sandbox0.node.layer.LayerLease;
 import ai.sandbox0.node.net.AddressLease;
 import ai.sandbox0.node.net.AddressPool;
 import ai.sandbox0.node.net.Firewall;
@@ -22,6 +21,7 @@ import ai.sandbox0.node.reconcile.Reconciler;
 import ai.sandbox0.node.runtime.CgroupLayout;
 import ai.sandbox0.node.runtime.ExecResult;
 import ai.sandbox0.node.Resources;
+import ai.sandbox0.node.runtime.LogRotation;
 import ai.sandbox0.node.runtime.MountTable;
 import ai.sandbox0.node.runtime.ProcdInstaller;
 import ai.sandbox0.node.ProcdRuntime;
@@ -35,6 +35,7 @@ import ai.sandbox0.node.runtime.SandboxSpec;
 import ai.sandbox0.node.runtime.SetupException;
 import ai.sandbox0.node.runtime.Step;
 import ai.sandbox0.node.runtime.SyscallMounter;
+import ai.sandbox0.node.runtime.SandboxDisks;
 import ai.sandbox0.node.runtime.Teardown;
 import ai.sandbox0.node.runtime.Trees;
 import java.io.IOException;
@@ -46,6 +47,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.time.Instant;
@@ -81,6 +83,8 @@ public final class Node implements AutoCloseable {
     private final AddressPool addresses;
     private final SandboxRuntime runtime;
     private final WarmPools pools;
+    private final SandboxDisks disks;
+    private final Thread logRotation;
     private final Semaphore starts;
     private final CgroupLayout cgroups;
     private final ReconcileReport reconcileReport;
@@ -125,11 +129,15 @@ public final class Node implements AutoCloseable {
             Runc runc = new Runc(config.runtime(), layout.runcRoot());
             var mounter = new SyscallMounter();
             var mounts = new MountTable(host.procMounts());
-            var teardown = new Teardown(layout, runc, mounter, mounts, addresses, network, cgroups, config.cgroupParent());
+            executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("node-" + config.name() + "-", 0)
+                    .uncaughtExceptionHandler((t, e) -> log.error("uncaught in {}", t.getName(), e)).factory());
+            disks = new SandboxDisks(layout.disks(), mounter, mounts, config.spareDisks(), executor);
+            var teardown = new Teardown(layout, runc, mounter, mounts, addresses, network, cgroups, config.cgroupParent(),
+                    disks);
             var settings = new RuntimeSettings(config.cgroupParent(), config.nameservers(), config.readyTimeout(),
                     Runtime.getRuntime().availableProcessors());
             var launcher = new SandboxLauncher(layout, runc, mounter, addresses, network, cgroups, config.procd(),
-                    settings, teardown);
+                    settings, teardown, disks);
             runtime = new SandboxRuntime(layout, runc, launcher, teardown, network, addresses);
 
             network.refuseOverlaps(config.addressPool());
@@ -151,10 +159,16 @@ public final class Node implements AutoCloseable {
                 }
             }
             removeUnusedProcdInstalls(layout, procd, result.adopted());
+            // Disks of the runs left (adopted, or lost with changes to checkpoint) stay; the rest go.
+            var inUse = new java.util.HashSet<Path>();
+            for (String id : layout.ids()) {
+                SandboxDisks.of(layout, id).ifPresent(inUse::add);
+                inUse.addAll(SandboxDisks.emptyDirsOf(layout, id));
+            }
+            disks.reconcile(inUse);
 
-            executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("node-" + config.name() + "-", 0)
-                    .uncaughtExceptionHandler((t, e) -> log.error("uncaught in {}", t.getName(), e)).factory());
             pools = new WarmPools(new RuntimeFactory(), config.maxConcurrentStarts(), executor);
+            logRotation = Thread.ofVirtual().name("node-" + config.name() + "-logs").start(() -> rotateLogs(layout));
             starts = pools.starts();
         } catch (IOException | RuntimeException e) {
             lock.release();
@@ -163,6 +177,28 @@ public final class Node implements AutoCloseable {
             throw e;
         }
     }
+
+    /** Once a second, every run's container log over the cap is rotated (see {@link LogRotation}). */
+    private void rotateLogs(SandboxLayout layout) {
+        while (!closed.get()) {
+            try {
+                Thread.sleep(LOG_CHECK_INTERVAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+            for (Sandbox s : runtime.list()) {
+                try {
+                    if (LogRotation.rotateIfOver(layout.output(s.id()), config.logCapBytes())) {
+                        log.info("sandbox {}: container log rotated past {} bytes", s.id(), config.logCapBytes());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    log.debug("sandbox {}: log not rotated: {}", s.id(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static final Duration LOG_CHECK_INTERVAL = Duration.ofSeconds(1);
 
     /** procd installs of earlier jars that no adopted sandbox has mounted. */
     private static void removeUnusedProcdInstalls(SandboxLayout layout, ProcdRuntime current, List<Sandbox> adopted)
@@ -256,9 +292,15 @@ public final class Node implements AutoCloseable {
      */
     public Sandbox start(String id, LayerChain chain, Resources resources, NetworkMode mode, Map<String, String> env)
             throws IOException {
+        return start(id, chain, resources, mode, env, List.of());
+    }
+
+    /** Like {@link #start(String, LayerChain, Resources, NetworkMode, Map)}, with empty dirs mounted in. */
+    public Sandbox start(String id, LayerChain chain, Resources resources, NetworkMode mode, Map<String, String> env,
+            List<EmptyDir> emptyDirs) throws IOException {
         List<Path> dirs = layerDirs(id, chain);
         try {
-            return start(new SandboxSpec(id, dirs, resources, mode, env, List.of()));
+            return start(new SandboxSpec(id, dirs, resources, mode, env, List.of(), emptyDirs));
         } catch (IOException | RuntimeException e) {
             releaseLayers(id);
             throw e;
@@ -391,10 +433,10 @@ public final class Node implements AutoCloseable {
      * Creates or resizes the warm pool {@code poolId} of sandboxes started on {@code chain}; its layers
      * stay extracted until {@link #removePool}.
      */
-    public void configurePool(String poolId, LayerChain chain, Resources resources, NetworkMode mode, int minIdle,
-            int maxIdle) throws IOException {
+    public void configurePool(String poolId, LayerChain chain, Resources resources, NetworkMode mode,
+            List<EmptyDir> emptyDirs, int minIdle, int maxIdle) throws IOException {
         List<Path> dirs = layerDirs(POOL_HOLDER + poolId, chain);
-        var prototype = new SandboxSpec(poolId, dirs, resources, mode, Map.of(), List.of());
+        var prototype = new SandboxSpec(poolId, dirs, resources, mode, Map.of(), List.of(), emptyDirs);
         pools.configure(PoolSpec.of(poolId, prototype, minIdle, maxIdle));
     }
 
@@ -446,8 +488,10 @@ public final class Node implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        logRotation.interrupt();
         pools.close();
-        executor.close(); // waits for pool starts in flight, so the check below sees them
+        disks.close(); // stops refills; the spare disks go, the disks of runs stay
+        executor.close(); // waits for pool starts and disk refills in flight, so the check below sees them
         if (runtime.list().isEmpty()) {
             removeHostState();
         }
@@ -471,9 +515,13 @@ public final class Node implements AutoCloseable {
     public void shutdown() throws SetupException {
         pools.close();
         SetupException first = null;
-        for (Sandbox s : runtime.list()) {
+        // Every run with state here: running ones, and stopped or lost ones keeping changes (and a disk).
+        var ids = new LinkedHashSet<String>();
+        runtime.list().forEach(s -> ids.add(s.id()));
+        ids.addAll(new SandboxLayout(config.stateDir()).ids());
+        for (String id : ids) {
             try {
-                destroy(s.id());
+                destroy(id);
             } catch (SetupException e) {
                 if (first == null) {
                     first = e;

@@ -17,6 +17,8 @@ import java.util.List;
  * @param addressPool sandbox addresses, one /31 per sandbox
  * @param nameservers resolv.conf of every sandbox
  * @param maxConcurrentStarts bound on sandboxes starting at once (cold claims and pool refills)
+ * @param spareDisks empty sandbox disks of each size in use kept ready, so no start waits for mkfs
+ * @param logCapBytes a run's container log is rotated past this size (the last part kept, one segment)
  */
 public record NodeConfig(
         String name,
@@ -31,6 +33,8 @@ public record NodeConfig(
         List<String> nameservers,
         Duration readyTimeout,
         int maxConcurrentStarts,
+        int spareDisks,
+        long logCapBytes,
         HostPaths host) {
 
     /** Where this host keeps what the node reads and writes outside its state dir. */
@@ -43,7 +47,13 @@ public record NodeConfig(
         }
     }
 
+    /** A run's container log rotates past 10 MiB by default. */
+    public static final long DEFAULT_LOG_CAP = 10L << 20;
+
     public NodeConfig {
+        if (logCapBytes < 4096) {
+            throw new IllegalArgumentException("the log cap must be at least 4096 bytes, got " + logCapBytes);
+        }
         nameservers = List.copyOf(nameservers);
         if (maxConcurrentStarts < 1) {
             throw new IllegalArgumentException("maxConcurrentStarts must be >= 1");
@@ -55,36 +65,46 @@ public record NodeConfig(
         HostPaths host = HostPaths.linux();
         return new NodeConfig(name, stateDir, procd, Path.of("/usr/sbin/runc"), Path.of("/usr/sbin/ip"),
                 Path.of("/usr/sbin/nft"), Path.of("/usr/bin/unshare"), Path.of("/usr/bin/ldd"), Cidr.parse("10.88.0.0/16"), hostNameservers(host.resolvConf()),
-                Duration.ofSeconds(20), Math.max(2, Runtime.getRuntime().availableProcessors() * 2), host);
+                Duration.ofSeconds(20), Math.max(2, Runtime.getRuntime().availableProcessors() * 2), 2, DEFAULT_LOG_CAP, host);
     }
 
     public NodeConfig withAddressPool(String cidr) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, Cidr.parse(cidr), nameservers, readyTimeout,
-                maxConcurrentStarts, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, host);
     }
 
     public NodeConfig withRuntime(Path binary) {
         return new NodeConfig(name, stateDir, procd, binary, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
-                maxConcurrentStarts, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, host);
     }
 
     public NodeConfig withReadyTimeout(Duration timeout) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, timeout,
-                maxConcurrentStarts, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, host);
     }
 
     public NodeConfig withMaxConcurrentStarts(int n) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout, n, host);
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout, n, spareDisks, logCapBytes, host);
     }
 
     public NodeConfig withNameservers(List<String> servers) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, servers, readyTimeout,
-                maxConcurrentStarts, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, host);
+    }
+
+    public NodeConfig withSpareDisks(int n) {
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
+                maxConcurrentStarts, n, logCapBytes, host);
+    }
+
+    public NodeConfig withLogCap(long bytes) {
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
+                maxConcurrentStarts, spareDisks, bytes, host);
     }
 
     public NodeConfig withProcd(ProcdRuntime p) {
         return new NodeConfig(name, stateDir, p, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
-                maxConcurrentStarts, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, host);
     }
 
     /** The cgroup every sandbox of this node lives under. */

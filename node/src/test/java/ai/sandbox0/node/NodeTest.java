@@ -85,7 +85,7 @@ class NodeTest {
         Sandbox s = claim.sandbox();
         assertThat(firstIdle).contains(s.id());
         assertThat(ProcdProbe.healthy(s.address(), s.procdPort(), 2000)).isTrue();
-        String procdLog = Files.readString(node.config().stateDir().resolve("sandboxes/" + s.id() + "/procd.log"));
+        String procdLog = Files.readString(node.procdLog(s.id()));
         assertThat(procdLog).contains("procd ready port=49983").doesNotContain("[warning]");
         // procd runs on its AOT cache (the JVM starts without one it cannot use, ~30 ms slower, silently).
         assertThat(Files.readString(Path.of("/proc/" + procdPid(s) + "/maps"))).contains("/opt/sandbox0/procd/procd.aot");

@@ -47,7 +47,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -188,7 +187,8 @@ public final class Sandbox0Server implements AutoCloseable {
                     Path.of("/usr/bin/tini-static"));
             var nodeConfig = NodeConfig.defaults(nodeName(dataDir), dataDir.root().resolve("node"), procd)
                     .withAddressPool(sandboxes.addressPool())
-                    .withRuntime(sandboxes.runtime());
+                    .withRuntime(sandboxes.runtime())
+                    .withLogCap(sandboxes.logCapBytes());
             node = Node.open(nodeConfig, dataDir.root().resolve("storage"), sandboxes.imageCache(),
                     SandboxManager.expectedRuns(store));
             closeInReverse.add(node);

@@ -24,19 +24,25 @@ public record ServerConfig(
      * so the server runs without sandboxes); {@code imageCache} is shared by every data dir on the host;
      * {@code addressPool} must not overlap another server's on the same host.
      */
-    public record Sandboxes(Path procdDir, Path imageCache, String addressPool, Path runtime, Duration defaultTtl) {
+    /** @param logCapBytes a sandbox's container log is rotated past this size, the last part kept */
+    public record Sandboxes(Path procdDir, Path imageCache, String addressPool, Path runtime, Duration defaultTtl,
+            long logCapBytes) {
 
         public static Sandboxes defaults(Path procdDir) {
             return new Sandboxes(procdDir, Path.of("/var/cache/sandbox0"), "10.88.0.0/16", Path.of("/usr/sbin/runc"),
-                    Duration.ofMinutes(5));
+                    Duration.ofMinutes(5), 10L << 20);
         }
 
         public Sandboxes withAddressPool(String cidr) {
-            return new Sandboxes(procdDir, imageCache, cidr, runtime, defaultTtl);
+            return new Sandboxes(procdDir, imageCache, cidr, runtime, defaultTtl, logCapBytes);
         }
 
         public Sandboxes withDefaultTtl(Duration ttl) {
-            return new Sandboxes(procdDir, imageCache, addressPool, runtime, ttl);
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, ttl, logCapBytes);
+        }
+
+        public Sandboxes withLogCap(long bytes) {
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, bytes);
         }
     }
 

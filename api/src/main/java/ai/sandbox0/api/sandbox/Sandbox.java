@@ -31,7 +31,9 @@ public record Sandbox(
         Instant hardExpiresAt,
         Instant claimedAt,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        // Ours, not upstream's: why the sandbox is failed or still terminating (absent otherwise).
+        String statusReason) {
 
     public Sandbox {
         services = Copies.list(services);

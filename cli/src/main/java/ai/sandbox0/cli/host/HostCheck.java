@@ -21,7 +21,9 @@ public final class HostCheck {
             new HostRequirement("tini", "tini", "is PID 1 inside every sandbox"),
             new HostRequirement("debootstrap", "debootstrap", "builds the default Debian image"),
             new HostRequirement("ip", "iproute2", "creates each sandbox's network namespace and veth pair"),
-            new HostRequirement("nft", "nftables", "isolates sandboxes from each other and the host, NATs their egress"));
+            new HostRequirement("nft", "nftables", "isolates sandboxes from each other and the host, NATs their egress"),
+            new HostRequirement("mkfs.ext4", "e2fsprogs", "formats each sandbox's disk, which bounds what it can write"),
+            new HostRequirement("losetup", "mount", "backs each sandbox's disk with a loop device"));
 
     /** What the test suite drives besides the server's own needs: the REPL interpreters procd runs, a registry. */
     public static final List<HostRequirement> TESTS = Stream.concat(SERVER.stream(), Stream.of(

@@ -39,10 +39,10 @@ class HostCheckTest {
 
         assertThat(report.ready()).isFalse();
         assertThat(report.problems()).isEmpty();
-        assertThat(report.missingPackages()).containsExactly("tini", "debootstrap", "iproute2", "nftables", "python3", "nodejs",
-                "npm", "docker-registry", "openssl");
-        assertThat(report.installCommand()).isEqualTo(
-                "apt-get install -y tini debootstrap iproute2 nftables python3 nodejs npm docker-registry openssl");
+        assertThat(report.missingPackages()).containsExactly("tini", "debootstrap", "iproute2", "nftables", "e2fsprogs",
+                "mount", "python3", "nodejs", "npm", "docker-registry", "openssl");
+        assertThat(report.installCommand()).isEqualTo("apt-get install -y tini debootstrap iproute2 nftables e2fsprogs"
+                + " mount python3 nodejs npm docker-registry openssl");
     }
 
     @Test

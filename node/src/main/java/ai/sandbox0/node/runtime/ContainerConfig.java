@@ -25,8 +25,7 @@ public record ContainerConfig(
         CgroupLimits limits,
         SeccompProfile seccomp,
         CapabilitySet capabilities,
-        List<OciMount> extraMounts,
-        long tmpBytes) {
+        List<OciMount> extraMounts) {
 
     /** Paths of /proc and /sys a sandbox must not read: kernel memory, keys, timers, firmware. */
     public static final List<String> MASKED_PATHS = List.of(
@@ -42,7 +41,7 @@ public record ContainerConfig(
 
     public ContainerConfig withLimits(CgroupLimits l) {
         return new ContainerConfig(hostname, rootfs, args, env, cwd, netns, cgroupsPath, l, seccomp, capabilities,
-                extraMounts, tmpBytes);
+                extraMounts);
     }
 
     public ContainerConfig {
@@ -106,9 +105,7 @@ public record ContainerConfig(
         m.add(new OciMount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
         m.add(new OciMount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
         m.add(new OciMount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
-        // /tmp is memory: its pages count against the sandbox's memory limit.
-        m.add(new OciMount("/tmp", "tmpfs", "tmpfs",
-                List.of("nosuid", "nodev", "mode=1777", "size=" + Math.max(1 << 20, tmpBytes))));
+        // No /tmp mount: /tmp is part of the root filesystem, on the sandbox's disk and in its checkpoints.
         m.addAll(extraMounts);
         return m.stream().map(OciMount::toOci).toList();
     }

@@ -1,6 +1,7 @@
 package ai.sandbox0.node.runtime;
 
 import ai.sandbox0.node.Sandbox;
+import ai.sandbox0.node.EmptyDir;
 import ai.sandbox0.node.ProcdRuntime;
 
 import ai.sandbox0.api.Json;
@@ -17,6 +18,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
@@ -42,11 +45,13 @@ public final class SandboxLauncher {
     private final ProcdRuntime procd;
     private final RuntimeSettings settings;
     private final Teardown teardown;
+    private final SandboxDisks disks;
     private final Path skeleton;
 
     public SandboxLauncher(SandboxLayout layout, Runc runc, Mounter mounter, AddressPool addresses,
             SandboxNetwork network, CgroupLayout cgroups, ProcdRuntime procd, RuntimeSettings settings,
-            Teardown teardown) {
+            Teardown teardown, SandboxDisks disks) {
+        this.disks = disks;
         this.layout = layout;
         this.runc = runc;
         this.mounter = mounter;
@@ -67,8 +72,8 @@ public final class SandboxLauncher {
         AddressLease lease = null;
         FutureTask<Void> wiring = null;
         try {
-            // 1. A fresh upper and work dir: changes of an earlier run survive only as checkpoint layers.
-            prepareDirs(id);
+            // 1. A fresh disk with the upper and work dir: an earlier run's changes survive only as checkpoint layers.
+            prepareDirs(id, spec.resources().ephemeralBytes(), spec.emptyDirs());
             long tDirs = System.nanoTime();
             // 2. The sandbox's /31, persisted before anything uses it.
             lease = addresses.allocate(id);
@@ -145,15 +150,25 @@ public final class SandboxLauncher {
         }
     }
 
-    private void prepareDirs(String id) throws SetupException {
+    /** The run's state dir, and a fresh disk for its writable layer and log (an earlier start's goes). */
+    private void prepareDirs(String id, long diskBytes, List<EmptyDir> emptyDirs) throws SetupException {
         try {
             Files.createDirectories(layout.dir(id));
-            Trees.delete(layout.upper(id));
-            Trees.delete(layout.work(id));
+            Optional<Path> earlier = SandboxDisks.of(layout, id);
+            if (earlier.isPresent()) {
+                disks.release(earlier.get());
+            }
+            disks.releaseEmptyDirs(layout, id);
+            SandboxDisks.link(layout.disk(id), disks.take(diskBytes));
+            for (int i = 0; i < emptyDirs.size(); i++) {
+                Path disk = disks.take(emptyDirs.get(i).bytes());
+                Path data = Files.createDirectories(SandboxDisks.emptyDirData(disk));
+                Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+                SandboxDisks.link(layout.emptyDir(id, i), disk);
+            }
             Files.createDirectories(layout.upper(id));
             Files.createDirectories(layout.work(id));
             Files.createDirectories(layout.rootfs(id));
-            Files.deleteIfExists(layout.output(id));
             Files.deleteIfExists(layout.runcLog(id));
             Files.deleteIfExists(layout.pidFile(id));
             Files.deleteIfExists(layout.record(id));
@@ -168,9 +183,13 @@ public final class SandboxLauncher {
         var mounts = new ArrayList<OciMount>(procd.mounts());
         mounts.addAll(bundle.etcMounts());
         mounts.addAll(spec.mounts());
+        for (int i = 0; i < spec.emptyDirs().size(); i++) {
+            Path disk = SandboxDisks.emptyDirsOf(layout, spec.id()).get(i);
+            mounts.add(OciMount.writableBind(SandboxDisks.emptyDirData(disk), spec.emptyDirs().get(i).mountPath()));
+        }
         return new ContainerConfig(spec.hostname(), layout.rootfs(spec.id()), procd.args(), env, "/root", netns,
                 cgroupPath, CgroupLimits.of(spec.resources(), cgroups), SeccompProfile.defaults(),
-                CapabilitySet.dockerDefault(), mounts, spec.resources().ephemeralBytes());
+                CapabilitySet.dockerDefault(), mounts);
     }
 
     private void awaitReady(String id, String address, int pid, String cgroupPath) throws SetupException {

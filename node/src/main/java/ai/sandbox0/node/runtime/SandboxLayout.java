@@ -8,9 +8,9 @@ import java.util.stream.Stream;
 
 /**
  * Where a node keeps its state: {@code runc/} (runc's --root), {@code net/leases/} (addresses) and
- * {@code sandboxes/<id>/} holding the bundle (config.json, etc/), the overlay's {@code upper/},
- * {@code work/} and mount point {@code rootfs/}, procd's output and the record that lets a restarted
- * node adopt the sandbox; {@code logs/<name>.log}, the end of the container log of a run checkpointed
+ * {@code sandboxes/<id>/} holding the bundle (config.json, etc/), the overlay's mount point
+ * {@code rootfs/}, the record that lets a restarted node adopt the sandbox and {@code disk}, a link to
+ * the run's disk in {@code disks/} with the overlay's {@code upper/} and {@code work/} and procd's output; {@code logs/<name>.log}, the end of the container log of a run checkpointed
  * and removed, kept under a name its owner chose.
  */
 public record SandboxLayout(Path stateDir) {
@@ -35,16 +35,31 @@ public record SandboxLayout(Path stateDir) {
         return dir(id).resolve("rootfs");
     }
 
+    /** A link to the run's own disk (see {@link SandboxDisks}): its upper and work dirs and its log. */
+    public Path disk(String id) {
+        return dir(id).resolve("disk");
+    }
+
     public Path upper(String id) {
-        return dir(id).resolve("upper");
+        return disk(id).resolve("upper");
     }
 
     public Path work(String id) {
-        return dir(id).resolve("work");
+        return disk(id).resolve("work");
     }
 
     public Path output(String id) {
-        return dir(id).resolve("procd.log");
+        return disk(id).resolve("procd.log");
+    }
+
+    /** A link to the disk of the run's {@code index}th empty dir. */
+    public Path emptyDir(String id, int index) {
+        return dir(id).resolve("empty-" + index);
+    }
+
+    /** The disks of runs and the spares ({@link SandboxDisks}). */
+    public Path disks() {
+        return stateDir.resolve("disks");
     }
 
     /** Where the ends of checkpointed runs' container logs are kept, one file per sandbox. */

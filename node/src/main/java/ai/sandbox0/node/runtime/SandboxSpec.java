@@ -1,5 +1,6 @@
 package ai.sandbox0.node.runtime;
 
+import ai.sandbox0.node.EmptyDir;
 import ai.sandbox0.node.Resources;
 
 import ai.sandbox0.api.network.NetworkMode;
@@ -10,7 +11,7 @@ import java.util.Map;
 /**
  * What to run: the node's own id for the sandbox, its root as read-only layer dirs (lowest first; the
  * node adds a fresh upper dir for this run), its limits, its egress mode, extra environment for procd
- * and its children, and extra mounts (volumes).
+ * and its children, extra mounts (volumes) and empty dirs.
  */
 public record SandboxSpec(
         String id,
@@ -18,7 +19,13 @@ public record SandboxSpec(
         Resources resources,
         NetworkMode networkMode,
         Map<String, String> env,
-        List<OciMount> mounts) {
+        List<OciMount> mounts,
+        List<EmptyDir> emptyDirs) {
+
+    public SandboxSpec(String id, List<Path> lowerDirs, Resources resources, NetworkMode networkMode,
+            Map<String, String> env, List<OciMount> mounts) {
+        this(id, lowerDirs, resources, networkMode, env, mounts, List.of());
+    }
 
     public SandboxSpec {
         if (id == null || !id.matches("[a-z0-9][a-z0-9-]{0,47}")) {
@@ -30,6 +37,7 @@ public record SandboxSpec(
         lowerDirs = List.copyOf(lowerDirs);
         env = env == null ? Map.of() : Map.copyOf(env);
         mounts = mounts == null ? List.of() : List.copyOf(mounts);
+        emptyDirs = emptyDirs == null ? List.of() : List.copyOf(emptyDirs);
         networkMode = networkMode == null ? NetworkMode.ALLOW_ALL : networkMode;
     }
 
@@ -38,11 +46,11 @@ public record SandboxSpec(
     }
 
     public SandboxSpec withId(String newId) {
-        return new SandboxSpec(newId, lowerDirs, resources, networkMode, env, mounts);
+        return new SandboxSpec(newId, lowerDirs, resources, networkMode, env, mounts, emptyDirs);
     }
 
     public SandboxSpec withNetworkMode(NetworkMode mode) {
-        return new SandboxSpec(id, lowerDirs, resources, mode, env, mounts);
+        return new SandboxSpec(id, lowerDirs, resources, mode, env, mounts, emptyDirs);
     }
 
     /** The hostname inside: short, stable and free of the caller's naming. */

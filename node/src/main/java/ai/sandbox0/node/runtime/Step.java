@@ -3,6 +3,8 @@ package ai.sandbox0.node.runtime;
 /** The steps of setting up and tearing down a sandbox; every failure names one. */
 public enum Step {
     PREPARE_DIRS("prepare sandbox dirs"),
+    PREPARE_DISK("prepare sandbox disk"),
+    RELEASE_DISK("release sandbox disk"),
     ALLOCATE_ADDRESS("allocate address"),
     CREATE_NETNS("create network namespace"),
     CREATE_VETH("create veth pair"),

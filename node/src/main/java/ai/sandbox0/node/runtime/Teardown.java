@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Removing a sandbox's pieces from the host, in the reverse order of the launch: container and cgroup,
@@ -24,9 +25,11 @@ public final class Teardown {
     private final SandboxNetwork network;
     private final CgroupLayout cgroups;
     private final String cgroupParent;
+    private final SandboxDisks disks;
 
     public Teardown(SandboxLayout layout, Runc runc, Mounter mounter, MountTable mounts, AddressPool addresses,
-            SandboxNetwork network, CgroupLayout cgroups, String cgroupParent) {
+            SandboxNetwork network, CgroupLayout cgroups, String cgroupParent, SandboxDisks disks) {
+        this.disks = disks;
         this.layout = layout;
         this.runc = runc;
         this.mounter = mounter;
@@ -128,12 +131,17 @@ public final class Teardown {
                 // Deleting through a live mount would delete the sandbox's (or worse, a bind's) files.
                 throw new SetupException(Step.UNMOUNT_ROOTFS, dir + " still has mounts; not deleting it");
             }
+            disks.releaseEmptyDirs(layout, id); // scratch: never kept, not even for a checkpoint
             if (keepUpper) {
                 Trees.delete(layout.work(id));
                 Trees.delete(layout.rootfs(id));
                 Files.deleteIfExists(layout.record(id));
                 Files.deleteIfExists(layout.pidFile(id));
             } else {
+                Optional<Path> disk = SandboxDisks.of(layout, id);
+                if (disk.isPresent()) {
+                    disks.release(disk.get());
+                }
                 Trees.delete(dir);
             }
         } catch (SetupException e) {

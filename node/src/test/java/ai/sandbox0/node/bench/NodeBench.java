@@ -22,6 +22,7 @@ import ai.sandbox0.node.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -83,6 +84,8 @@ public final class NodeBench {
             }
             node.removePool("bench");
 
+            Throughput write = writeGiB(node, rootfs, state);
+
             Density d = density(node, template);
             double floorSum = median(runcFloor) + median(procdFloor);
 
@@ -99,6 +102,11 @@ public final class NodeBench {
                             median(cold) <= 1.5 * floorSum ? "met" : "missed"));
             row("warm claim at the node (n=" + WARM + ")", warm, "—",
                     "p50 ≤ 10 ms: " + (median(warm) <= 10 ? "met" : "missed"));
+            System.out.printf("| write 1 GiB in a sandbox (dd, conv=fsync; its own disk), n=%d | %.0f MiB/s | %.0f MiB/s (min) "
+                            + "| the host's disk, same dd: %.0f MiB/s | ≥ 80%% of it: %s (%.0f%%) |%n", write.inSandbox.size(),
+                    median(write.inSandbox), Collections.min(write.inSandbox), median(write.onHost),
+                    median(write.inSandbox) >= 0.8 * median(write.onHost) ? "met" : "missed",
+                    100 * median(write.inSandbox) / median(write.onHost));
             System.out.printf("| density: %d idle sandboxes, PSS per sandbox (tini + procd) | %.1f MiB | %.1f MiB (max) "
                             + "| procd alone on the host: %.1f MiB | ≤ 25 MiB: %s |%n", d.count, d.medianMiB(), d.maxMiB(),
                     procdHostPss / 1024.0, d.medianMiB() <= 25 ? "met" : "missed");
@@ -111,6 +119,44 @@ public final class NodeBench {
             HostLeaks.of(config).forEach(l -> System.err.println("LEAK " + l));
             new ProcessBuilder("rm", "-rf", "--one-file-system", state.toString()).start().waitFor();
         }
+    }
+
+    /** MiB/s of dd writing 1 GiB with an fsync at the end: in a sandbox (its disk), and on the host's disk. */
+    private record Throughput(List<Double> inSandbox, List<Double> onHost) {
+    }
+
+    private static final int WRITE_RUNS = Integer.getInteger("bench.write.runs", 3);
+
+    private static Throughput writeGiB(Node node, Path rootfs, Path state) throws Exception {
+        String dd = "dd if=/dev/zero of=%s bs=1M count=1024 conv=fsync 2>&1 | tail -1; rm -f %s";
+        var spec = SandboxSpec.of("writer", List.of(rootfs), new Resources(500, 2L << 30, 512, 2L << 30),
+                NetworkMode.BLOCK_ALL);
+        List<Double> inSandbox = new ArrayList<>();
+        List<Double> onHost = new ArrayList<>();
+        Sandbox s = node.start(spec);
+        try {
+            for (int i = 0; i < WRITE_RUNS; i++) {
+                String out = node.exec(s.id(), List.of("sh", "-c", dd.formatted("/root/big", "/root/big")),
+                        Duration.ofMinutes(5)).stdout();
+                inSandbox.add(mibPerSecond(out));
+                Path host = state.resolve("host-write.bin");
+                var p = new ProcessBuilder("sh", "-c", dd.formatted(host, host)).redirectErrorStream(true).start();
+                onHost.add(mibPerSecond(new String(p.getInputStream().readAllBytes())));
+                p.waitFor();
+            }
+        } finally {
+            node.destroy(s.id());
+        }
+        return new Throughput(inSandbox, onHost);
+    }
+
+    /** From dd's last line: "1073741824 bytes (1.1 GB, 1.0 GiB) copied, 2.5 s, 430 MB/s". */
+    private static double mibPerSecond(String ddOutput) {
+        var m = java.util.regex.Pattern.compile("copied, ([0-9.]+) s").matcher(ddOutput);
+        if (!m.find()) {
+            throw new IllegalStateException("dd said: " + ddOutput);
+        }
+        return 1024 / Double.parseDouble(m.group(1));
     }
 
     private record Density(int count, List<Long> pssKiB, double startSeconds, double availableDropMiB) {

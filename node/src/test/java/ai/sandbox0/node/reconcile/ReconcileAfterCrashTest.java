@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.sandbox0.node.Node;
 import ai.sandbox0.node.NodeConfig;
 import ai.sandbox0.node.runtime.HostCommand;
+import ai.sandbox0.node.runtime.Step;
 import ai.sandbox0.node.runtime.ProcdProbe;
 import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.testing.HostLeaks;
@@ -77,9 +78,24 @@ class ReconcileAfterCrashTest {
             assertThat(runcList(config)).containsExactly("keep");
             assertThat(netns(config)).containsExactly("trec-keep");
             assertThat(links(config)).containsExactly("trecv" + keep.slot());
-            assertThat(mounts(config)).containsExactly(config.stateDir().resolve("sandboxes/keep/rootfs").toString());
+            Path keepDisk = Files.readSymbolicLink(config.stateDir().resolve("sandboxes/keep/disk"));
+            Path lostDisk = Files.readSymbolicLink(config.stateDir().resolve("sandboxes/lost/disk"));
+            assertThat(mounts(config)).containsExactlyInAnyOrder(
+                    config.stateDir().resolve("sandboxes/keep/rootfs").toString(), keepDisk.toString(), lostDisk.toString());
+            try (var images = Files.list(config.stateDir().resolve("disks"))) {
+                assertThat(images.filter(f -> f.toString().endsWith(".img")).map(f -> f.getFileName().toString()))
+                        .as("the dead node's spare disks and dropped runs' disks are gone")
+                        .containsExactlyInAnyOrder(keepDisk.getFileName() + ".img", lostDisk.getFileName() + ".img");
+            }
             assertThat(node.cgroups().children(config.cgroupParent()).stream().map(p -> p.getFileName().toString())
                     .distinct().toList()).containsExactly("keep");
+
+            // A host that lost the disk's mount (a reboot) still has the image: the next node mounts it again.
+            node.close();
+            node = null;
+            HostCommand.check(Step.UNMOUNT_ROOTFS, List.of("umount", lostDisk.toString()));
+            node = TestNodes.open(config, Set.of("keep", "lost"));
+            assertThat(Files.readString(node.upperDir("lost").resolve("root/work.txt"))).isEqualTo("unsaved\n");
         } finally {
             child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             if (node == null) {

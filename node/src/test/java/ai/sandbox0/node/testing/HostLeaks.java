@@ -28,6 +28,8 @@ public final class HostLeaks {
                 leaks.add("mount " + line);
             }
         }
+        HostCommand.run(List.of("losetup", "-a")).stdout().lines()
+                .filter(l -> l.contains(config.stateDir().toString())).forEach(l -> leaks.add("loop device " + l));
         HostCommand.run(List.of("ip", "netns", "list")).stdout().lines()
                 .filter(l -> l.startsWith(name + "-")).forEach(l -> leaks.add("netns " + l));
         HostCommand.run(List.of("ip", "-o", "link", "show")).stdout().lines()

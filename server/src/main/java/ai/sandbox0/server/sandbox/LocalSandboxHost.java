@@ -5,6 +5,8 @@ import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.api.sandbox.SandboxConfig;
 import ai.sandbox0.api.template.EnvVar;
 import ai.sandbox0.api.template.SandboxTemplateSpec;
+import ai.sandbox0.api.Quantity;
+import ai.sandbox0.node.EmptyDir;
 import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.Node;
 import ai.sandbox0.node.Resources;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -56,7 +59,7 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
     public Run start(String runId, SandboxTemplateSpec spec, SandboxConfig config, LayerChain chain) {
         Sandbox sandbox;
         try {
-            sandbox = node.start(runId, chain, resources(spec), networkMode(spec, config), Map.of());
+            sandbox = node.start(runId, chain, resources(spec), networkMode(spec, config), Map.of(), emptyDirs(spec));
         } catch (IOException | RuntimeException e) {
             throw new HostFailure("sandbox could not start: " + e.getMessage(), e);
         }
@@ -150,7 +153,7 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
     public void configurePool(String poolId, SandboxTemplateSpec spec, int minIdle, int maxIdle) {
         LayerChain chain = imageChain(spec);
         try {
-            node.configurePool(poolId, chain, resources(spec), networkMode(spec, null), minIdle, maxIdle);
+            node.configurePool(poolId, chain, resources(spec), networkMode(spec, null), emptyDirs(spec), minIdle, maxIdle);
         } catch (IOException | RuntimeException e) {
             throw new HostFailure("image layers of the pool are not available: " + e.getMessage(), e);
         }
@@ -231,6 +234,20 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
 
     static Resources resources(SandboxTemplateSpec spec) {
         return Resources.fromQuota(spec.mainContainer().resources());
+    }
+
+    /**
+     * The template's {@code pod.emptyDirMounts}, each a disk of its {@code sizeLimit}; without one, the size
+     * of the sandbox's ephemeral storage (a disk of its own all the same).
+     */
+    static List<EmptyDir> emptyDirs(SandboxTemplateSpec spec) {
+        if (spec.pod() == null || spec.pod().emptyDirMounts() == null) {
+            return List.of();
+        }
+        long fallback = resources(spec).ephemeralBytes();
+        return spec.pod().emptyDirMounts().stream()
+                .map(m -> new EmptyDir(m.mountPath(), m.sizeLimit() == null ? fallback : Quantity.bytes(m.sizeLimit())))
+                .toList();
     }
 
     static NetworkMode networkMode(SandboxTemplateSpec spec, SandboxConfig config) {

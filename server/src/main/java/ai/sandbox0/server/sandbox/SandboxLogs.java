@@ -86,7 +86,7 @@ public final class SandboxLogs {
         }
         try {
             long end = Files.size(log);
-            byte[] snapshot = render(readTail(log, end), query).getBytes(StandardCharsets.UTF_8);
+            byte[] snapshot = render(withRotated(log, readTail(log, end)), query).getBytes(StandardCharsets.UTF_8);
             InputStream body = new ByteArrayInputStream(snapshot);
             if (query.follow()) {
                 String nodeId = sandbox.nodeSandboxId();
@@ -118,6 +118,27 @@ public final class SandboxLogs {
     private static Map<String, String> headers(SandboxRecord sandbox, String podName, boolean previous) {
         return Map.of("X-Sandbox-ID", sandbox.id(), "X-Sandbox-Pod-Name", podName,
                 "X-Sandbox-Log-Container", CONTAINER, "X-Sandbox-Log-Previous", Boolean.toString(previous));
+    }
+
+    /**
+     * A log rotated past its cap keeps its last part beside it ({@code procd.log.1}): a snapshot shows
+     * that part too, before what the log holds now, so a rotation does not empty what a caller sees.
+     */
+    private static String withRotated(Path log, String current) throws IOException {
+        Path rotated = log.resolveSibling(log.getFileName() + ".1");
+        if (current.length() >= MAX_READ || !Files.isRegularFile(rotated)) {
+            return current;
+        }
+        try {
+            String older = readTail(rotated, Files.size(rotated));
+            int room = MAX_READ - current.length();
+            if (older.length() > room) {
+                older = older.substring(older.indexOf('\n', older.length() - room) + 1);
+            }
+            return older.isEmpty() || older.endsWith("\n") ? older + current : older + "\n" + current;
+        } catch (NoSuchFileException e) {
+            return current;
+        }
     }
 
     private static String readTail(Path log, long end) throws IOException {

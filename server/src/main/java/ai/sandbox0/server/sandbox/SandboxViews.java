@@ -1,6 +1,7 @@
 package ai.sandbox0.server.sandbox;
 
 import ai.sandbox0.api.sandbox.Sandbox;
+import ai.sandbox0.api.sandbox.SandboxLifecycleStatus;
 import ai.sandbox0.api.sandbox.SandboxStatus;
 import ai.sandbox0.api.sandbox.SandboxSummary;
 import ai.sandbox0.api.snapshot.SandboxRootfsSnapshot;
@@ -22,7 +23,9 @@ final class SandboxViews {
     static Sandbox detail(SandboxRecord s) {
         return new Sandbox(s.id(), s.templateId(), s.teamId(), s.userId(), s.status(), s.paused(), s.autoResume(),
                 s.config().services(), null, podName(s), s.runtimeGeneration(), null, orZero(s.expiresAt()),
-                orZero(s.hardExpiresAt()), s.claimedAt(), s.createdAt(), s.updatedAt());
+                orZero(s.hardExpiresAt()), s.claimedAt(), s.createdAt(), s.updatedAt(),
+                s.status() == SandboxLifecycleStatus.FAILED || s.status() == SandboxLifecycleStatus.TERMINATING
+                        ? s.statusReason() : null);
     }
 
     static SandboxSummary summary(SandboxRecord s) {

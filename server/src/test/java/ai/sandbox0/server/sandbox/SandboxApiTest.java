@@ -275,6 +275,7 @@ class SandboxApiTest {
     void filesAndRootfsSurvivePauseAndResume() throws Exception {
         String id = claim("{\"template\":\"default\"}");
         write(id, "/root/notes.txt", "before pause");
+        write(id, "/tmp/scratch/notes.txt", "in tmp");
         cmd(id, "mkdir -p /opt/app && ln -s /root/notes.txt /opt/app/link && chmod 751 /opt/app && rm -f /etc/motd");
         long generation = get(id).get("runtime_generation").asLong();
 
@@ -288,6 +289,9 @@ class SandboxApiTest {
         assertThat(running.get("status").asText()).isEqualTo("running");
         assertThat(running.get("runtime_generation").asLong()).isEqualTo(generation + 1);
         assertThat(read(id, "/root/notes.txt")).isEqualTo("before pause");
+        assertThat(read(id, "/tmp/scratch/notes.txt")).as("/tmp is part of the root filesystem").isEqualTo("in tmp");
+        assertThat(cmd(id, "df -k / | tail -1")).as("df shows the sandbox's own disk, not the host's")
+                .matches("(?s).*\\s(5[0-2][0-9]{4})\\s.*");
         assertThat(cmd(id, "readlink /opt/app/link; stat -c %a /opt/app; test -e /etc/motd && echo motd || echo gone"))
                 .contains("/root/notes.txt").contains("751").contains("gone");
         ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200); // running: a no-op
@@ -314,6 +318,7 @@ class SandboxApiTest {
     void snapshotsRestoreAndForkOnPausedSandboxes() throws Exception {
         String id = claim("{\"template\":\"default\"}");
         write(id, "/root/version.txt", "v1");
+        write(id, "/tmp/version.txt", "tmp v1");
         assertError(server.json("POST", "/api/v1/sandboxes/" + id + "/snapshots", "{}"), 409, "conflict",
                 "sandbox rootfs operation requires a paused sandbox");
 
@@ -329,6 +334,7 @@ class SandboxApiTest {
 
         ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200);
         write(id, "/root/version.txt", "v2");
+        write(id, "/tmp/version.txt", "tmp v2");
         pauseAndWait(id);
         assertError(server.json("POST", "/api/v1/sandboxes/" + id + "/rootfs/restore", "{}"), 400, "bad_request",
                 "snapshot_id is required");
@@ -349,8 +355,11 @@ class SandboxApiTest {
         ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200);
         ok(server.json("POST", "/api/v1/sandboxes/" + forkId + "/resume", null), 200);
         assertThat(read(id, "/root/version.txt")).isEqualTo("v1");
+        assertThat(read(id, "/tmp/version.txt")).as("restored /tmp").isEqualTo("tmp v1");
         assertThat(read(forkId, "/root/version.txt")).isEqualTo("v1");
+        assertThat(read(forkId, "/tmp/version.txt")).as("forked /tmp").isEqualTo("tmp v1");
         write(forkId, "/root/version.txt", "fork");
+        write(forkId, "/tmp/version.txt", "tmp fork");
         assertThat(read(id, "/root/version.txt")).isEqualTo("v1");
 
         pauseAndWait(forkId);
@@ -358,6 +367,7 @@ class SandboxApiTest {
         String claimed = claim("{\"template\":\"default\",\"snapshot_id\":\"" + fromSnapshot + "\"}");
         assertThat(get(claimed).get("status").asText()).isEqualTo("running");
         assertThat(read(claimed, "/root/version.txt")).isEqualTo("fork");
+        assertThat(read(claimed, "/tmp/version.txt")).as("/tmp of a claim from a snapshot").isEqualTo("tmp fork");
         for (String s : new String[] {id, forkId, claimed}) {
             server.json("DELETE", "/api/v1/sandboxes/" + s, null);
         }

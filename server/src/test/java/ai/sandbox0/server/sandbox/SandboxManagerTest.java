@@ -33,8 +33,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -212,6 +210,7 @@ class SandboxManagerTest {
         SandboxRecord failed = record(id);
         assertThat(failed.status()).isEqualTo(FAILED);
         assertThat(failed.statusReason()).contains("checkpoint failed");
+        assertThat(SandboxViews.detail(failed).statusReason()).as("the API says why").contains("checkpoint failed");
         assertThat(failed.nodeSandboxId()).as("the run whose changes are not saved yet").isEqualTo(run);
         assertThat(host.onHost).containsKey(run);
 
@@ -226,6 +225,7 @@ class SandboxManagerTest {
         manager.resume(ALICE, id);
         SandboxRecord running = record(id);
         assertThat(running.status()).isEqualTo(RUNNING);
+        assertThat(SandboxViews.detail(running).statusReason()).isNull();
         assertThat(running.rootfs()).isEqualTo(FakeSandboxHost.IMAGE.plus(FakeSandboxHost.layer(run)));
         assertThat(host.onHost.get(running.nodeSandboxId())).isEqualTo(running.rootfs());
     }
@@ -294,6 +294,7 @@ class SandboxManagerTest {
         SandboxRecord terminating = record(id);
         assertThat(terminating.status()).isEqualTo(TERMINATING);
         assertThat(terminating.statusReason()).contains("teardown failed");
+        assertThat(SandboxViews.detail(terminating).statusReason()).contains("teardown failed");
         assertThat(host.onHost).containsKey(run);
         assertThatThrownBy(() -> manager.resume(ALICE, id)).isInstanceOf(Conflict.class);
 

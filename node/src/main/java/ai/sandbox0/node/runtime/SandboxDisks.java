@@ -1,0 +1,282 @@
+package ai.sandbox0.node.runtime;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Each run's writable storage: an ext4 filesystem of its own, a sparse image on a loop device, sized
+ * by the template's ephemeral storage. It holds the overlay's upper and work dirs and the container
+ * log, so the kernel bounds everything a sandbox can write to the host: past the size, writes fail with
+ * ENOSPC inside the sandbox and nothing outside it notices; {@code df /} inside shows the disk.
+ *
+ * <p>Disks live in {@code dir} as {@code <disk>.img} mounted at {@code <disk>/}. Making one (mkfs and
+ * mount) costs tens of milliseconds, so a few empty ones of each size in use are kept ready and a
+ * start takes one of those. A run's state dir links to its disk ({@link SandboxLayout#disk}), since a
+ * mount point cannot be renamed. Thread-safe.
+ */
+public final class SandboxDisks implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SandboxDisks.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** ext4's metadata takes a little of a small disk; below this size it takes most of it. */
+    static final long MIN_BYTES = 16L << 20;
+
+    private final Path dir;
+    private final Mounter mounter;
+    private final MountTable mounts;
+    private final int spares;
+    private final Executor background;
+    private final Map<Long, Deque<Path>> ready = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicBoolean> refilling = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * @param spares how many empty disks of each size in use to keep ready (0: make each when needed)
+     */
+    public SandboxDisks(Path dir, Mounter mounter, MountTable mounts, int spares, Executor background)
+            throws IOException {
+        this.dir = dir;
+        this.mounter = mounter;
+        this.mounts = mounts;
+        this.spares = spares;
+        this.background = background;
+        Files.createDirectories(dir);
+    }
+
+    /** An empty disk of {@code bytes}, mounted; its mount dir. */
+    public Path take(long bytes) throws SetupException {
+        long size = Math.max(MIN_BYTES, bytes);
+        Deque<Path> queue = ready.computeIfAbsent(size, k -> new ArrayDeque<>());
+        Path disk;
+        synchronized (queue) {
+            disk = queue.pollFirst();
+        }
+        refill(size);
+        return disk != null ? disk : make(size);
+    }
+
+    /** Unmounts the disk and deletes it with everything on it. Idempotent. */
+    public void release(Path disk) throws SetupException {
+        try {
+            if (mounts.isMountPoint(disk)) {
+                mounter.unmount(disk);
+            }
+            Files.deleteIfExists(disk);
+            Files.deleteIfExists(image(disk));
+        } catch (SetupException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SetupException(Step.RELEASE_DISK, disk + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The disk a run's state dir links to, if it has one. */
+    public static Optional<Path> of(SandboxLayout layout, String id) {
+        return target(layout.disk(id));
+    }
+
+    /** The disks of the run's empty dirs. */
+    public static List<Path> emptyDirsOf(SandboxLayout layout, String id) {
+        var found = new java.util.ArrayList<Path>();
+        for (int i = 0; ; i++) {
+            Optional<Path> disk = target(layout.emptyDir(id, i));
+            if (disk.isEmpty()) {
+                return found;
+            }
+            found.add(disk.get());
+        }
+    }
+
+    private static Optional<Path> target(Path link) {
+        try {
+            return Files.isSymbolicLink(link) ? Optional.of(Files.readSymbolicLink(link)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Links {@code link} (in a run's state dir) to {@code disk}. */
+    public static void link(Path link, Path disk) throws SetupException {
+        try {
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, disk);
+        } catch (IOException e) {
+            throw new SetupException(Step.PREPARE_DISK, link + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where an empty dir's files go on its disk: not the disk's root, which holds ext4's lost+found. */
+    public static Path emptyDirData(Path disk) {
+        return disk.resolve("data");
+    }
+
+    /** Releases the disks of the run's empty dirs and their links: they never outlive a run. */
+    public void releaseEmptyDirs(SandboxLayout layout, String id) throws SetupException {
+        for (int i = 0; ; i++) {
+            Path link = layout.emptyDir(id, i);
+            Optional<Path> disk = target(link);
+            if (disk.isEmpty()) {
+                return;
+            }
+            release(disk.get());
+            try {
+                Files.deleteIfExists(link);
+            } catch (IOException e) {
+                throw new SetupException(Step.RELEASE_DISK, link + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * After a restart: disks of runs still on the host are mounted again if the host lost the mount (a
+     * reboot), so a lost run's changes can be checkpointed; every other disk (spares of the last
+     * process, leftovers) is removed.
+     */
+    public void reconcile(Set<Path> inUse) throws SetupException {
+        List<Path> present;
+        try (Stream<Path> s = Files.list(dir)) {
+            present = s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList();
+        } catch (IOException e) {
+            throw new SetupException(Step.RECONCILE, dir + ": " + e.getMessage(), e);
+        }
+        for (Path disk : present) {
+            if (!inUse.contains(disk)) {
+                release(disk);
+            }
+        }
+        for (Path disk : inUse) {
+            try {
+                if (Files.exists(image(disk)) && !mounts.isMountPoint(disk)) {
+                    Files.createDirectories(disk);
+                    mount(image(disk), disk);
+                    log.info("mounted the disk {} of a run that outlived its mount", disk.getFileName());
+                }
+            } catch (IOException e) {
+                throw new SetupException(Step.RECONCILE, disk + ": " + e.getMessage(), e);
+            }
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path image : s.filter(p -> p.getFileName().toString().endsWith(".img")).toList()) {
+                Path disk = dir.resolve(image.getFileName().toString().replaceFirst("\\.img$", ""));
+                if (!inUse.contains(disk)) {
+                    Files.deleteIfExists(image);
+                }
+            }
+        } catch (IOException e) {
+            throw new SetupException(Step.RECONCILE, dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void refill(long size) {
+        if (spares == 0 || closed) {
+            return;
+        }
+        AtomicBoolean busy = refilling.computeIfAbsent(size, k -> new AtomicBoolean());
+        if (!busy.compareAndSet(false, true)) {
+            return;
+        }
+        background.execute(() -> {
+            try {
+                Deque<Path> queue = ready.computeIfAbsent(size, k -> new ArrayDeque<>());
+                while (!closed && sizeOf(queue) < spares) {
+                    Path disk = make(size);
+                    synchronized (queue) {
+                        if (!closed) { // close() drains under the same lock: nothing is added after it
+                            queue.addLast(disk);
+                            disk = null;
+                        }
+                    }
+                    if (disk != null) {
+                        release(disk);
+                    }
+                }
+            } catch (SetupException | RuntimeException e) {
+                log.warn("spare disks of {} MiB not made: {}", size >> 20, e.getMessage());
+            } finally {
+                busy.set(false);
+            }
+        });
+    }
+
+    private static int sizeOf(Deque<Path> queue) {
+        synchronized (queue) {
+            return queue.size();
+        }
+    }
+
+    /** A new empty disk: a sparse image, ext4 with a small journal and no reserved blocks, mounted. */
+    Path make(long size) throws SetupException {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        Path disk = dir.resolve("d" + HexFormat.of().formatHex(b));
+        Path image = image(disk);
+        try {
+            try (var file = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                file.write(ByteBuffer.wrap(new byte[1]), size - 1); // sparse: blocks are allocated as ext4 uses them
+            }
+            HostCommand.check(Step.PREPARE_DISK, List.of("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4",
+                    "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", "-L", "s0disk", image.toString()));
+            Files.createDirectories(disk);
+            mount(image, disk);
+            return disk;
+        } catch (IOException e) {
+            try {
+                release(disk);
+            } catch (SetupException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e instanceof SetupException se ? se
+                    : new SetupException(Step.PREPARE_DISK, disk + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void mount(Path image, Path disk) throws SetupException {
+        HostCommand.check(Step.PREPARE_DISK, List.of("mount", "-t", "ext4", "-o", "loop,nodev,nosuid,noatime",
+                image.toString(), disk.toString()));
+    }
+
+    private static Path image(Path disk) {
+        return disk.resolveSibling(disk.getFileName() + ".img");
+    }
+
+    /** Removes the spare disks; disks of runs stay. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Deque<Path> queue : ready.values()) {
+            Path disk;
+            while ((disk = pollSynchronized(queue)) != null) {
+                try {
+                    release(disk);
+                } catch (SetupException e) {
+                    log.warn("spare disk {} not removed: {}", disk.getFileName(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static Path pollSynchronized(Deque<Path> queue) {
+        synchronized (queue) {
+            return queue.pollFirst();
+        }
+    }
+}
