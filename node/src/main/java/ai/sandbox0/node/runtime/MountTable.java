@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The host's mount table ({@code /proc/self/mounts}, injected so tests can fake it). */
 public record MountTable(Path procMounts) {
@@ -28,6 +29,18 @@ public record MountTable(Path procMounts) {
         }
         out.sort((a, b) -> Integer.compare(b.getNameCount(), a.getNameCount()));
         return out;
+    }
+
+    /** What is mounted at {@code dir} (a device such as /dev/loop3), if anything. */
+    public Optional<String> sourceOf(Path dir) throws IOException {
+        Optional<String> source = Optional.empty();
+        for (String line : Files.readAllLines(procMounts)) {
+            String[] f = line.split(" ");
+            if (f.length >= 2 && Path.of(unescape(f[1])).equals(dir)) {
+                source = Optional.of(unescape(f[0])); // the last one is on top
+            }
+        }
+        return source;
     }
 
     public boolean isMountPoint(Path dir) throws IOException {

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * ENOSPC inside the sandbox and nothing outside it notices; {@code df /} inside shows the disk.
  *
  * <p>Disks live in {@code dir} as {@code <disk>.img} mounted at {@code <disk>/}. Making one (mkfs and
- * mount) costs tens of milliseconds, so a few empty ones of each size in use are kept ready and a
- * start takes one of those. A run's state dir links to its disk ({@link SandboxLayout#disk}), since a
+ * mount, two programs) is too slow for a start, so a few empty ones of each size in use are kept ready
+ * and a start takes one of those. A run's state dir links to its disk ({@link SandboxLayout#disk}), since a
  * mount point cannot be renamed. Thread-safe.
  */
 public final class SandboxDisks implements AutoCloseable {
@@ -46,6 +46,9 @@ public final class SandboxDisks implements AutoCloseable {
     private final int spares;
     private final Executor background;
     private final Map<Long, Deque<Path>> ready = new ConcurrentHashMap<>();
+    /** When each size was last taken: spares are kept for the few sizes in use, not every size ever asked for. */
+    private final Map<Long, Long> lastTaken = new ConcurrentHashMap<>();
+    static final int MAX_SPARE_SIZES = 4;
     private final Map<Long, AtomicBoolean> refilling = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -65,6 +68,8 @@ public final class SandboxDisks implements AutoCloseable {
     /** An empty disk of {@code bytes}, mounted; its mount dir. */
     public Path take(long bytes) throws SetupException {
         long size = Math.max(MIN_BYTES, bytes);
+        lastTaken.put(size, System.nanoTime());
+        forgetStaleSizes(size);
         Deque<Path> queue = ready.computeIfAbsent(size, k -> new ArrayDeque<>());
         Path disk;
         synchronized (queue) {
@@ -186,6 +191,31 @@ public final class SandboxDisks implements AutoCloseable {
         }
     }
 
+    /** Past {@link #MAX_SPARE_SIZES} sizes, the spares of the size taken longest ago go. */
+    private void forgetStaleSizes(long current) {
+        while (lastTaken.size() > MAX_SPARE_SIZES) {
+            Long stalest = lastTaken.entrySet().stream().filter(e -> e.getKey() != current)
+                    .min(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+            if (stalest == null || lastTaken.remove(stalest) == null) {
+                return;
+            }
+            refilling.remove(stalest);
+            Deque<Path> queue = ready.remove(stalest);
+            if (queue != null) {
+                background.execute(() -> {
+                    Path disk;
+                    while ((disk = pollSynchronized(queue)) != null) {
+                        try {
+                            release(disk);
+                        } catch (SetupException e) {
+                            log.warn("spare disk {} not removed: {}", disk.getFileName(), e.getMessage());
+                        }
+                    }
+                });
+            }
+        }
+    }
+
     private void refill(long size) {
         if (spares == 0 || closed) {
             return;
@@ -196,11 +226,12 @@ public final class SandboxDisks implements AutoCloseable {
         }
         background.execute(() -> {
             try {
-                Deque<Path> queue = ready.computeIfAbsent(size, k -> new ArrayDeque<>());
-                while (!closed && sizeOf(queue) < spares) {
+                Deque<Path> queue = ready.get(size);
+                while (queue != null && !closed && ready.get(size) == queue && sizeOf(queue) < spares) {
                     Path disk = make(size);
                     synchronized (queue) {
-                        if (!closed) { // close() drains under the same lock: nothing is added after it
+                        // close() and forgetStaleSizes() drain under the same lock: nothing is added after them.
+                        if (!closed && ready.get(size) == queue) {
                             queue.addLast(disk);
                             disk = null;
                         }
@@ -249,9 +280,20 @@ public final class SandboxDisks implements AutoCloseable {
         }
     }
 
-    private static void mount(Path image, Path disk) throws SetupException {
+    /**
+     * Mounts the image through a loop device that frees itself at unmount, then switches the device to
+     * direct I/O: a buffered loop device caches every page twice (its own and the image file's) and writes
+     * far slower than the host disk; with direct I/O it keeps up with it (bench/node measures both).
+     */
+    private void mount(Path image, Path disk) throws SetupException {
         HostCommand.check(Step.PREPARE_DISK, List.of("mount", "-t", "ext4", "-o", "loop,nodev,nosuid,noatime",
                 image.toString(), disk.toString()));
+        try {
+            String device = mounts.sourceOf(disk).orElseThrow(() -> new IOException("not mounted after mount"));
+            HostCommand.check(Step.PREPARE_DISK, List.of("losetup", "--direct-io=on", device));
+        } catch (IOException e) {
+            throw e instanceof SetupException se ? se : new SetupException(Step.PREPARE_DISK, disk + ": " + e.getMessage(), e);
+        }
     }
 
     private static Path image(Path disk) {

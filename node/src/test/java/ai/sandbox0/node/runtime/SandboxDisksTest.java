@@ -1,0 +1,75 @@
+package ai.sandbox0.node.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.sandbox0.node.testing.HostRequirements;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real loop-mounted ext4 disks: made, mounted with direct I/O, kept ready for the sizes in use, released. */
+class SandboxDisksTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void disksAreMountedWithDirectIoAndSparesFollowTheSizesInUse() throws Exception {
+        HostRequirements.check();
+        var mounts = MountTable.ofThisHost();
+        List<Path> taken = new ArrayList<>();
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor();
+                var disks = new SandboxDisks(dir, new SyscallMounter(), mounts, 1, executor)) {
+            Path disk = disks.take(32L << 20);
+            taken.add(disk);
+            assertThat(mounts.isMountPoint(disk)).isTrue();
+            String device = mounts.sourceOf(disk).orElseThrow();
+            assertThat(HostCommand.run(List.of("losetup", "-n", "-O", "DIO", device)).stdout().strip())
+                    .as("direct I/O: pages are not cached twice").isEqualTo("1");
+
+            for (long mib : List.of(17L, 18L, 19L, 20L)) {
+                taken.add(disks.take(mib << 20));
+            }
+            awaitQuiet();
+            assertThat(images().size() - taken.size()).as("one spare for each of the 4 sizes taken last")
+                    .isEqualTo(SandboxDisks.MAX_SPARE_SIZES);
+
+            for (Path d : taken) {
+                disks.release(d);
+                assertThat(mounts.isMountPoint(d)).isFalse();
+                assertThat(d).doesNotExist();
+            }
+            disks.close();
+            assertThat(images()).as("the spares go with close").isEmpty();
+            try (Stream<Path> left = Files.list(dir)) {
+                assertThat(left.toList()).isEmpty();
+            }
+        } finally {
+            assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dir.toString());
+        }
+    }
+
+    private List<Path> images() throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(".img")).toList();
+        }
+    }
+
+    /** Until no spare is being made: the number of images stops changing. */
+    private void awaitQuiet() throws Exception {
+        int last = -1;
+        for (int i = 0; i < 100; i++) {
+            Thread.sleep(200);
+            int now = images().size();
+            if (now == last) {
+                return;
+            }
+            last = now;
+        }
+    }
+}
