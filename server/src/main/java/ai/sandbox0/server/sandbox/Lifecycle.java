@@ -100,8 +100,9 @@ public final class Lifecycle {
     private static Verdict.RuntimeUse useRuntime(SandboxLifecycleStatus phase) {
         return switch (phase) {
             case RUNNING -> new Proceed(phase);
-            case PAUSING, PAUSED, RESUMING -> new NeedsResume();
-            case STARTING, TERMINATING, FAILED -> refuse("use", phase);
+            // A failed sandbox resumes like a paused one: the resume saves the unsaved run first.
+            case PAUSING, PAUSED, RESUMING, FAILED -> new NeedsResume();
+            case STARTING, TERMINATING -> refuse("use", phase);
         };
     }
 

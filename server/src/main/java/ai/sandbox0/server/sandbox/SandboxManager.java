@@ -440,11 +440,10 @@ public final class SandboxManager implements SandboxAccess {
                 return switch (record.status()) {
                     case RUNNING -> host.run(record.nodeSandboxId()).map(Run::procd)
                             .orElseThrow(() -> new Unavailable("sandbox is waking up"));
-                    case PAUSED -> host.run(resumeLocked(record).nodeSandboxId()).map(Run::procd)
+                    case PAUSED, FAILED -> host.run(resumeLocked(record).nodeSandboxId()).map(Run::procd)
                             .orElseThrow(() -> new Unavailable("sandbox is waking up"));
                     case PAUSING, RESUMING, STARTING -> null; // wait for the transition to settle
                     case TERMINATING -> throw new NotFound("sandbox not found");
-                    case FAILED -> throw new Unavailable("sandbox is failed: " + record.statusReason());
                 };
             });
             if (endpoint != null) {

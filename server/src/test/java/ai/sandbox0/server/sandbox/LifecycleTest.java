@@ -122,7 +122,7 @@ class LifecycleTest {
                 PAUSED, new NeedsResume(),
                 RESUMING, new NeedsResume(),
                 TERMINATING, refused("use", TERMINATING),
-                FAILED, refused("use", FAILED)));
+                FAILED, new NeedsResume()));
     }
 
     @Test

@@ -231,6 +231,22 @@ class SandboxManagerTest {
     }
 
     @Test
+    void anAutoResumeOfAFailedSandboxAlsoSavesItsChangesFirst() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        host.failing.add(Step.CHECKPOINT);
+        manager.pause(ALICE, id);
+        background.runAll();
+        assertThatThrownBy(() -> manager.procdFor(ALICE, id)).isInstanceOf(Unavailable.class)
+                .hasMessageContaining("could not be saved");
+        assertThat(record(id).status()).isEqualTo(FAILED);
+
+        host.failing.clear();
+        assertThat(manager.procdFor(ALICE, id).token()).isEqualTo("token-" + id + "-g2");
+        assertThat(record(id).rootfs()).isEqualTo(FakeSandboxHost.IMAGE.plus(FakeSandboxHost.layer(run)));
+    }
+
+    @Test
     void aResumeThatCannotStartLeavesTheSandboxPausedWithTheReason() {
         String id = pausedWithChanges();
         LayerChain chain = record(id).rootfs();
