@@ -9,15 +9,14 @@ import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.BlobUpload;
 import ai.sandbox0.node.image.NodeStorage;
 import ai.sandbox0.node.layer.LayerExporter;
+import ai.sandbox0.node.testing.ForwardingBlobStore;
 import ai.sandbox0.node.testing.HostLeaks;
 import ai.sandbox0.node.testing.TestNodes;
 import ai.sandbox0.node.testing.TestRootfs;
 import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,11 +69,10 @@ class CheckpointFaultTest {
     }
 
     /** The node's real blob store, with uploads that fail on demand: refused at once, or midway (ENOSPC). */
-    private final class FlakyBlobs implements BlobStore {
-        private final BlobStore real;
+    private final class FlakyBlobs extends ForwardingBlobStore {
 
         FlakyBlobs(BlobStore real) {
-            this.real = real;
+            super(real);
         }
 
         @Override
@@ -83,7 +81,7 @@ class CheckpointFaultTest {
             if ("refused".equals(f)) {
                 throw new IOException("blob store refused the upload (injected)");
             }
-            BlobUpload upload = real.upload();
+            BlobUpload upload = delegate.upload();
             if (!"disk full".equals(f)) {
                 return upload;
             }
@@ -120,36 +118,6 @@ class CheckpointFaultTest {
                     upload.close();
                 }
             };
-        }
-
-        @Override
-        public InputStream open(Digest digest) throws IOException {
-            return real.open(digest);
-        }
-
-        @Override
-        public boolean exists(Digest digest) throws IOException {
-            return real.exists(digest);
-        }
-
-        @Override
-        public long size(Digest digest) throws IOException {
-            return real.size(digest);
-        }
-
-        @Override
-        public boolean delete(Digest digest) throws IOException {
-            return real.delete(digest);
-        }
-
-        @Override
-        public Instant lastWritten(Digest digest) throws IOException {
-            return real.lastWritten(digest);
-        }
-
-        @Override
-        public List<Digest> list() throws IOException {
-            return real.list();
         }
     }
 }

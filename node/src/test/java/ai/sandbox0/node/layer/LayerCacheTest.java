@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sandbox0.node.blob.BlobStore;
-import ai.sandbox0.node.blob.BlobUpload;
+import ai.sandbox0.node.testing.ForwardingBlobStore;
 import ai.sandbox0.node.Digest;
 import ai.sandbox0.node.blob.LocalBlobStore;
 import java.io.FilterInputStream;
@@ -140,17 +140,11 @@ class LayerCacheTest {
     }
 
     /** Counts how often a layer blob is read, slowly, so concurrent callers overlap. */
-    static final class CountingBlobStore implements BlobStore {
-        final BlobStore delegate;
+    static final class CountingBlobStore extends ForwardingBlobStore {
         final AtomicInteger opens = new AtomicInteger();
 
         CountingBlobStore(BlobStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public BlobUpload upload() throws IOException {
-            return delegate.upload();
+            super(delegate);
         }
 
         @Override
@@ -167,31 +161,6 @@ class LayerCacheTest {
                     return super.read(b, off, Math.min(len, 4096));
                 }
             };
-        }
-
-        @Override
-        public boolean exists(Digest digest) throws IOException {
-            return delegate.exists(digest);
-        }
-
-        @Override
-        public java.time.Instant lastWritten(Digest digest) throws IOException {
-            return delegate.lastWritten(digest);
-        }
-
-        @Override
-        public long size(Digest digest) throws IOException {
-            return delegate.size(digest);
-        }
-
-        @Override
-        public boolean delete(Digest digest) throws IOException {
-            return delegate.delete(digest);
-        }
-
-        @Override
-        public List<Digest> list() throws IOException {
-            return delegate.list();
         }
     }
 }
