@@ -1,5 +1,7 @@
 package ai.sandbox0.node.runtime;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,6 +39,45 @@ public record ContainerConfig(
     public static final List<String> READONLY_PATHS = List.of(
             "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
+    /**
+     * Namespaced kernel settings of every sandbox: ICMP echo sockets for every group, so {@code ping} works
+     * without {@code CAP_NET_RAW}. They belong to the sandbox's own network namespace, not the host's.
+     */
+    public static final Map<String, String> SYSCTLS = Map.of("net.ipv4.ping_group_range", "0 2147483647");
+
+    /**
+     * Open files per process in a sandbox: generous for builds and servers, but never above the node's own
+     * hard limit, which runc cannot raise a container past.
+     */
+    public static final long OPEN_FILES = Math.min(1_048_576L, hardOpenFilesLimit());
+
+    /**
+     * Per-process limits: {@link #OPEN_FILES}, and no core dumps (a crashing process must not write its
+     * memory, secrets included, to the sandbox's disk). Processes are bounded by the pids cgroup.
+     */
+    static final List<Rlimit> RLIMITS = List.of(
+            new Rlimit("RLIMIT_NOFILE", OPEN_FILES, OPEN_FILES),
+            new Rlimit("RLIMIT_CORE", 0, 0));
+
+    /** The hard RLIMIT_NOFILE of this process, from /proc/self/limits (1024, the usual default, if unreadable). */
+    static long hardOpenFilesLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                    return f[1].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or a /proc without limits
+        }
+        return 1024;
+    }
+
+    /** One of {@code process.rlimits}. */
+    record Rlimit(String type, long soft, long hard) {
+    }
+
     public static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     public ContainerConfig withLimits(CgroupLimits l) {
@@ -66,6 +107,7 @@ public record ContainerConfig(
         process.put("cwd", cwd);
         process.put("capabilities", capabilities.toOci());
         process.put("noNewPrivileges", true);
+        process.put("rlimits", RLIMITS);
 
         var linux = new LinkedHashMap<String, Object>();
         linux.put("cgroupsPath", cgroupsPath);
@@ -80,6 +122,7 @@ public record ContainerConfig(
         linux.put("maskedPaths", MASKED_PATHS);
         linux.put("readonlyPaths", READONLY_PATHS);
         linux.put("seccomp", seccomp.toOci());
+        linux.put("sysctl", SYSCTLS);
         // Mounts made inside the sandbox never propagate back to the host.
         linux.put("rootfsPropagation", "rprivate");
 

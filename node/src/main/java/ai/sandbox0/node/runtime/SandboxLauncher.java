@@ -189,7 +189,7 @@ public final class SandboxLauncher {
         }
         return new ContainerConfig(spec.hostname(), layout.rootfs(spec.id()), procd.args(), env, "/root", netns,
                 cgroupPath, CgroupLimits.of(spec.resources(), cgroups), SeccompProfile.defaults(),
-                CapabilitySet.dockerDefault(), mounts);
+                CapabilitySet.sandboxDefault(), mounts);
     }
 
     private void awaitReady(String id, String address, int pid, String cgroupPath) throws SetupException {

@@ -30,7 +30,7 @@ class BundleTest {
         var config = new ContainerConfig("sandbox-abc", dir.resolve("rootfs"), procd.args(),
                 Map.of("SANDBOX0_PROCD_TOKEN", "secret", "FOO", "bar"), "/root", Path.of("/run/netns/s0-abc"),
                 "/sandbox0-s0/abc", CgroupLimits.of(resources, layout), SeccompProfile.defaults(),
-                CapabilitySet.dockerDefault(), mounts);
+                CapabilitySet.sandboxDefault(), mounts);
         bundle.write(config, "10.88.0.1", List.of("192.0.2.53"));
         return Json.mapper().readTree(Files.readAllBytes(bundle.configJson()));
     }
@@ -82,8 +82,12 @@ class BundleTest {
         assertThat(p.get("terminal").asBoolean()).isFalse();
         var caps = new ArrayList<String>();
         p.at("/capabilities/bounding").forEach(c -> caps.add(c.asText()));
-        assertThat(caps).containsExactlyInAnyOrderElementsOf(CapabilitySet.DOCKER_DEFAULT)
+        assertThat(caps).containsExactlyInAnyOrderElementsOf(CapabilitySet.SANDBOX_DEFAULT)
                 .doesNotContain("CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_PTRACE");
+        assertThat(caps).as("no raw sockets").doesNotContain("CAP_NET_RAW");
+        assertThat(v1().at("/linux/sysctl").get("net.ipv4.ping_group_range").asText()).isEqualTo("0 2147483647");
+        assertThat(p.get("rlimits").toString()).contains("\"RLIMIT_CORE\",\"soft\":0,\"hard\":0")
+                .contains("RLIMIT_NOFILE");
         assertThat(p.at("/capabilities").has("ambient")).isFalse();
         assertThat(p.at("/capabilities").has("inheritable")).isFalse();
         assertThat(p.at("/args/0").asText()).isEqualTo("/opt/sandbox0/tini");
