@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
@@ -49,6 +50,8 @@ public final class SandboxDisks implements AutoCloseable {
     /** When each size was last taken: spares are kept for the few sizes in use, not every size ever asked for. */
     private final Map<Long, Long> lastTaken = new ConcurrentHashMap<>();
     static final int MAX_SPARE_SIZES = 4;
+    /** How long a refill waits after a take: past the start that took the spare. */
+    static final java.time.Duration REFILL_DELAY = java.time.Duration.ofSeconds(1);
     private final Map<Long, AtomicBoolean> refilling = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -76,7 +79,7 @@ public final class SandboxDisks implements AutoCloseable {
             disk = queue.pollFirst();
         }
         refill(size);
-        return disk != null ? disk : make(size);
+        return disk != null ? disk : make(size, false);
     }
 
     /** Unmounts the disk and deletes it with everything on it. Idempotent. */
@@ -94,6 +97,21 @@ public final class SandboxDisks implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #release} in the background: an unmount writes back what the run left dirty (tens of
+     * milliseconds), which a pause or a delete need not wait for. Nothing links to the disk any more, so
+     * a crash before it is done leaves it to {@link #reconcile}; closing the node's executor waits for it.
+     */
+    public void releaseLater(Path disk) {
+        background.execute(() -> {
+            try {
+                release(disk);
+            } catch (SetupException | RuntimeException e) {
+                log.warn("disk {} not released (the next reconcile removes it): {}", disk.getFileName(), e.getMessage());
+            }
+        });
+    }
+
     /** The disk a run's state dir links to, if it has one. */
     public static Optional<Path> of(SandboxLayout layout, String id) {
         return target(layout.disk(id));
@@ -101,7 +119,7 @@ public final class SandboxDisks implements AutoCloseable {
 
     /** The disks of the run's empty dirs. */
     public static List<Path> emptyDirsOf(SandboxLayout layout, String id) {
-        var found = new java.util.ArrayList<Path>();
+        var found = new ArrayList<Path>();
         for (int i = 0; ; i++) {
             Optional<Path> disk = target(layout.emptyDir(id, i));
             if (disk.isEmpty()) {
@@ -134,7 +152,7 @@ public final class SandboxDisks implements AutoCloseable {
         return disk.resolve("data");
     }
 
-    /** Releases the disks of the run's empty dirs and their links: they never outlive a run. */
+    /** Unlinks the disks of the run's empty dirs and releases them in the background: they never outlive a run. */
     public void releaseEmptyDirs(SandboxLayout layout, String id) throws SetupException {
         for (int i = 0; ; i++) {
             Path link = layout.emptyDir(id, i);
@@ -142,12 +160,12 @@ public final class SandboxDisks implements AutoCloseable {
             if (disk.isEmpty()) {
                 return;
             }
-            release(disk.get());
             try {
                 Files.deleteIfExists(link);
             } catch (IOException e) {
                 throw new SetupException(Step.RELEASE_DISK, link + ": " + e.getMessage(), e);
             }
+            releaseLater(disk.get());
         }
     }
 
@@ -226,9 +244,11 @@ public final class SandboxDisks implements AutoCloseable {
         }
         background.execute(() -> {
             try {
+                // The start that took a spare is still running: let it have the CPU and the disk first.
+                Thread.sleep(REFILL_DELAY);
                 Deque<Path> queue = ready.get(size);
                 while (queue != null && !closed && ready.get(size) == queue && sizeOf(queue) < spares) {
-                    Path disk = make(size);
+                    Path disk = make(size, true);
                     synchronized (queue) {
                         // close() and forgetStaleSizes() drain under the same lock: nothing is added after them.
                         if (!closed && ready.get(size) == queue) {
@@ -242,6 +262,8 @@ public final class SandboxDisks implements AutoCloseable {
                 }
             } catch (SetupException | RuntimeException e) {
                 log.warn("spare disks of {} MiB not made: {}", size >> 20, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 busy.set(false);
             }
@@ -254,8 +276,11 @@ public final class SandboxDisks implements AutoCloseable {
         }
     }
 
-    /** A new empty disk: a sparse image, ext4 with a small journal and no reserved blocks, mounted. */
-    Path make(long size) throws SetupException {
+    /**
+     * A new empty disk: a sparse image, ext4 with a small journal and no reserved blocks, mounted. A spare
+     * made ahead ({@code ahead}) is formatted at the lowest CPU and I/O priority, behind sandbox starts.
+     */
+    Path make(long size, boolean ahead) throws SetupException {
         byte[] b = new byte[6];
         RANDOM.nextBytes(b);
         Path disk = dir.resolve("d" + HexFormat.of().formatHex(b));
@@ -264,8 +289,10 @@ public final class SandboxDisks implements AutoCloseable {
             try (var file = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 file.write(ByteBuffer.wrap(new byte[1]), size - 1); // sparse: blocks are allocated as ext4 uses them
             }
-            HostCommand.check(Step.PREPARE_DISK, List.of("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4",
+            var mkfs = new ArrayList<String>(ahead ? List.of("nice", "-n", "19", "ionice", "-c", "3") : List.of());
+            mkfs.addAll(List.of("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4",
                     "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", "-L", "s0disk", image.toString()));
+            HostCommand.check(Step.PREPARE_DISK, mkfs);
             Files.createDirectories(disk);
             mount(image, disk);
             return disk;
@@ -284,9 +311,11 @@ public final class SandboxDisks implements AutoCloseable {
      * Mounts the image through a loop device that frees itself at unmount, then switches the device to
      * direct I/O: a buffered loop device caches every page twice (its own and the image file's) and writes
      * far slower than the host disk; with direct I/O it keeps up with it (bench/node measures both).
+     * {@code noinit_itable}: the image is sparse, so its inode tables already read as zeros; the kernel's
+     * background zeroing would only compete with the sandbox's first writes and fill the image.
      */
     private void mount(Path image, Path disk) throws SetupException {
-        HostCommand.check(Step.PREPARE_DISK, List.of("mount", "-t", "ext4", "-o", "loop,nodev,nosuid,noatime",
+        HostCommand.check(Step.PREPARE_DISK, List.of("mount", "-t", "ext4", "-o", "loop,nodev,nosuid,noatime,noinit_itable",
                 image.toString(), disk.toString()));
         try {
             String device = mounts.sourceOf(disk).orElseThrow(() -> new IOException("not mounted after mount"));

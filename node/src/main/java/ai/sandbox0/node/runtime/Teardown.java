@@ -139,10 +139,8 @@ public final class Teardown {
                 Files.deleteIfExists(layout.pidFile(id));
             } else {
                 Optional<Path> disk = SandboxDisks.of(layout, id);
-                if (disk.isPresent()) {
-                    disks.release(disk.get());
-                }
-                Trees.delete(dir);
+                Trees.delete(dir); // the link goes with it; the disk is nobody's now
+                disk.ifPresent(disks::releaseLater);
             }
         } catch (SetupException e) {
             throw e;

@@ -60,11 +60,12 @@ class SandboxDisksTest {
         }
     }
 
-    /** Until no spare is being made: the number of images stops changing. */
+    /** Until no spare is being made: past the refill delay, the number of images stops changing. */
     private void awaitQuiet() throws Exception {
+        Thread.sleep(SandboxDisks.REFILL_DELAY.toMillis());
         int last = -1;
-        for (int i = 0; i < 100; i++) {
-            Thread.sleep(200);
+        for (int i = 0; i < 60; i++) {
+            Thread.sleep(500);
             int now = images().size();
             if (now == last) {
                 return;
