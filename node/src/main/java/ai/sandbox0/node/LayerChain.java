@@ -1,7 +1,6 @@
 package ai.sandbox0.node;
 
 import ai.sandbox0.node.layer.LayerMerger;
-
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.io.IOException;

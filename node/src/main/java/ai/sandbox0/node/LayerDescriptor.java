@@ -1,6 +1,5 @@
 package ai.sandbox0.node;
 
-import ai.sandbox0.node.Digest;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;

@@ -1,7 +1,6 @@
 package ai.sandbox0.node;
 
 import ai.sandbox0.node.net.Cidr;
-import ai.sandbox0.node.ProcdRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,8 @@
 package ai.sandbox0.node;
 
+import ai.sandbox0.node.runtime.OciMount;
 import ai.sandbox0.node.runtime.SetupException;
 import ai.sandbox0.node.runtime.Step;
-import ai.sandbox0.node.runtime.OciMount;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

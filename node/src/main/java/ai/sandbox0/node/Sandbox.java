@@ -1,8 +1,7 @@
 package ai.sandbox0.node;
 
-import ai.sandbox0.node.runtime.SandboxSpec;
-
 import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.runtime.SandboxSpec;
 import java.time.Instant;
 
 /**

@@ -1,8 +1,6 @@
 package ai.sandbox0.node;
 
 import ai.sandbox0.api.Json;
-import ai.sandbox0.node.LayerChain;
-import ai.sandbox0.node.LayerDescriptor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

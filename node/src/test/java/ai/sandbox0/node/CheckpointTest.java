@@ -3,10 +3,7 @@ package ai.sandbox0.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sandbox0.api.network.NetworkMode;
-import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.runtime.ExecResult;
-import ai.sandbox0.node.Resources;
-import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.testing.HostLeaks;
 import ai.sandbox0.node.testing.TestNodes;
 import ai.sandbox0.node.testing.TestRootfs;

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.node.runtime.ExecResult;
 import ai.sandbox0.node.runtime.ProcdProbe;
-import ai.sandbox0.node.Resources;
-import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.runtime.SandboxSpec;
 import ai.sandbox0.node.testing.HostLeaks;
 import ai.sandbox0.node.testing.TestNetwork;

@@ -9,8 +9,6 @@ import ai.sandbox0.node.pool.PoolSpec;
 import ai.sandbox0.node.pool.WarmPool;
 import ai.sandbox0.node.runtime.Diagnosis;
 import ai.sandbox0.node.runtime.ProcdProbe;
-import ai.sandbox0.node.Resources;
-import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.runtime.SandboxSpec;
 import ai.sandbox0.node.runtime.SandboxStartException;
 import ai.sandbox0.node.testing.HostLeaks;

@@ -1,7 +1,6 @@
 package ai.sandbox0.node.blob;
 
 import ai.sandbox0.node.Digest;
-
 import java.io.IOException;
 
 /** Content did not hash to the digest its source promised; nothing was stored. */

@@ -1,7 +1,6 @@
 package ai.sandbox0.node.blob;
 
 import ai.sandbox0.node.Digest;
-
 import java.io.IOException;
 
 /** The store has no blob with this digest. */

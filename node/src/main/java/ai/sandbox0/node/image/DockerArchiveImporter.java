@@ -1,12 +1,12 @@
 package ai.sandbox0.node.image;
 
+import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.node.LayerDescriptor;
 import ai.sandbox0.node.blob.Blob;
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.BlobUpload;
-import ai.sandbox0.node.Digest;
-import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.layer.LayerCompression;
-import ai.sandbox0.node.LayerDescriptor;
 import ai.sandbox0.node.layer.TarEntry;
 import ai.sandbox0.node.layer.TarReader;
 import com.github.luben.zstd.ZstdOutputStream;

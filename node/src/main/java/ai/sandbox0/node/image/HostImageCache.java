@@ -1,9 +1,9 @@
 package ai.sandbox0.node.image;
 
-import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.Digest;
-import ai.sandbox0.node.blob.LocalBlobStore;
 import ai.sandbox0.node.LayerDescriptor;
+import ai.sandbox0.node.blob.BlobStore;
+import ai.sandbox0.node.blob.LocalBlobStore;
 import ai.sandbox0.node.layer.LayerExporter;
 import ai.sandbox0.node.layer.LayerUnpacker;
 import java.io.IOException;

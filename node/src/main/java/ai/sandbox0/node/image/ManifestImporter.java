@@ -1,10 +1,10 @@
 package ai.sandbox0.node.image;
 
-import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.Digest;
-import ai.sandbox0.node.blob.DigestMismatchException;
 import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.LayerDescriptor;
+import ai.sandbox0.node.blob.BlobStore;
+import ai.sandbox0.node.blob.DigestMismatchException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

@@ -1,13 +1,12 @@
 package ai.sandbox0.node.image;
 
 import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.node.LayerDescriptor;
 import ai.sandbox0.node.RegistryCredentials;
-
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.LocalBlobStore;
 import ai.sandbox0.node.layer.LayerCache;
-import ai.sandbox0.node.LayerChain;
-import ai.sandbox0.node.LayerDescriptor;
 import ai.sandbox0.node.layer.LayerExporter;
 import ai.sandbox0.node.layer.LayerSquasher;
 import ai.sandbox0.node.layer.LayerUnpacker;

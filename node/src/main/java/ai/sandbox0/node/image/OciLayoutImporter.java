@@ -1,7 +1,7 @@
 package ai.sandbox0.node.image;
 
-import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.blob.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,9 +1,8 @@
 package ai.sandbox0.node.image;
 
-import ai.sandbox0.node.RegistryCredentials;
-
-import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.RegistryCredentials;
+import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.DigestMismatchException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,9 @@
 package ai.sandbox0.node.layer;
 
+import ai.sandbox0.node.Digest;
 import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.LayerDescriptor;
-
 import ai.sandbox0.node.blob.BlobStore;
-import ai.sandbox0.node.Digest;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

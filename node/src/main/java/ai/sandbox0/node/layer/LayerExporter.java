@@ -1,11 +1,10 @@
 package ai.sandbox0.node.layer;
 
+import ai.sandbox0.node.Digest;
 import ai.sandbox0.node.LayerDescriptor;
-
 import ai.sandbox0.node.blob.Blob;
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.BlobUpload;
-import ai.sandbox0.node.Digest;
 import com.github.luben.zstd.ZstdOutputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -1,7 +1,6 @@
 package ai.sandbox0.node.layer;
 
 import ai.sandbox0.node.LayerChain;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -2,7 +2,6 @@ package ai.sandbox0.node.layer;
 
 import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.LayerDescriptor;
-
 import java.io.IOException;
 
 /**

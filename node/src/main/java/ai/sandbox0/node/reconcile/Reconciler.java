@@ -1,8 +1,8 @@
 package ai.sandbox0.node.reconcile;
 
-import ai.sandbox0.node.ReconcileReport;
-
 import ai.sandbox0.api.Json;
+import ai.sandbox0.node.ReconcileReport;
+import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.net.AddressLease;
 import ai.sandbox0.node.net.AddressPool;
 import ai.sandbox0.node.net.NetworkNames;
@@ -12,7 +12,6 @@ import ai.sandbox0.node.runtime.ContainerState;
 import ai.sandbox0.node.runtime.HostCommand;
 import ai.sandbox0.node.runtime.MountTable;
 import ai.sandbox0.node.runtime.Runc;
-import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.runtime.SandboxLayout;
 import ai.sandbox0.node.runtime.SetupException;
 import ai.sandbox0.node.runtime.Step;

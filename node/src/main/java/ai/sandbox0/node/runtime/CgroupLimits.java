@@ -1,7 +1,6 @@
 package ai.sandbox0.node.runtime;
 
 import ai.sandbox0.node.Resources;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

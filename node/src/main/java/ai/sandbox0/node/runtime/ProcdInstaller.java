@@ -1,7 +1,6 @@
 package ai.sandbox0.node.runtime;
 
 import ai.sandbox0.node.ProcdRuntime;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,10 +1,9 @@
 package ai.sandbox0.node.runtime;
 
-import ai.sandbox0.node.Sandbox;
+import ai.sandbox0.api.Json;
 import ai.sandbox0.node.EmptyDir;
 import ai.sandbox0.node.ProcdRuntime;
-
-import ai.sandbox0.api.Json;
+import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.net.AddressLease;
 import ai.sandbox0.node.net.AddressPool;
 import ai.sandbox0.node.net.SandboxNetwork;

@@ -1,8 +1,7 @@
 package ai.sandbox0.node.runtime;
 
-import ai.sandbox0.node.Sandbox;
-
 import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.net.AddressPool;
 import ai.sandbox0.node.net.SandboxNetwork;
 import java.nio.file.Path;

@@ -1,9 +1,8 @@
 package ai.sandbox0.node.runtime;
 
+import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.node.EmptyDir;
 import ai.sandbox0.node.Resources;
-
-import ai.sandbox0.api.network.NetworkMode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

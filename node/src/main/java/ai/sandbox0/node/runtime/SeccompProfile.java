@@ -3,8 +3,8 @@ package ai.sandbox0.node.runtime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The system-call filter of every sandbox: an allow-list. What an ordinary Linux workload calls (files,

@@ -1,10 +1,9 @@
 package ai.sandbox0.node.blob;
 
-import ai.sandbox0.node.Digest;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.sandbox0.node.Digest;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,11 +1,10 @@
 package ai.sandbox0.node.image;
 
-import ai.sandbox0.node.RegistryCredentials;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.RegistryCredentials;
 import ai.sandbox0.node.blob.DigestMismatchException;
 import ai.sandbox0.node.blob.LocalBlobStore;
 import ai.sandbox0.node.layer.HostPrerequisites;

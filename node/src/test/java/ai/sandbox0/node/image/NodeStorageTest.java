@@ -1,11 +1,10 @@
 package ai.sandbox0.node.image;
 
-import ai.sandbox0.node.RegistryCredentials;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.sandbox0.node.layer.HostPrerequisites;
 import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.node.RegistryCredentials;
+import ai.sandbox0.node.layer.HostPrerequisites;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package ai.sandbox0.node.layer;
 
 import ai.sandbox0.node.LayerChain;
-
 import ai.sandbox0.node.blob.LocalBlobStore;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,15 +1,14 @@
 package ai.sandbox0.node.layer;
 
-import ai.sandbox0.node.LayerChain;
-import ai.sandbox0.node.LayerDescriptor;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.sandbox0.node.blob.BlobStore;
-import ai.sandbox0.node.testing.ForwardingBlobStore;
 import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.node.LayerDescriptor;
+import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.LocalBlobStore;
+import ai.sandbox0.node.testing.ForwardingBlobStore;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

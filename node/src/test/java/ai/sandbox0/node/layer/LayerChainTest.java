@@ -1,12 +1,11 @@
 package ai.sandbox0.node.layer;
 
-import ai.sandbox0.node.LayerChain;
-import ai.sandbox0.node.LayerDescriptor;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sandbox0.api.Json;
 import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.node.LayerDescriptor;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,11 +1,10 @@
 package ai.sandbox0.node.layer;
 
-import ai.sandbox0.node.LayerChain;
-import ai.sandbox0.node.LayerDescriptor;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.node.LayerDescriptor;
 import ai.sandbox0.node.blob.LocalBlobStore;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,15 +1,14 @@
 package ai.sandbox0.node.reconcile;
 
-import ai.sandbox0.node.ReconcileReport;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sandbox0.node.Node;
 import ai.sandbox0.node.NodeConfig;
-import ai.sandbox0.node.runtime.HostCommand;
-import ai.sandbox0.node.runtime.Step;
-import ai.sandbox0.node.runtime.ProcdProbe;
+import ai.sandbox0.node.ReconcileReport;
 import ai.sandbox0.node.Sandbox;
+import ai.sandbox0.node.runtime.HostCommand;
+import ai.sandbox0.node.runtime.ProcdProbe;
+import ai.sandbox0.node.runtime.Step;
 import ai.sandbox0.node.testing.HostLeaks;
 import ai.sandbox0.node.testing.ProcdBuild;
 import ai.sandbox0.node.testing.TestNodes;

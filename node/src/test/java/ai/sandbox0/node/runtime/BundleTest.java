@@ -1,12 +1,11 @@
 package ai.sandbox0.node.runtime;
 
-import ai.sandbox0.node.Resources;
-import ai.sandbox0.node.ProcdRuntime;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sandbox0.api.Json;
 import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.ProcdRuntime;
+import ai.sandbox0.node.Resources;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,10 @@
 package ai.sandbox0.node.runtime;
 
-import ai.sandbox0.node.Resources;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sandbox0.api.template.ResourceQuota;
+import ai.sandbox0.node.Resources;
 import org.junit.jupiter.api.Test;
 
 class ResourcesTest {

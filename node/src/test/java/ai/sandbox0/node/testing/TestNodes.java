@@ -2,9 +2,9 @@ package ai.sandbox0.node.testing;
 
 import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.node.Node;
-import ai.sandbox0.node.image.HostImageCache;
 import ai.sandbox0.node.NodeConfig;
 import ai.sandbox0.node.Resources;
+import ai.sandbox0.node.image.HostImageCache;
 import ai.sandbox0.node.runtime.SandboxSpec;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package ai.sandbox0.node.testing;
 
+import ai.sandbox0.node.RegistryCredentials;
 import ai.sandbox0.node.image.HostImageCache;
 import ai.sandbox0.node.image.Image;
 import ai.sandbox0.node.image.NodeStorage;
-import ai.sandbox0.node.RegistryCredentials;
 import ai.sandbox0.node.layer.LayerLease;
 import java.io.IOException;
 import java.nio.file.Path;

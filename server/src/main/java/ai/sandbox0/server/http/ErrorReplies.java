@@ -4,13 +4,13 @@ import ai.sandbox0.api.Envelope;
 import ai.sandbox0.api.ErrorCode;
 import ai.sandbox0.api.Json;
 import ai.sandbox0.server.auth.AuthenticationFailure;
-import ai.sandbox0.server.domain.DomainException;
 import ai.sandbox0.server.domain.DomainException.Conflict;
 import ai.sandbox0.server.domain.DomainException.Forbidden;
 import ai.sandbox0.server.domain.DomainException.Invalid;
 import ai.sandbox0.server.domain.DomainException.NotFound;
 import ai.sandbox0.server.domain.DomainException.QuotaExceeded;
 import ai.sandbox0.server.domain.DomainException.Unavailable;
+import ai.sandbox0.server.domain.DomainException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

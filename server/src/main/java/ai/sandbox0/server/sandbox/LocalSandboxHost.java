@@ -1,11 +1,11 @@
 package ai.sandbox0.server.sandbox;
 
 import ai.sandbox0.api.Json;
+import ai.sandbox0.api.Quantity;
 import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.api.sandbox.SandboxConfig;
 import ai.sandbox0.api.template.EnvVar;
 import ai.sandbox0.api.template.SandboxTemplateSpec;
-import ai.sandbox0.api.Quantity;
 import ai.sandbox0.node.EmptyDir;
 import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.Node;

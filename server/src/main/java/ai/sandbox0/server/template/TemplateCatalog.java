@@ -1,15 +1,15 @@
 package ai.sandbox0.server.template;
 
-import ai.sandbox0.api.template.PoolStrategy;
 import ai.sandbox0.api.template.ContainerSpec;
+import ai.sandbox0.api.template.PoolStrategy;
 import ai.sandbox0.api.template.ResourceQuota;
 import ai.sandbox0.api.template.SandboxTemplateSpec;
 import ai.sandbox0.api.template.Template;
 import ai.sandbox0.api.template.TemplateList;
 import ai.sandbox0.server.auth.Principal;
-import ai.sandbox0.server.domain.DomainException;
 import ai.sandbox0.server.domain.DomainException.Conflict;
 import ai.sandbox0.server.domain.DomainException.NotFound;
+import ai.sandbox0.server.domain.DomainException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;

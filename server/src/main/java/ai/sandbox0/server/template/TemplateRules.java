@@ -1,18 +1,18 @@
 package ai.sandbox0.server.template;
 
+import ai.sandbox0.api.Quantity;
 import ai.sandbox0.api.template.ContainerSpec;
 import ai.sandbox0.api.template.EmptyDirMountSpec;
 import ai.sandbox0.api.template.PoolStrategy;
-import ai.sandbox0.api.Quantity;
 import ai.sandbox0.api.template.ResourceQuota;
 import ai.sandbox0.api.template.SandboxTemplateSpec;
 import ai.sandbox0.api.template.SecurityContext;
 import ai.sandbox0.api.template.SecurityProfileType;
 import ai.sandbox0.api.template.VolumeMountSpec;
 import ai.sandbox0.server.auth.Principal;
-import ai.sandbox0.server.domain.DomainException;
 import ai.sandbox0.server.domain.DomainException.Forbidden;
 import ai.sandbox0.server.domain.DomainException.Invalid;
+import ai.sandbox0.server.domain.DomainException;
 import ai.sandbox0.server.network.NetworkRules;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;

@@ -8,10 +8,10 @@ import ai.sandbox0.api.template.SandboxTemplateSpec;
 import ai.sandbox0.node.Digest;
 import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.LayerDescriptor;
-import ai.sandbox0.server.sandbox.SandboxRecord;
 import ai.sandbox0.server.sandbox.SandboxRecord.Deadlines;
 import ai.sandbox0.server.sandbox.SandboxRecord.Owner;
 import ai.sandbox0.server.sandbox.SandboxRecord.TemplateRef;
+import ai.sandbox0.server.sandbox.SandboxRecord;
 import ai.sandbox0.server.sandbox.SandboxStore;
 import ai.sandbox0.server.template.TemplateScope;
 import com.zaxxer.hikari.HikariConfig;
@@ -39,8 +39,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Jdbi;
-import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteConfig.SynchronousMode;
+import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
