@@ -102,7 +102,7 @@ public final class NodeBench {
                             median(cold) <= 1.5 * floorSum ? "met" : "missed"));
             row("warm claim at the node (n=" + WARM + ")", warm, "—",
                     "p50 ≤ 10 ms: " + (median(warm) <= 10 ? "met" : "missed"));
-            System.out.printf("| write 1 GiB in a sandbox (dd, conv=fsync; its own disk), n=%d | %.0f MiB/s | %.0f MiB/s (min) "
+            System.out.printf("| write 1 GiB in a sandbox (dd, conv=fsync; its own disk; after one untimed write each), n=%d | %.0f MiB/s | %.0f MiB/s (min) "
                             + "| the host's disk, same dd: %.0f MiB/s | ≥ 80%% of it: %s (%.0f%%) |%n", write.inSandbox.size(),
                     median(write.inSandbox), Collections.min(write.inSandbox), median(write.onHost),
                     median(write.inSandbox) >= 0.8 * median(write.onHost) ? "met" : "missed",
@@ -125,7 +125,7 @@ public final class NodeBench {
     private record Throughput(List<Double> inSandbox, List<Double> onHost) {
     }
 
-    private static final int WRITE_RUNS = Integer.getInteger("bench.write.runs", 3);
+    private static final int WRITE_RUNS = Integer.getInteger("bench.write.runs", 5);
 
     private static Throughput writeGiB(Node node, Path rootfs, Path state) throws Exception {
         String dd = "dd if=/dev/zero of=%s bs=1M count=1024 conv=fsync 2>&1 | tail -1; rm -f %s";
@@ -135,14 +135,19 @@ public final class NodeBench {
         List<Double> onHost = new ArrayList<>();
         Sandbox s = node.start(spec);
         try {
-            for (int i = 0; i < WRITE_RUNS; i++) {
+            // One untimed write in each place first: on a thin-provisioned VM disk the first write to blocks the
+            // host file system never used is slow whoever writes it, and the sandbox's image is always new.
+            for (int i = -1; i < WRITE_RUNS; i++) {
                 String out = node.exec(s.id(), List.of("sh", "-c", dd.formatted("/root/big", "/root/big")),
                         Duration.ofMinutes(5)).stdout();
-                inSandbox.add(mibPerSecond(out));
                 Path host = state.resolve("host-write.bin");
                 var p = new ProcessBuilder("sh", "-c", dd.formatted(host, host)).redirectErrorStream(true).start();
-                onHost.add(mibPerSecond(new String(p.getInputStream().readAllBytes())));
+                String onHostOut = new String(p.getInputStream().readAllBytes());
                 p.waitFor();
+                if (i >= 0) {
+                    inSandbox.add(mibPerSecond(out));
+                    onHost.add(mibPerSecond(onHostOut));
+                }
             }
         } finally {
             node.destroy(s.id());
