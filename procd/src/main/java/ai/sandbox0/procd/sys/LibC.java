@@ -16,7 +16,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * FFM bindings to the few glibc calls the JDK lacks (Linux, glibc ≥ 2.34, 64-bit). Constants were
- * checked against {@code /usr/include} (see findings/pty-via-ffm.md). No call is marked critical: a
+ * checked against {@code /usr/include}. No call is marked critical: a
  * blocking critical call would stall safepoints for the whole JVM.
  *
  * <p>Every call goes through one downcall shape, {@code long f(long × 6)} with errno captured: each
