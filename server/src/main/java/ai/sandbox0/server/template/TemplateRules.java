@@ -259,6 +259,50 @@ public final class TemplateRules {
                 context.seccompProfile() == null ? null : context.seccompProfile().localhostProfile());
         checkProfile("appArmorProfile", context.appArmorProfile() == null ? null : context.appArmorProfile().type(),
                 context.appArmorProfile() == null ? null : context.appArmorProfile().localhostProfile());
+        checkAvailable(context);
+    }
+
+    /**
+     * What this server can give today: sandboxes run as the image's root with no_new_privs, the runtime's
+     * own seccomp filter and capability set, and no AppArmor. A template asking for anything else fails
+     * naming the field — never a sandbox weaker than the template says.
+     */
+    private static void checkAvailable(SecurityContext context) {
+        String at = "spec.mainContainer.securityContext.";
+        String later = " is not supported on this server yet";
+        if (Boolean.TRUE.equals(context.privileged())) {
+            throw new Invalid(at + "privileged: privileged sandboxes are not supported on this server");
+        }
+        if (context.runAsUser() != null && context.runAsUser() != 0) {
+            throw new Invalid(at + "runAsUser" + later + ": sandboxes run as root (uid 0)");
+        }
+        if (context.runAsGroup() != null && context.runAsGroup() != 0) {
+            throw new Invalid(at + "runAsGroup" + later + ": sandboxes run as group 0");
+        }
+        if (Boolean.TRUE.equals(context.runAsNonRoot())) {
+            throw new Invalid(at + "runAsNonRoot" + later + ": sandboxes run as root");
+        }
+        if (Boolean.TRUE.equals(context.readOnlyRootFilesystem())) {
+            throw new Invalid(at + "readOnlyRootFilesystem" + later);
+        }
+        if (Boolean.TRUE.equals(context.allowPrivilegeEscalation())) {
+            throw new Invalid(at + "allowPrivilegeEscalation: sandboxes always run with no_new_privs");
+        }
+        if (context.capabilities() != null && (!isEmpty(context.capabilities().add())
+                || !isEmpty(context.capabilities().drop()))) {
+            throw new Invalid(at + "capabilities" + later + ": sandboxes get the runtime's own set");
+        }
+        if (context.seccompProfile() != null && context.seccompProfile().type() != null
+                && context.seccompProfile().type() != SecurityProfileType.RUNTIME_DEFAULT) {
+            throw new Invalid(at + "seccompProfile" + later + ": only RuntimeDefault");
+        }
+        if (context.appArmorProfile() != null && context.appArmorProfile().type() != null) {
+            throw new Invalid(at + "appArmorProfile" + later + ": this server does not use AppArmor");
+        }
+    }
+
+    private static boolean isEmpty(List<String> names) {
+        return names == null || names.isEmpty();
     }
 
     private static void checkProfile(String field, SecurityProfileType type, String localhostProfile) {
