@@ -182,9 +182,10 @@ public final class SandboxLauncher {
         var mounts = new ArrayList<OciMount>(procd.mounts());
         mounts.addAll(bundle.etcMounts());
         mounts.addAll(spec.mounts());
+        List<Path> emptyDirDisks = SandboxDisks.emptyDirsOf(layout, spec.id());
         for (int i = 0; i < spec.emptyDirs().size(); i++) {
-            Path disk = SandboxDisks.emptyDirsOf(layout, spec.id()).get(i);
-            mounts.add(OciMount.writableBind(SandboxDisks.emptyDirData(disk), spec.emptyDirs().get(i).mountPath()));
+            mounts.add(OciMount.writableBind(SandboxDisks.emptyDirData(emptyDirDisks.get(i)),
+                    spec.emptyDirs().get(i).mountPath()));
         }
         return new ContainerConfig(spec.hostname(), layout.rootfs(spec.id()), procd.args(), env, "/root", netns,
                 cgroupPath, CgroupLimits.of(spec.resources(), cgroups), SeccompProfile.defaults(),
