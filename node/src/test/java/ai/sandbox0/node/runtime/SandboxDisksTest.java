@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,8 +50,18 @@ class SandboxDisksTest {
             try (Stream<Path> left = Files.list(dir)) {
                 assertThat(left.toList()).isEmpty();
             }
-        } finally {
             assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dir.toString());
+        }
+    }
+
+    /** A failure halfway must not leave its disks mounted on the host. */
+    @AfterEach
+    void unmountLeftovers() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+            String mountPoint = line.split(" ")[1];
+            if (mountPoint.startsWith(dir.toString())) {
+                HostCommand.run(List.of("umount", mountPoint));
+            }
         }
     }
 
