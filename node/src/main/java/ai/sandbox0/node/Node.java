@@ -22,10 +22,12 @@ import ai.sandbox0.node.runtime.LogRotation;
 import ai.sandbox0.node.runtime.MountTable;
 import ai.sandbox0.node.runtime.ProcdInstaller;
 import ai.sandbox0.node.runtime.Runc;
+import ai.sandbox0.node.runtime.RunIds;
 import ai.sandbox0.node.runtime.RuntimeSettings;
 import ai.sandbox0.node.runtime.SandboxDisks;
 import ai.sandbox0.node.runtime.SandboxLauncher;
 import ai.sandbox0.node.runtime.SandboxLayout;
+import ai.sandbox0.node.runtime.SandboxNamespaces;
 import ai.sandbox0.node.runtime.SandboxRuntime;
 import ai.sandbox0.node.runtime.SandboxSpec;
 import ai.sandbox0.node.runtime.SetupException;
@@ -38,6 +40,8 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -115,6 +119,15 @@ public final class Node implements AutoCloseable {
             keptLogs = new KeptLogs(layout.keptLogs());
             Files.createDirectories(layout.sandboxes());
             Files.createDirectories(layout.runcRoot());
+            // A sandbox's root (an unprivileged host id) passes through to its own run dir; nothing lists them.
+            refuseUnsearchableAncestors(config.stateDir());
+            for (Path d : List.of(config.stateDir(), layout.sandboxes())) {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx--x--x"));
+            }
+            Files.createDirectories(layout.keptLogs());
+            for (Path d : List.of(layout.runcRoot(), layout.keptLogs())) {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+            }
             NetworkNames names = new NetworkNames(config.name());
             NodeConfig.HostPaths host = config.host();
             cgroups = CgroupLayout.detect(host.cgroupRoot());
@@ -130,9 +143,9 @@ public final class Node implements AutoCloseable {
             var teardown = new Teardown(layout, runc, mounter, mounts, addresses, network, cgroups, config.cgroupParent(),
                     disks);
             var settings = new RuntimeSettings(config.cgroupParent(), config.nameservers(), config.readyTimeout(),
-                    Runtime.getRuntime().availableProcessors());
+                    Runtime.getRuntime().availableProcessors(), config.firstHostId());
             var launcher = new SandboxLauncher(layout, runc, mounter, addresses, network, cgroups, config.procd(),
-                    settings, teardown, disks);
+                    settings, teardown, disks, new SandboxNamespaces(config.unshare(), mounter));
             runtime = new SandboxRuntime(layout, runc, launcher, teardown, network, addresses);
 
             network.refuseOverlaps(config.addressPool());
@@ -293,9 +306,15 @@ public final class Node implements AutoCloseable {
     /** Like {@link #start(String, LayerChain, Resources, NetworkMode, Map)}, with empty dirs mounted in. */
     public Sandbox start(String id, LayerChain chain, Resources resources, NetworkMode mode, Map<String, String> env,
             List<EmptyDir> emptyDirs) throws IOException {
+        return start(id, chain, resources, mode, env, emptyDirs, SandboxSecurity.DEFAULT);
+    }
+
+    /** Like {@link #start(String, LayerChain, Resources, NetworkMode, Map, List)}, its processes run as {@code security} says. */
+    public Sandbox start(String id, LayerChain chain, Resources resources, NetworkMode mode, Map<String, String> env,
+            List<EmptyDir> emptyDirs, SandboxSecurity security) throws IOException {
         List<Path> dirs = layerDirs(id, chain);
         try {
-            return start(new SandboxSpec(id, dirs, resources, mode, env, List.of(), emptyDirs));
+            return start(new SandboxSpec(id, dirs, resources, mode, env, List.of(), emptyDirs, security));
         } catch (IOException | RuntimeException e) {
             releaseLayers(id);
             throw e;
@@ -324,7 +343,8 @@ public final class Node implements AutoCloseable {
         releaseLayers(id);
         LayerChain next;
         try {
-            next = storage.checkpoint(base, runtime.upperDir(id), SandboxRootfs.RUNTIME_PATHS);
+            next = storage.checkpoint(base, runtime.upperDir(id), SandboxRootfs.RUNTIME_PATHS,
+                    RunIds.read(runtime.layout(), id));
         } catch (IOException e) {
             throw new SetupException(Step.CHECKPOINT, id + ": " + e.getMessage(), e);
         }
@@ -395,6 +415,21 @@ public final class Node implements AutoCloseable {
         return new SandboxLayout(config.stateDir()).output(id);
     }
 
+    /**
+     * runc mounts a sandbox's root from inside its user namespace, as an unprivileged host id: every directory
+     * above the state dir must let others pass (a state dir under {@code /root}, mode 0700, cannot work).
+     */
+    private static void refuseUnsearchableAncestors(Path stateDir) throws IOException {
+        for (Path d = stateDir.toRealPath().getParent(); d != null; d = d.getParent()) {
+            if (!Files.getPosixFilePermissions(d).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new SetupException(Step.PREPARE_DIRS, "the state dir " + stateDir + " is below " + d
+                        + ", which others may not search (mode " + PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(d)) + "): sandboxes run as unprivileged host ids and could"
+                        + " not reach their root; choose a data dir elsewhere (such as /var/lib/sandbox0)");
+            }
+        }
+    }
+
     /** The rootfs changes of the sandbox's last run (valid after {@link #stop}), for the layer exporter. */
     public Path upperDir(String id) {
         return runtime.upperDir(id);
@@ -429,9 +464,9 @@ public final class Node implements AutoCloseable {
      * stay extracted until {@link #removePool}.
      */
     public void configurePool(String poolId, LayerChain chain, Resources resources, NetworkMode mode,
-            List<EmptyDir> emptyDirs, int minIdle, int maxIdle) throws IOException {
+            List<EmptyDir> emptyDirs, SandboxSecurity security, int minIdle, int maxIdle) throws IOException {
         List<Path> dirs = layerDirs(POOL_HOLDER + poolId, chain);
-        var prototype = new SandboxSpec(poolId, dirs, resources, mode, Map.of(), List.of(), emptyDirs);
+        var prototype = new SandboxSpec(poolId, dirs, resources, mode, Map.of(), List.of(), emptyDirs, security);
         pools.configure(PoolSpec.of(poolId, prototype, minIdle, maxIdle));
     }
 

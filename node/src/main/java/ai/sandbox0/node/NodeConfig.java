@@ -18,6 +18,8 @@ import java.util.List;
  * @param maxConcurrentStarts bound on sandboxes starting at once (cold claims and pool refills)
  * @param spareDisks empty sandbox disks of each size in use kept ready, so no start waits for mkfs
  * @param logCapBytes a run's container log is rotated past this size (the last part kept, one segment)
+ * @param firstHostId the host uid and gid a sandbox's root becomes in address slot 0; slot {@code n} gets the
+ *     {@link IdMap#SIZE} ids from {@code firstHostId + n * IdMap.SIZE}. Two nodes on one host need disjoint ranges.
  */
 public record NodeConfig(
         String name,
@@ -34,6 +36,7 @@ public record NodeConfig(
         int maxConcurrentStarts,
         int spareDisks,
         long logCapBytes,
+        long firstHostId,
         HostPaths host) {
 
     /** Where this host keeps what the node reads and writes outside its state dir. */
@@ -49,7 +52,16 @@ public record NodeConfig(
     /** A run's container log rotates past 10 MiB by default. */
     public static final long DEFAULT_LOG_CAP = 10L << 20;
 
+    /** Sandbox ids start at 2^30: far above any account a host or its directory service hands out. */
+    public static final long DEFAULT_FIRST_HOST_ID = 1L << 30;
+
     public NodeConfig {
+        if (firstHostId < IdMap.SIZE) {
+            throw new IllegalArgumentException("the first sandbox host id must be at least " + IdMap.SIZE
+                    + " (host accounts live below it), got " + firstHostId);
+        }
+        // Every slot's range must be a valid one: the constructor refuses ranges past the last host id.
+        IdMap.ofSlot(firstHostId, addressPool.size() > 1 ? (int) (addressPool.size() / 2 - 1) : 0);
         if (logCapBytes < 4096) {
             throw new IllegalArgumentException("the log cap must be at least 4096 bytes, got " + logCapBytes);
         }
@@ -64,46 +76,56 @@ public record NodeConfig(
         HostPaths host = HostPaths.linux();
         return new NodeConfig(name, stateDir, procd, Path.of("/usr/sbin/runc"), Path.of("/usr/sbin/ip"),
                 Path.of("/usr/sbin/nft"), Path.of("/usr/bin/unshare"), Path.of("/usr/bin/ldd"), Cidr.parse("10.88.0.0/16"), hostNameservers(host.resolvConf()),
-                Duration.ofSeconds(20), Math.max(2, Runtime.getRuntime().availableProcessors() * 2), 2, DEFAULT_LOG_CAP, host);
+                Duration.ofSeconds(20), Math.max(2, Runtime.getRuntime().availableProcessors() * 2), 2, DEFAULT_LOG_CAP, DEFAULT_FIRST_HOST_ID, host);
     }
 
     public NodeConfig withAddressPool(String cidr) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, Cidr.parse(cidr), nameservers, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withRuntime(Path binary) {
         return new NodeConfig(name, stateDir, procd, binary, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withReadyTimeout(Duration timeout) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, timeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withMaxConcurrentStarts(int n) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout, n, spareDisks, logCapBytes, host);
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout, n, spareDisks, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withNameservers(List<String> servers) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, servers, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withSpareDisks(int n) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
-                maxConcurrentStarts, n, logCapBytes, host);
+                maxConcurrentStarts, n, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withLogCap(long bytes) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
-                maxConcurrentStarts, spareDisks, bytes, host);
+                maxConcurrentStarts, spareDisks, bytes, firstHostId, host);
+    }
+
+    public NodeConfig withFirstHostId(long id) {
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
+                maxConcurrentStarts, spareDisks, logCapBytes, id, host);
+    }
+
+    /** The host ids of the sandbox in address slot {@code slot}. */
+    public IdMap ids(int slot) {
+        return IdMap.ofSlot(firstHostId, slot);
     }
 
     public NodeConfig withProcd(ProcdRuntime p) {
         return new NodeConfig(name, stateDir, p, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
     }
 
     /** The cgroup every sandbox of this node lives under. */

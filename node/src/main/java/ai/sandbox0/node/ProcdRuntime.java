@@ -25,6 +25,7 @@ public record ProcdRuntime(Path jdkHome, Path procdDir, Path tini, List<String> 
     public static final String JAR = PROCD_DIR + "/procd.jar";
     public static final String ARCHIVE = PROCD_DIR + "/procd.aot";
     public static final String TINI = IN_SANDBOX + "/tini";
+    /** procd's workspace when the sandbox runs as root; another user's is its home (or /tmp). */
     public static final String WORKSPACE = "/root";
     public static final int DEFAULT_PORT = 49983;
     /**
@@ -81,6 +82,11 @@ public record ProcdRuntime(Path jdkHome, Path procdDir, Path tini, List<String> 
      * procd does not depend on the image's libc.
      */
     public List<String> args() {
+        return args(WORKSPACE);
+    }
+
+    /** procd's command line with {@code workspace} as the root of relative paths (the user's home). */
+    public List<String> args(String workspace) {
         var a = new ArrayList<String>(List.of(TINI, "-v", "--"));
         loader().ifPresent(loader -> a.addAll(List.of(PROCD_DIR + "/lib/" + loader, "--library-path", PROCD_DIR + "/lib")));
         a.add(JDK + "/bin/java");
@@ -89,7 +95,7 @@ public record ProcdRuntime(Path jdkHome, Path procdDir, Path tini, List<String> 
             a.add("-XX:AOTCache=" + ARCHIVE);
         }
         a.add("-Xlog:all=warning:stderr");
-        a.addAll(List.of("-jar", JAR, "--workspace", WORKSPACE, "--port", Integer.toString(port)));
+        a.addAll(List.of("-jar", JAR, "--workspace", workspace, "--port", Integer.toString(port)));
         return a;
     }
 

@@ -62,6 +62,48 @@ class CheckpointTest {
     }
 
     @Test
+    void ownersAndFileCapabilitiesStayTheContainersWhicheverHostIdsTheNextRunGets() throws Exception {
+        LayerChain image = TestRootfs.defaultImage().chain();
+        Node node = Node.open(TestNodes.config("tckpo", "10.89.6.0/24"), TestRootfs.storage(), Set.of());
+        try {
+            Sandbox first = node.start("owner-1", image, SMALL, NetworkMode.BLOCK_ALL, Map.of());
+            ExecResult change = node.exec(first.id(), List.of("python3", "-c", String.join("\n",
+                    "import os, struct",
+                    "open('/root/by-root', 'w').write('r')",
+                    "os.makedirs('/home/dev', exist_ok=True)",
+                    "open('/home/dev/by-dev', 'w').write('d')",
+                    "os.chown('/home/dev/by-dev', 1000, 1000)",
+                    "open('/root/bind-low', 'w').write('b')",
+                    // cap_net_bind_service, permitted and effective, for the sandbox's root
+                    "os.setxattr('/root/bind-low', 'security.capability', struct.pack('<5I', 0x02000001, 1 << 10, 0, 0, 0))")),
+                    Duration.ofSeconds(30));
+            assertThat(change.ok()).as(change.toString()).isTrue();
+            LayerChain paused = node.checkpoint(first.id());
+
+            // The next run must not reuse the first one's host ids, or an unshifted layer would look right.
+            Sandbox holder = node.start("owner-hold", image, SMALL, NetworkMode.BLOCK_ALL, Map.of());
+            Sandbox second = node.start("owner-2", paused, SMALL, NetworkMode.BLOCK_ALL, Map.of());
+            assertThat(node.config().ids(second.slot())).isNotEqualTo(node.config().ids(first.slot()));
+            ExecResult seen = node.exec(second.id(), List.of("python3", "-c", String.join("\n",
+                    "import os",
+                    "for p in ['/root/by-root', '/home/dev/by-dev']:",
+                    "    st = os.stat(p); print(st.st_uid, st.st_gid)",
+                    "print(os.getxattr('/root/bind-low', 'security.capability').hex())")), Duration.ofSeconds(30));
+            assertThat(seen.stdout().lines().toList()).as(seen.toString())
+                    .containsExactly("0 0", "1000 1000", "0100000200040000000000000000000000000000");
+            // On the host, the checkpoint layer says container ids: it means the same under any run's map.
+            java.nio.file.Path layer = second.spec().lowerDirs().getLast();
+            assertThat(java.nio.file.Files.getAttribute(layer.resolve("root/by-root"), "unix:uid")).isEqualTo(0);
+            assertThat(java.nio.file.Files.getAttribute(layer.resolve("home/dev/by-dev"), "unix:uid")).isEqualTo(1000);
+            assertThat(java.nio.file.Files.getAttribute(layer.resolve("home/dev/by-dev"), "unix:gid")).isEqualTo(1000);
+            node.destroy(holder.id());
+        } finally {
+            node.shutdown();
+            HostLeaks.assertNoneOf(node.config());
+        }
+    }
+
+    @Test
     void aSandboxClaimedFromAPoolOfAChainCanBeCheckpointed() throws Exception {
         LayerChain image = TestRootfs.defaultImage().chain();
         Node node = Node.open(TestNodes.config("tckpp", "10.89.5.0/24"), TestRootfs.storage(), Set.of());

@@ -153,6 +153,25 @@ class NodeTest {
     }
 
     @Test
+    void aStateDirSandboxesCannotReachIsRefusedAtOpenNamingTheDirectory() throws Exception {
+        java.nio.file.Path closed = Files.createTempDirectory("s0node-closed-"); // 0700, like /root
+        NodeConfig config = TestNodes.config("tclosed", "10.89.7.0/24");
+        try {
+            NodeConfig inside = new NodeConfig(config.name(), closed.resolve("node"), config.procd(), config.runtime(),
+                    config.ip(), config.nft(), config.unshare(), config.ldd(), config.addressPool(), config.nameservers(),
+                    config.readyTimeout(), config.maxConcurrentStarts(), config.spareDisks(), config.logCapBytes(),
+                    config.firstHostId(), config.host());
+            Files.createDirectories(inside.stateDir());
+            assertThatThrownBy(() -> TestNodes.open(inside, java.util.Set.of()))
+                    .isInstanceOf(ai.sandbox0.node.runtime.SetupException.class)
+                    .hasMessageContaining("is below " + closed + ", which others may not search");
+        } finally {
+            new ProcessBuilder("rm", "-rf", "--one-file-system", closed.toString(), config.stateDir().toString())
+                    .start().waitFor();
+        }
+    }
+
+    @Test
     void aRefusedCreateNamesTheStepAndRuncsReasonAndLeavesNothing() throws Exception {
         SandboxSpec badMount = new SandboxSpec("badmount", List.of(TestRootfs.get()), Resources.of("500m", "512Mi"),
                 NetworkMode.ALLOW_ALL, null, List.of(ai.sandbox0.node.runtime.OciMount.readOnlyBind(

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 /**
  * The server's state on disk. One server owns a data dir at a time: {@link #lock()} holds an OS lock
@@ -64,11 +65,26 @@ public final class DataDir implements AutoCloseable {
         }
     }
 
-    /** Creates the directory (0700) if needed and takes the single-server lock. */
+    /**
+     * Creates the directory if needed and takes the single-server lock. The directory is 0711: sandboxes run
+     * as unprivileged host ids and runc mounts their roots from inside, so others must pass through it (to the
+     * node's dirs, which admit each sandbox to its own only); nobody but the server may list it, and its
+     * files are the server's alone (the store is made 0600 here, secrets are written 0600).
+     */
     public DataDir lock() {
         try {
             if (!Files.isDirectory(root)) {
                 Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+            for (String name : List.of("sandbox0.db", "sandbox0.db-wal", "sandbox0.db-shm")) {
+                Path file = root.resolve(name);
+                if (Files.exists(file)) {
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                } else if (name.equals("sandbox0.db")) {
+                    // SQLite gives its journal files the database's mode.
+                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                }
             }
             lockChannel = FileChannel.open(root.resolve("server.lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);

@@ -1,6 +1,7 @@
 package ai.sandbox0.node.image;
 
 import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.IdMap;
 import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.LayerDescriptor;
 import ai.sandbox0.node.RegistryCredentials;
@@ -12,10 +13,12 @@ import ai.sandbox0.node.layer.LayerSquasher;
 import ai.sandbox0.node.layer.LayerUnpacker;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -32,6 +35,9 @@ public record NodeStorage(BlobStore blobs, LayerCache layers, LayerExporter expo
 
     public static NodeStorage open(Path dataDir, Path hostImageCache, Path debootstrap, RegistryCredentials credentials,
             Set<String> plainHttpRegistries) throws IOException {
+        // Every sandbox's checkpoints are here; only the node (host root) reads them.
+        Files.createDirectories(dataDir);
+        Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         BlobStore blobs = new LocalBlobStore(dataDir.resolve("blobs"));
         LayerCache layers = LayerCache.open(dataDir.resolve("layers"), blobs, new LayerUnpacker());
         var images = new ImageStore(dataDir.resolve("images"), blobs,
@@ -47,9 +53,12 @@ public record NodeStorage(BlobStore blobs, LayerCache layers, LayerExporter expo
      * same chain when nothing changed). The upper dir is only read; the caller removes it.
      *
      * @param excluded paths (relative to the root) the runtime mounted there, such as procd's
+     * @param ids the host ids the run wrote its upper dir with, empty when it wrote container ids
      */
-    public LayerChain checkpoint(LayerChain chain, Path upperDir, Set<String> excluded) throws IOException {
-        LayerDescriptor layer = exporter.export(upperDir, excluded);
+    public LayerChain checkpoint(LayerChain chain, Path upperDir, Set<String> excluded, Optional<IdMap> ids)
+            throws IOException {
+        LayerDescriptor layer = ids.isPresent() ? exporter.export(upperDir, excluded, ids.get())
+                : exporter.export(upperDir, excluded);
         return chain.plus(layer).squash(maxDepth, new LayerSquasher(layers, exporter));
     }
 

@@ -1,6 +1,7 @@
 package ai.sandbox0.node.layer;
 
 import ai.sandbox0.node.Digest;
+import ai.sandbox0.node.IdMap;
 import ai.sandbox0.node.LayerDescriptor;
 import ai.sandbox0.node.blob.Blob;
 import ai.sandbox0.node.blob.BlobStore;
@@ -79,7 +80,16 @@ public final class LayerExporter {
      * {@code "procd"}): mount points the runtime put there that are not the sandbox's files.
      */
     public LayerDescriptor export(Path upperDir, Set<String> excluded) throws IOException {
-        return write(List.of(upperDir), null, excluded, "export upper dir " + upperDir);
+        return write(List.of(upperDir), null, excluded, null, "export upper dir " + upperDir);
+    }
+
+    /**
+     * Like {@link #export(Path, Set)} for an upper dir written in a user namespace: owners (and the root id
+     * of file capabilities) are shifted from the host ids of {@code ids} back to the container's, so the
+     * layer means the same under any run's id map. A host id outside the map becomes {@link IdMap#OVERFLOW}.
+     */
+    public LayerDescriptor export(Path upperDir, Set<String> excluded, IdMap ids) throws IOException {
+        return write(List.of(upperDir), null, excluded, ids, "export upper dir " + upperDir);
     }
 
     /**
@@ -89,10 +99,11 @@ public final class LayerExporter {
      * whiteouts as entries in a directory that exists in one layer only.
      */
     public LayerDescriptor merge(List<Path> layerDirs, List<Path> below) throws IOException {
-        return write(layerDirs, below, Set.of(), "merge " + layerDirs.size() + " layers");
+        return write(layerDirs, below, Set.of(), null, "merge " + layerDirs.size() + " layers");
     }
 
-    private LayerDescriptor write(List<Path> lowestFirst, List<Path> below, Set<String> excluded, String what) throws IOException {
+    private LayerDescriptor write(List<Path> lowestFirst, List<Path> below, Set<String> excluded, IdMap ids,
+            String what) throws IOException {
         for (Path dir : lowestFirst) {
             if (!Files.isDirectory(dir)) {
                 throw new IOException(what + ": " + dir + " is not a directory");
@@ -109,7 +120,7 @@ public final class LayerExporter {
             zstd.setChecksum(true);
             try (OutputStream tarOut = new BufferedOutputStream(new DigestOutputStream(zstd, diff), 1 << 16)) {
                 var tar = new TarWriter(tarOut);
-                var walk = new Walk(tar, below == null ? null : below.reversed(), normalize(excluded), what);
+                var walk = new Walk(tar, below == null ? null : below.reversed(), normalize(excluded), ids, what);
                 walk.directory("", lowestFirst.reversed(), true);
                 tar.finish();
                 entries = walk.entries;
@@ -149,10 +160,13 @@ public final class LayerExporter {
         private final Set<String> excluded;
         private final String what;
         private final Map<String, String> firstNameOfInode = new HashMap<>();
+        /** Host ids to shift back to container ids; null when the tree holds container ids. */
+        private final IdMap ids;
         long entries;
 
-        Walk(TarWriter tar, List<Path> below, Set<String> excluded, String what) {
+        Walk(TarWriter tar, List<Path> below, Set<String> excluded, IdMap ids, String what) {
             this.tar = tar;
+            this.ids = ids;
             this.below = below;
             this.excluded = excluded;
             this.what = what;
@@ -270,16 +284,29 @@ public final class LayerExporter {
             entries++;
         }
 
-        private static TarEntry entry(String rel, TarEntry.Type type, Inode node, long size, String link,
+        private TarEntry entry(String rel, TarEntry.Type type, Inode node, long size, String link,
                 Map<String, byte[]> xattrs) {
             int mode = type == TarEntry.Type.SYMLINK ? 0777 : node.mode();
-            return new TarEntry(rel, type, mode, node.uid(), node.gid(), size, node.mtime(), link, 0, 0,
-                    new TreeMap<>(xattrs));
+            return new TarEntry(rel, type, mode, id(node.uid()), id(node.gid()), size, node.mtime(), link, 0, 0,
+                    shifted(xattrs));
         }
 
-        private static TarEntry device(String rel, TarEntry.Type type, Inode node, Map<String, byte[]> xattrs) {
-            return new TarEntry(rel, type, node.mode(), node.uid(), node.gid(), 0, node.mtime(), "", node.major(),
-                    node.minor(), new TreeMap<>(xattrs));
+        private TarEntry device(String rel, TarEntry.Type type, Inode node, Map<String, byte[]> xattrs) {
+            return new TarEntry(rel, type, node.mode(), id(node.uid()), id(node.gid()), 0, node.mtime(), "",
+                    node.major(), node.minor(), shifted(xattrs));
+        }
+
+        private long id(int onDisk) {
+            return ids == null ? Integer.toUnsignedLong(onDisk) : ids.toContainer(onDisk);
+        }
+
+        private TreeMap<String, byte[]> shifted(Map<String, byte[]> xattrs) {
+            var out = new TreeMap<String, byte[]>(xattrs);
+            byte[] caps = out.get(FileCapabilities.XATTR);
+            if (ids != null && caps != null) {
+                out.put(FileCapabilities.XATTR, FileCapabilities.toContainer(caps, ids));
+            }
+            return out;
         }
 
         private boolean isOpaque(Path dir) throws IOException {

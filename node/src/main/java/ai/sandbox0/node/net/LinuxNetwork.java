@@ -12,8 +12,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Namespaces and veths with iproute2 ({@code ip netns add} bind-mounts the namespace under
- * {@code netnsDir}), rules with nftables. Each step is one {@code ip -batch} so a start costs three
+ * Veths and addresses with iproute2 in namespaces bind-mounted under {@code netnsDir} (where
+ * {@code ip netns} finds them), rules with nftables. Each step is one {@code ip -batch} so a start costs three
  * forks of ip. Host paths and binaries come in through the constructor.
  */
 public final class LinuxNetwork implements SandboxNetwork {
@@ -35,10 +35,8 @@ public final class LinuxNetwork implements SandboxNetwork {
     }
 
     @Override
-    public Path createNamespace(AddressLease lease) throws SetupException {
-        String ns = names.netns(lease.sandboxId());
-        HostCommand.check(Step.CREATE_NETNS, List.of(ip.toString(), "netns", "add", ns));
-        return netnsDir.resolve(ns);
+    public Path namespaceFile(AddressLease lease) {
+        return netnsDir.resolve(names.netns(lease.sandboxId()));
     }
 
     @Override

@@ -8,11 +8,14 @@ import java.util.List;
 /** A sandbox's network: its namespace, its veth pair and its firewall entries. */
 public interface SandboxNetwork {
 
-    /** Creates the empty namespace; returns the namespace file runc joins. */
-    Path createNamespace(AddressLease lease) throws SetupException;
+    /**
+     * Where the lease's namespace file goes (runc joins it by this path). The runtime creates the namespace,
+     * owned by the sandbox's user namespace, and keeps it by a bind mount there; {@link #detach} removes it.
+     */
+    Path namespaceFile(AddressLease lease);
 
     /**
-     * Wires a namespace made by {@link #createNamespace}: firewall entry, veth pair, addresses, route.
+     * Wires the namespace at {@link #namespaceFile}: firewall entry, veth pair, addresses, route.
      * May run while the container starts in the namespace: nothing in it needs the network to start.
      */
     void wire(AddressLease lease, NetworkMode mode) throws SetupException;

@@ -1,6 +1,7 @@
 package ai.sandbox0.node.runtime;
 
 import ai.sandbox0.api.Json;
+import ai.sandbox0.node.layer.Posix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,16 @@ public record Bundle(Path dir) {
             Files.writeString(etcDir().resolve("hostname"), config.hostname() + "\n");
             Files.writeString(etcDir().resolve("hosts"), hosts(config.hostname(), sandboxAddress));
             Files.writeString(etcDir().resolve("resolv.conf"), resolvConf(nameservers));
+            // The sandbox's root may edit its own copies.
+            int root = (int) config.ids().hostBase();
+            for (String name : List.of("hostname", "hosts", "resolv.conf")) {
+                Posix.lchown(etcDir().resolve(name), root, root);
+            }
             Path tmp = dir.resolve("config.json.tmp");
+            // It holds procd's token: owner-only.
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             Files.write(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(config.toOci()));
             Files.move(tmp, configJson(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {

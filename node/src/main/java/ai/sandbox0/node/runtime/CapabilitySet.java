@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * The capabilities a sandbox's processes keep: Docker's default set without {@code CAP_NET_RAW}, so no
  * raw or packet sockets (ARP and DHCP spoofing, sniffing the sandbox's own link). {@code ping} still
- * works through unprivileged ICMP sockets ({@link ContainerConfig#SYSCTLS}). Everything else is dropped.
+ * works through unprivileged ICMP sockets ({@code net.ipv4.ping_group_range}, see {@link ContainerConfig}). Everything else is dropped.
  */
 public record CapabilitySet(List<String> caps) {
 

@@ -1,5 +1,7 @@
 package ai.sandbox0.node.runtime;
 
+import ai.sandbox0.node.IdMap;
+import ai.sandbox0.node.SandboxSecurity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,11 +12,17 @@ import java.util.Map;
 
 /**
  * Everything config.json says about one sandbox, typed. {@link #toOci()} adds the fixed hardening:
- * namespaces, masked and read-only paths, the private /dev, /tmp and /dev/shm, no new privileges.
+ * namespaces (a user namespace of its own among them), masked and read-only paths, the private /dev
+ * and /dev/shm, no new privileges.
  *
  * @param rootfs the mounted overlay, relative to the bundle or absolute
  * @param netns the pre-created network namespace (its bind-mounted file)
  * @param cgroupsPath e.g. {@code /sandbox0-s0/<id>}, below every hierarchy
+ * @param cwd the working directory of procd, also its {@code HOME}
+ * @param seccomp the system call filter, null for none
+ * @param security the user, read-only root and privilege settings
+ * @param ids the host ids of the sandbox's root and its users
+ * @param userNamespace the run's user namespace (its bind-mounted file), which owns {@code netns}
  */
 public record ContainerConfig(
         String hostname,
@@ -27,7 +35,10 @@ public record ContainerConfig(
         CgroupLimits limits,
         SeccompProfile seccomp,
         CapabilitySet capabilities,
-        List<OciMount> extraMounts) {
+        List<OciMount> extraMounts,
+        SandboxSecurity security,
+        IdMap ids,
+        Path userNamespace) {
 
     /** Paths of /proc and /sys a sandbox must not read: kernel memory, keys, timers, firmware. */
     public static final List<String> MASKED_PATHS = List.of(
@@ -40,10 +51,12 @@ public record ContainerConfig(
             "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
     /**
-     * Namespaced kernel settings of every sandbox: ICMP echo sockets for every group, so {@code ping} works
-     * without {@code CAP_NET_RAW}. They belong to the sandbox's own network namespace, not the host's.
+     * Namespaced kernel settings of every sandbox: ICMP echo sockets for every group of the sandbox, so
+     * {@code ping} works without {@code CAP_NET_RAW}. They belong to the sandbox's own network namespace.
      */
-    public static final Map<String, String> SYSCTLS = Map.of("net.ipv4.ping_group_range", "0 2147483647");
+    Map<String, String> sysctls() {
+        return Map.of("net.ipv4.ping_group_range", "0 " + (ids.size() - 1));
+    }
 
     /**
      * Open files per process in a sandbox: generous for builds and servers, but never above the node's own
@@ -52,12 +65,16 @@ public record ContainerConfig(
     public static final long OPEN_FILES = Math.min(1_048_576L, hardOpenFilesLimit());
 
     /**
-     * Per-process limits: {@link #OPEN_FILES}, and no core dumps (a crashing process must not write its
-     * memory, secrets included, to the sandbox's disk). Processes are bounded by the pids cgroup.
+     * Per-process limits: {@link #OPEN_FILES}; no core dumps (a crashing process must not write its memory,
+     * secrets included, to the sandbox's disk); and processes per user as many as the pids cgroup allows the
+     * whole sandbox, so a fork bomb of one user meets a limit of its own before the sandbox's.
      */
-    static final List<Rlimit> RLIMITS = List.of(
-            new Rlimit("RLIMIT_NOFILE", OPEN_FILES, OPEN_FILES),
-            new Rlimit("RLIMIT_CORE", 0, 0));
+    List<Rlimit> rlimits() {
+        return List.of(
+                new Rlimit("RLIMIT_NOFILE", OPEN_FILES, OPEN_FILES),
+                new Rlimit("RLIMIT_CORE", 0, 0),
+                new Rlimit("RLIMIT_NPROC", limits.pidsLimit(), limits.pidsLimit()));
+    }
 
     /** The hard RLIMIT_NOFILE of this process, from /proc/self/limits (1024, the usual default, if unreadable). */
     static long hardOpenFilesLimit() {
@@ -82,7 +99,7 @@ public record ContainerConfig(
 
     public ContainerConfig withLimits(CgroupLimits l) {
         return new ContainerConfig(hostname, rootfs, args, env, cwd, netns, cgroupsPath, l, seccomp, capabilities,
-                extraMounts);
+                extraMounts, security, ids, userNamespace);
     }
 
     public ContainerConfig {
@@ -94,20 +111,20 @@ public record ContainerConfig(
     public Map<String, Object> toOci() {
         var envList = new ArrayList<String>();
         envList.add("PATH=" + PATH);
-        envList.add("HOME=/root");
+        envList.add("HOME=" + cwd);
         envList.add("HOSTNAME=" + hostname);
         env.entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> envList.add(e.getKey() + "=" + e.getValue()));
 
         var process = new LinkedHashMap<String, Object>();
         process.put("terminal", false);
-        process.put("user", Map.of("uid", 0, "gid", 0));
+        process.put("user", Map.of("uid", security.uid(), "gid", security.gid()));
         process.put("args", args);
         process.put("env", envList);
         process.put("cwd", cwd);
         process.put("capabilities", capabilities.toOci());
-        process.put("noNewPrivileges", true);
-        process.put("rlimits", RLIMITS);
+        process.put("noNewPrivileges", security.noNewPrivileges());
+        process.put("rlimits", rlimits());
 
         var linux = new LinkedHashMap<String, Object>();
         linux.put("cgroupsPath", cgroupsPath);
@@ -118,18 +135,24 @@ public record ContainerConfig(
                 Map.of("type", "uts"),
                 Map.of("type", "mount"),
                 Map.of("type", "cgroup"),
-                Map.of("type", "network", "path", netns.toString())));
+                Map.of("type", "network", "path", netns.toString()),
+                Map.of("type", "user", "path", userNamespace.toString())));
+        // The namespace is made already; runc checks these against it and creates devices to match.
+        linux.put("uidMappings", ids.toOci());
+        linux.put("gidMappings", ids.toOci());
         linux.put("maskedPaths", MASKED_PATHS);
         linux.put("readonlyPaths", READONLY_PATHS);
-        linux.put("seccomp", seccomp.toOci());
-        linux.put("sysctl", SYSCTLS);
+        if (seccomp != null) {
+            linux.put("seccomp", seccomp.toOci());
+        }
+        linux.put("sysctl", sysctls());
         // Mounts made inside the sandbox never propagate back to the host.
         linux.put("rootfsPropagation", "rprivate");
 
         var config = new LinkedHashMap<String, Object>();
         config.put("ociVersion", "1.0.2");
         config.put("process", process);
-        config.put("root", Map.of("path", rootfs.toString(), "readonly", false));
+        config.put("root", Map.of("path", rootfs.toString(), "readonly", security.readOnlyRoot()));
         config.put("hostname", hostname);
         config.put("mounts", mounts());
         config.put("linux", linux);

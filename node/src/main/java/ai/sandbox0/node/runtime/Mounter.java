@@ -3,8 +3,18 @@ package ai.sandbox0.node.runtime;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Mounts and unmounts the overlay root of sandboxes. */
+/** Mounts and unmounts the overlay root of sandboxes and what it is built from. */
 public interface Mounter {
+
+    /**
+     * Attaches a read-only view of {@code source} at {@code target} in which ids are shifted as the user
+     * namespace {@code userns} (an nsfs file) maps them: a file owned by 0 on disk shows as the namespace's
+     * host uid for 0. The sandbox's root then sees its image as its own without a chown of the image.
+     */
+    void bindIdmapped(Path source, Path target, Path userns) throws SetupException;
+
+    /** A plain bind mount of {@code source} on {@code target} (an nsfs file, to keep a namespace). */
+    void bind(Path source, Path target) throws SetupException;
 
     /**
      * Mounts {@code overlay(lower = lowers, upper, work)} at {@code target}.

@@ -161,17 +161,23 @@ public final class Runc {
         return argv;
     }
 
-    /** runc's last error message: from its JSON log, else the tail of the container output. */
+    /**
+     * runc's error messages, from its JSON log, oldest first (in a user namespace the real reason, such as a
+     * mount source it cannot open, comes before the generic "can't get final child's PID"); else the tail of
+     * the container output.
+     */
     static String lastError(Path runcLog, Path output) {
         try {
             if (Files.exists(runcLog)) {
-                List<String> lines = Files.readAllLines(runcLog);
-                for (int i = lines.size() - 1; i >= 0; i--) {
-                    String line = lines.get(i);
+                var messages = new java.util.LinkedHashSet<String>();
+                for (String line : Files.readAllLines(runcLog)) {
                     if (line.contains("\"level\":\"error\"") || line.contains("\"level\":\"fatal\"")) {
                         Map<?, ?> m = Json.mapper().readValue(line, Map.class);
-                        return String.valueOf(m.get("msg"));
+                        messages.add(String.valueOf(m.get("msg")));
                     }
+                }
+                if (!messages.isEmpty()) {
+                    return String.join("; ", messages);
                 }
             }
             return Diagnosis.tail(output, 10);

@@ -1,5 +1,6 @@
 package ai.sandbox0.node.runtime;
 
+import ai.sandbox0.node.IdMap;
 import java.time.Duration;
 import java.util.List;
 
@@ -10,8 +11,16 @@ import java.util.List;
  * @param nameservers written to each sandbox's resolv.conf
  * @param readyTimeout how long procd may take to answer its health check
  * @param startupCpus CPUs a sandbox may use until procd is ready (then its own quota applies)
+ * @param firstHostId the host id a sandbox's root is in address slot 0 (see {@link IdMap#ofSlot})
  */
-public record RuntimeSettings(String cgroupParent, List<String> nameservers, Duration readyTimeout, int startupCpus) {
+public record RuntimeSettings(String cgroupParent, List<String> nameservers, Duration readyTimeout, int startupCpus,
+        long firstHostId) {
+
+    /** The ids of the run in address slot {@code slot}. */
+    public IdMap ids(int slot) {
+        return IdMap.ofSlot(firstHostId, slot);
+    }
+
 
     public RuntimeSettings {
         nameservers = List.copyOf(nameservers);

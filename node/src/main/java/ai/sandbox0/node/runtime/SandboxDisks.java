@@ -66,6 +66,8 @@ public final class SandboxDisks implements AutoCloseable {
         this.spares = spares;
         this.background = background;
         Files.createDirectories(dir);
+        // Sandboxes' own ids pass through to their empty dirs; listing the disks is the node's alone.
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     }
 
     /** An empty disk of {@code bytes}, mounted; its mount dir. */
@@ -286,7 +288,10 @@ public final class SandboxDisks implements AutoCloseable {
         Path disk = dir.resolve("d" + HexFormat.of().formatHex(b));
         Path image = image(disk);
         try {
-            try (var file = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            // Owner-only, the image and its root: a sandbox's files are nobody else's to read.
+            try (var file = FileChannel.open(image, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
                 file.write(ByteBuffer.wrap(new byte[1]), size - 1); // sparse: blocks are allocated as ext4 uses them
             }
             var mkfs = new ArrayList<String>(ahead ? List.of("nice", "-n", "19", "ionice", "-c", "3") : List.of());
@@ -295,6 +300,7 @@ public final class SandboxDisks implements AutoCloseable {
             HostCommand.check(Step.PREPARE_DISK, mkfs);
             Files.createDirectories(disk);
             mount(image, disk);
+            Files.setPosixFilePermissions(disk, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             return disk;
         } catch (IOException e) {
             try {

@@ -2,10 +2,13 @@ package ai.sandbox0.node.runtime;
 
 import ai.sandbox0.api.Json;
 import ai.sandbox0.node.EmptyDir;
+import ai.sandbox0.node.IdMap;
 import ai.sandbox0.node.ProcdRuntime;
+import ai.sandbox0.node.SandboxSecurity;
 import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.net.AddressLease;
 import ai.sandbox0.node.net.AddressPool;
+import ai.sandbox0.node.layer.Posix;
 import ai.sandbox0.node.net.SandboxNetwork;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,12 +48,14 @@ public final class SandboxLauncher {
     private final RuntimeSettings settings;
     private final Teardown teardown;
     private final SandboxDisks disks;
+    private final SandboxNamespaces namespaces;
     private final Path skeleton;
 
     public SandboxLauncher(SandboxLayout layout, Runc runc, Mounter mounter, AddressPool addresses,
             SandboxNetwork network, CgroupLayout cgroups, ProcdRuntime procd, RuntimeSettings settings,
-            Teardown teardown, SandboxDisks disks) {
+            Teardown teardown, SandboxDisks disks, SandboxNamespaces namespaces) {
         this.disks = disks;
+        this.namespaces = namespaces;
         this.layout = layout;
         this.runc = runc;
         this.mounter = mounter;
@@ -74,10 +79,14 @@ public final class SandboxLauncher {
             // 1. A fresh disk with the upper and work dir: an earlier run's changes survive only as checkpoint layers.
             prepareDirs(id, spec.resources().ephemeralBytes(), spec.emptyDirs());
             long tDirs = System.nanoTime();
-            // 2. The sandbox's /31, persisted before anything uses it.
+            // 2. The sandbox's /31 and, with its slot, its host ids: persisted before anything uses them.
             lease = addresses.allocate(id);
-            // 3. The namespace now; its veth, addresses and firewall entry while the container starts.
-            Path netns = network.createNamespace(lease);
+            IdMap ids = settings.ids(lease.slot());
+            giveToSandbox(id, ids, spec.emptyDirs().size());
+            // 3. Its user namespace and the network namespace that belongs to it; the veth, addresses and
+            // firewall entry while the container starts.
+            Path netns = network.namespaceFile(lease);
+            namespaces.create(ids, layout.userNamespace(id), netns);
             AddressLease wired = lease;
             wiring = new FutureTask<>(() -> {
                 network.wire(wired, spec.networkMode());
@@ -85,15 +94,16 @@ public final class SandboxLauncher {
             });
             Thread.ofVirtual().name("wire-" + id).start(wiring);
             long tNet = System.nanoTime();
-            // 4. The overlay root: image and checkpoint layers below, this run's upper dir on top.
+            // 4. The overlay root: image and checkpoint layers below, seen through the run's id map, and this
+            // run's upper dir on top.
             var lowers = new ArrayList<Path>(spec.lowerDirs());
             lowers.add(skeleton);
-            mounter.mountOverlay(lowers, layout.upper(id), layout.work(id), layout.rootfs(id));
+            mountRoot(id, lowers);
             long tMount = System.nanoTime();
             // 5. config.json and the /etc files.
             String token = newToken();
             Bundle bundle = layout.bundle(id);
-            ContainerConfig config = containerConfig(spec, netns, cgroupPath, token, bundle);
+            ContainerConfig config = containerConfig(spec, netns, cgroupPath, token, bundle, ids);
             CgroupLimits boosted = config.limits().withStartupBoost(settings.startupCpus());
             bundle.write(config.withLimits(boosted), lease.sandboxAddress(), settings.nameservers());
             // 6. runc run --detach: namespaces, mounts, cgroup, seccomp, then exec tini → procd.
@@ -176,20 +186,130 @@ public final class SandboxLauncher {
         }
     }
 
-    ContainerConfig containerConfig(SandboxSpec spec, Path netns, String cgroupPath, String token, Bundle bundle) {
+    /**
+     * The run's writable places become its root's: the upper and work dir (overlay creates files there with
+     * the writer's host ids) and the empty dirs. Recorded on the disk for the checkpoint that shifts them back.
+     */
+    private void giveToSandbox(String id, IdMap ids, int emptyDirs) throws SetupException {
+        int root = (int) ids.hostBase();
+        try {
+            // runc mounts the root, the /etc files and the empty dirs from inside the user namespace: its
+            // root must pass through the run's dir (and no other sandbox may: root and the run's group only).
+            Posix.lchown(layout.dir(id), 0, root);
+            Files.setPosixFilePermissions(layout.dir(id), PosixFilePermissions.fromString("rwx--x---"));
+            Posix.lchown(layout.upper(id), root, root);
+            Posix.lchown(layout.work(id), root, root);
+            // Its processes may write to PID 1's output (/proc/1/fd/1), as containers' logging does.
+            if (!Files.exists(layout.output(id))) {
+                Files.createFile(layout.output(id));
+            }
+            Posix.lchown(layout.output(id), root, root);
+            List<Path> emptyDirDisks = SandboxDisks.emptyDirsOf(layout, id);
+            for (int i = 0; i < emptyDirs; i++) {
+                Path disk = emptyDirDisks.get(i);
+                Posix.lchown(disk, 0, root);
+                Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rwx--x---"));
+                Posix.lchown(SandboxDisks.emptyDirData(disk), root, root);
+            }
+            RunIds.write(layout, id, ids);
+        } catch (IOException e) {
+            throw new SetupException(Step.PREPARE_DIRS, id + ": cannot hand the disk to ids " + ids + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Attaches each lower dir idmapped (files owned by 0 on disk show as the run's root), mounts the overlay
+     * on them and detaches them again: overlayfs keeps private references of its layers, so nothing of them
+     * stays for teardown or a crash to clean.
+     */
+    private void mountRoot(String id, List<Path> lowers) throws SetupException {
+        var mapped = new ArrayList<Path>(lowers.size());
+        try {
+            for (int i = 0; i < lowers.size(); i++) {
+                Path target = layout.lowerMount(id, i);
+                Files.createDirectories(target);
+                mounter.bindIdmapped(lowers.get(i), target, layout.userNamespace(id));
+                mapped.add(target);
+            }
+            mounter.mountOverlay(mapped, layout.upper(id), layout.work(id), layout.rootfs(id));
+        } catch (IOException e) {
+            throw new SetupException(Step.MOUNT_ROOTFS, id + ": " + e.getMessage(), e);
+        } finally {
+            for (Path target : mapped) {
+                mounter.unmount(target);
+            }
+        }
+    }
+
+    /**
+     * Whether {@code path} names a directory of the image reached without a symbolic link: the node resolves it
+     * on the host (a bind mount's source), where an image's link to {@code /} would mean the host's root.
+     */
+    static boolean plainDirectory(Path rootfs, String path) {
+        if (!path.startsWith("/") || path.equals("/")) {
+            return false;
+        }
+        Path at = rootfs;
+        for (String part : path.substring(1).split("/")) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+                return false;
+            }
+            at = at.resolve(part);
+            if (!Files.isDirectory(at, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    ContainerConfig containerConfig(SandboxSpec spec, Path netns, String cgroupPath, String token, Bundle bundle,
+            IdMap ids) {
         var env = new HashMap<String, String>(spec.env());
         env.putAll(procd.env(token));
+        SandboxSecurity security = spec.security();
+        Path rootfs = layout.rootfs(spec.id());
+        String home = home(rootfs, security.uid());
         var mounts = new ArrayList<OciMount>(procd.mounts());
         mounts.addAll(bundle.etcMounts());
+        if (security.readOnlyRoot()) {
+            // What stays writable under a read-only root: /tmp and procd's working directory (the workspace).
+            mounts.add(OciMount.writableBind(rootfs.resolve("tmp"), "/tmp"));
+            if (!home.equals("/tmp") && plainDirectory(rootfs, home)) {
+                mounts.add(OciMount.writableBind(rootfs.resolve(home.substring(1)), home));
+            }
+        }
         mounts.addAll(spec.mounts());
         List<Path> emptyDirDisks = SandboxDisks.emptyDirsOf(layout, spec.id());
         for (int i = 0; i < spec.emptyDirs().size(); i++) {
             mounts.add(OciMount.writableBind(SandboxDisks.emptyDirData(emptyDirDisks.get(i)),
                     spec.emptyDirs().get(i).mountPath()));
         }
-        return new ContainerConfig(spec.hostname(), layout.rootfs(spec.id()), procd.args(), env, "/root", netns,
-                cgroupPath, CgroupLimits.of(spec.resources(), cgroups), SeccompProfile.defaults(),
-                CapabilitySet.sandboxDefault(), mounts);
+        var caps = new CapabilitySet(security.capabilities(CapabilitySet.SANDBOX_DEFAULT));
+        return new ContainerConfig(spec.hostname(), rootfs, procd.args(home), env, home, netns,
+                cgroupPath, CgroupLimits.of(spec.resources(), cgroups), security.seccomp() ? SeccompProfile.defaults() : null,
+                caps, mounts, security, ids, layout.userNamespace(spec.id()));
+    }
+
+    /**
+     * procd's working directory and {@code HOME}: {@code /root} for root; for another user its home in the
+     * image's {@code /etc/passwd} when that directory exists, else {@code /tmp}, which every user may write.
+     */
+    static String home(Path rootfs, long uid) {
+        if (uid == 0) {
+            return "/root";
+        }
+        try {
+            for (String line : Files.readAllLines(rootfs.resolve("etc/passwd"))) {
+                String[] f = line.split(":", -1);
+                if (f.length >= 6 && f[2].equals(Long.toString(uid)) && plainDirectory(rootfs, f[5])) {
+                    return Path.of(f[5]).normalize().toString();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no readable passwd: the fallback below
+        }
+        return "/tmp";
     }
 
     private void awaitReady(String id, String address, int pid, String cgroupPath) throws SetupException {

@@ -48,6 +48,24 @@ public record SandboxLayout(Path stateDir) {
         return disk(id).resolve("work");
     }
 
+    /**
+     * The host ids the run's upper dir is written with (see {@link RunIds}): on the disk, beside the upper
+     * dir whose files it explains.
+     */
+    public Path ids(String id) {
+        return disk(id).resolve("ids");
+    }
+
+    /** The bind-mounted user namespace of the run (runc joins it). */
+    public Path userNamespace(String id) {
+        return dir(id).resolve("userns");
+    }
+
+    /** Where the run's {@code index}th root layer is attached, idmapped, while its overlay is mounted. */
+    public Path lowerMount(String id, int index) {
+        return dir(id).resolve("lower").resolve(Integer.toString(index));
+    }
+
     public Path output(String id) {
         return disk(id).resolve("procd.log");
     }

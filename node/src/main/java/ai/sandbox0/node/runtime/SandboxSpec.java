@@ -3,6 +3,7 @@ package ai.sandbox0.node.runtime;
 import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.node.EmptyDir;
 import ai.sandbox0.node.Resources;
+import ai.sandbox0.node.SandboxSecurity;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,7 @@ import java.util.Map;
 /**
  * What to run: the node's own id for the sandbox, its root as read-only layer dirs (lowest first; the
  * node adds a fresh upper dir for this run), its limits, its egress mode, extra environment for procd
- * and its children, extra mounts (volumes) and empty dirs.
+ * and its children, extra mounts (volumes), empty dirs and how its processes run.
  */
 public record SandboxSpec(
         String id,
@@ -19,11 +20,17 @@ public record SandboxSpec(
         NetworkMode networkMode,
         Map<String, String> env,
         List<OciMount> mounts,
-        List<EmptyDir> emptyDirs) {
+        List<EmptyDir> emptyDirs,
+        SandboxSecurity security) {
 
     public SandboxSpec(String id, List<Path> lowerDirs, Resources resources, NetworkMode networkMode,
             Map<String, String> env, List<OciMount> mounts) {
-        this(id, lowerDirs, resources, networkMode, env, mounts, List.of());
+        this(id, lowerDirs, resources, networkMode, env, mounts, List.of(), SandboxSecurity.DEFAULT);
+    }
+
+    public SandboxSpec(String id, List<Path> lowerDirs, Resources resources, NetworkMode networkMode,
+            Map<String, String> env, List<OciMount> mounts, List<EmptyDir> emptyDirs) {
+        this(id, lowerDirs, resources, networkMode, env, mounts, emptyDirs, SandboxSecurity.DEFAULT);
     }
 
     public SandboxSpec {
@@ -38,6 +45,7 @@ public record SandboxSpec(
         mounts = mounts == null ? List.of() : List.copyOf(mounts);
         emptyDirs = emptyDirs == null ? List.of() : List.copyOf(emptyDirs);
         networkMode = networkMode == null ? NetworkMode.ALLOW_ALL : networkMode;
+        security = security == null ? SandboxSecurity.DEFAULT : security;
     }
 
     public static SandboxSpec of(String id, List<Path> lowerDirs, Resources resources, NetworkMode mode) {
@@ -45,11 +53,11 @@ public record SandboxSpec(
     }
 
     public SandboxSpec withId(String newId) {
-        return new SandboxSpec(newId, lowerDirs, resources, networkMode, env, mounts, emptyDirs);
+        return new SandboxSpec(newId, lowerDirs, resources, networkMode, env, mounts, emptyDirs, security);
     }
 
     public SandboxSpec withNetworkMode(NetworkMode mode) {
-        return new SandboxSpec(id, lowerDirs, resources, mode, env, mounts, emptyDirs);
+        return new SandboxSpec(id, lowerDirs, resources, mode, env, mounts, emptyDirs, security);
     }
 
     /** The hostname inside: short, stable and free of the caller's naming. */

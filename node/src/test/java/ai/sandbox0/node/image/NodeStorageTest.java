@@ -8,6 +8,7 @@ import ai.sandbox0.node.layer.HostPrerequisites;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,11 +34,11 @@ class NodeStorageTest {
                 Path upper = Files.createDirectories(dir.resolve("upper" + run));
                 Files.writeString(upper.resolve("run" + run), "run " + run);
                 Files.createDirectories(upper.resolve("procd"));
-                chain = storage.checkpoint(chain, upper, Set.of("procd"));
+                chain = storage.checkpoint(chain, upper, Set.of("procd"), Optional.empty());
                 assertThat(chain.depth()).isEqualTo(Math.min(run + 1, 3));
             }
             Path empty = Files.createDirectories(dir.resolve("unchanged"));
-            assertThat(storage.checkpoint(chain, empty, Set.of())).as("nothing changed").isEqualTo(chain);
+            assertThat(storage.checkpoint(chain, empty, Set.of(), Optional.empty())).as("nothing changed").isEqualTo(chain);
             try (var lease = storage.layers().acquire(chain)) {
                 var top = lease.directories().getLast();
                 assertThat(top.resolve("run2")).exists();

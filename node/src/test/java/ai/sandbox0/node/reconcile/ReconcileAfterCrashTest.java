@@ -80,7 +80,8 @@ class ReconcileAfterCrashTest {
             Path keepDisk = Files.readSymbolicLink(config.stateDir().resolve("sandboxes/keep/disk"));
             Path lostDisk = Files.readSymbolicLink(config.stateDir().resolve("sandboxes/lost/disk"));
             assertThat(mounts(config)).containsExactlyInAnyOrder(
-                    config.stateDir().resolve("sandboxes/keep/rootfs").toString(), keepDisk.toString(), lostDisk.toString());
+                    config.stateDir().resolve("sandboxes/keep/rootfs").toString(),
+                    config.stateDir().resolve("sandboxes/keep/userns").toString(), keepDisk.toString(), lostDisk.toString());
             try (var images = Files.list(config.stateDir().resolve("disks"))) {
                 assertThat(images.filter(f -> f.toString().endsWith(".img")).map(f -> f.getFileName().toString()))
                         .as("the dead node's spare disks and dropped runs' disks are gone")

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sandbox0.api.Json;
 import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.IdMap;
 import ai.sandbox0.node.ProcdRuntime;
 import ai.sandbox0.node.Resources;
+import ai.sandbox0.node.SandboxSecurity;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +31,8 @@ class BundleTest {
         var config = new ContainerConfig("sandbox-abc", dir.resolve("rootfs"), procd.args(),
                 Map.of("SANDBOX0_PROCD_TOKEN", "secret", "FOO", "bar"), "/root", Path.of("/run/netns/s0-abc"),
                 "/sandbox0-s0/abc", CgroupLimits.of(resources, layout), SeccompProfile.defaults(),
-                CapabilitySet.sandboxDefault(), mounts);
+                CapabilitySet.sandboxDefault(), mounts, SandboxSecurity.DEFAULT, new IdMap(1L << 30, IdMap.SIZE),
+                dir.resolve("userns"));
         bundle.write(config, "10.88.0.1", List.of("192.0.2.53"));
         return Json.mapper().readTree(Files.readAllBytes(bundle.configJson()));
     }
@@ -39,18 +42,35 @@ class BundleTest {
     }
 
     @Test
-    void everyNamespaceButUserAndTheJoinedNetworkNamespace() throws Exception {
+    void everyNamespaceWithTheJoinedUserAndNetworkNamespaces() throws Exception {
         JsonNode ns = v1().at("/linux/namespaces");
         var types = new ArrayList<String>();
         ns.forEach(n -> types.add(n.get("type").asText()));
-        assertThat(types).containsExactlyInAnyOrder("pid", "ipc", "uts", "mount", "cgroup", "network");
+        assertThat(types).containsExactlyInAnyOrder("pid", "ipc", "uts", "mount", "cgroup", "network", "user");
         ns.forEach(n -> {
             if (n.get("type").asText().equals("network")) {
                 assertThat(n.get("path").asText()).isEqualTo("/run/netns/s0-abc");
+            } else if (n.get("type").asText().equals("user")) {
+                assertThat(n.get("path").asText()).isEqualTo(dir.resolve("userns").toString());
             } else {
                 assertThat(n.has("path")).isFalse();
             }
         });
+    }
+
+    @Test
+    void rootIsTheRunsFirstHostIdAndOwnsItsEtcFiles() throws Exception {
+        JsonNode linux = v1().at("/linux");
+        for (String field : List.of("uidMappings", "gidMappings")) {
+            assertThat(linux.get(field)).hasSize(1);
+            assertThat(linux.get(field).get(0).get("containerID").asLong()).isZero();
+            assertThat(linux.get(field).get(0).get("hostID").asLong()).isEqualTo(1L << 30);
+            assertThat(linux.get(field).get(0).get("size").asLong()).isEqualTo(65536);
+        }
+        for (String name : List.of("hostname", "hosts", "resolv.conf")) {
+            assertThat(Files.getAttribute(dir.resolve("etc").resolve(name), "unix:uid")).isEqualTo(1 << 30);
+            assertThat(Files.getAttribute(dir.resolve("etc").resolve(name), "unix:gid")).isEqualTo(1 << 30);
+        }
     }
 
     @Test
@@ -84,7 +104,7 @@ class BundleTest {
         assertThat(caps).containsExactlyInAnyOrderElementsOf(CapabilitySet.SANDBOX_DEFAULT)
                 .doesNotContain("CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_PTRACE");
         assertThat(caps).as("no raw sockets").doesNotContain("CAP_NET_RAW");
-        assertThat(v1().at("/linux/sysctl").get("net.ipv4.ping_group_range").asText()).isEqualTo("0 2147483647");
+        assertThat(v1().at("/linux/sysctl").get("net.ipv4.ping_group_range").asText()).isEqualTo("0 65535");
         assertThat(p.get("rlimits").toString()).contains("\"RLIMIT_CORE\",\"soft\":0,\"hard\":0")
                 .contains("RLIMIT_NOFILE");
         assertThat(p.at("/capabilities").has("ambient")).isFalse();

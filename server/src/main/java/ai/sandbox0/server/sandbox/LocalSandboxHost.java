@@ -13,6 +13,7 @@ import ai.sandbox0.node.Resources;
 import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.server.procd.ProcdClient;
 import ai.sandbox0.server.procd.ProcdEndpoint;
+import ai.sandbox0.server.template.TemplateRules;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,7 +60,8 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
     public Run start(String runId, SandboxTemplateSpec spec, SandboxConfig config, LayerChain chain) {
         Sandbox sandbox;
         try {
-            sandbox = node.start(runId, chain, resources(spec), networkMode(spec, config), Map.of(), emptyDirs(spec));
+            sandbox = node.start(runId, chain, resources(spec), networkMode(spec, config), Map.of(), emptyDirs(spec),
+                    TemplateRules.security(spec));
         } catch (IOException | RuntimeException e) {
             throw new HostFailure("sandbox could not start: " + e.getMessage(), e);
         }
@@ -153,7 +155,8 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
     public void configurePool(String poolId, SandboxTemplateSpec spec, int minIdle, int maxIdle) {
         LayerChain chain = imageChain(spec);
         try {
-            node.configurePool(poolId, chain, resources(spec), networkMode(spec, null), emptyDirs(spec), minIdle, maxIdle);
+            node.configurePool(poolId, chain, resources(spec), networkMode(spec, null), emptyDirs(spec),
+                    TemplateRules.security(spec), minIdle, maxIdle);
         } catch (IOException | RuntimeException e) {
             throw new HostFailure("image layers of the pool are not available: " + e.getMessage(), e);
         }

@@ -9,6 +9,8 @@ import ai.sandbox0.api.template.SandboxTemplateSpec;
 import ai.sandbox0.api.template.SecurityContext;
 import ai.sandbox0.api.template.SecurityProfileType;
 import ai.sandbox0.api.template.VolumeMountSpec;
+import ai.sandbox0.node.IdMap;
+import ai.sandbox0.node.SandboxSecurity;
 import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.domain.DomainException.Forbidden;
 import ai.sandbox0.server.domain.DomainException.Invalid;
@@ -21,6 +23,9 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -237,14 +242,41 @@ public final class TemplateRules {
         if (caller.platform()) {
             return;
         }
+        SecurityContext security = spec.mainContainer().securityContext();
         String field = spec.pod() != null ? "spec.pod"
-                : spec.mainContainer().securityContext() != null ? "spec.mainContainer.securityContext"
+                : security != null && loosening(security) != null ? loosening(security)
                 : spec.mainContainer().imagePullPolicy() != null ? "spec.mainContainer.imagePullPolicy"
                 : spec.clusterId() != null ? "spec.clusterId"
                 : null;
         if (field != null) {
             throw new Forbidden(field + " is privileged: only a system identity may set it");
         }
+    }
+
+    /**
+     * The first securityContext field that would loosen the runtime's defaults (upstream reserves the whole
+     * securityContext to a system identity); null when it only tightens them: another user, a read-only root,
+     * capabilities dropped, the default filter. Tightening cannot weaken isolation, so a team may ask for it.
+     */
+    private static String loosening(SecurityContext c) {
+        String at = "spec.mainContainer.securityContext.";
+        if (c.privileged() != null && c.privileged()) {
+            return at + "privileged";
+        }
+        if (c.capabilities() != null && !nullToEmpty(c.capabilities().add()).isEmpty()) {
+            return at + "capabilities.add";
+        }
+        if (Boolean.TRUE.equals(c.allowPrivilegeEscalation())) {
+            return at + "allowPrivilegeEscalation";
+        }
+        if (c.seccompProfile() != null && c.seccompProfile().type() != null
+                && c.seccompProfile().type() != SecurityProfileType.RUNTIME_DEFAULT) {
+            return at + "seccompProfile";
+        }
+        if (c.appArmorProfile() != null && c.appArmorProfile().type() != null) {
+            return at + "appArmorProfile";
+        }
+        return null;
     }
 
     private static void checkSecurityContext(SecurityContext context) {
@@ -263,46 +295,73 @@ public final class TemplateRules {
     }
 
     /**
-     * What this server can give today: sandboxes run as the image's root with no_new_privs, the runtime's
-     * own seccomp filter and capability set, and no AppArmor. A template asking for anything else fails
-     * naming the field — never a sandbox weaker than the template says.
+     * What this server can give (see {@link SandboxSecurity}): any user and group of the sandbox's own 65536
+     * ids, a read-only root, no_new_privs lifted, capabilities added from Docker's default set or dropped, the
+     * runtime's seccomp filter or none. A template asking for anything else fails naming the field — never a
+     * sandbox weaker or stronger than the template says.
      */
     private static void checkAvailable(SecurityContext context) {
         String at = "spec.mainContainer.securityContext.";
-        String later = " is not supported on this server yet";
         if (Boolean.TRUE.equals(context.privileged())) {
             throw new Invalid(at + "privileged: privileged sandboxes are not supported on this server");
         }
-        if (context.runAsUser() != null && context.runAsUser() != 0) {
-            throw new Invalid(at + "runAsUser" + later + ": sandboxes run as root (uid 0)");
+        for (var id : List.of(Map.entry("runAsUser", Optional.ofNullable(context.runAsUser())),
+                Map.entry("runAsGroup", Optional.ofNullable(context.runAsGroup())))) {
+            if (id.getValue().isPresent() && (id.getValue().get() < 0 || id.getValue().get() >= IdMap.SIZE)) {
+                throw new Invalid(at + id.getKey() + " must be 0.." + (IdMap.SIZE - 1)
+                        + ": a sandbox has that many ids of its own, got " + id.getValue().get());
+            }
         }
-        if (context.runAsGroup() != null && context.runAsGroup() != 0) {
-            throw new Invalid(at + "runAsGroup" + later + ": sandboxes run as group 0");
+        if (Boolean.TRUE.equals(context.runAsNonRoot()) && (context.runAsUser() == null || context.runAsUser() == 0)) {
+            throw new Invalid(at + "runAsNonRoot: the sandbox would run as root (uid 0): set runAsUser to a"
+                    + " non-zero user id");
         }
-        if (Boolean.TRUE.equals(context.runAsNonRoot())) {
-            throw new Invalid(at + "runAsNonRoot" + later + ": sandboxes run as root");
+        if (context.capabilities() != null) {
+            for (String name : nullToEmpty(context.capabilities().add())) {
+                String cap = SandboxSecurity.capability(name);
+                if (!SandboxSecurity.GRANTABLE.contains(cap)) {
+                    throw new Invalid(at + "capabilities.add: " + name + " cannot be granted to a sandbox (grantable: "
+                            + String.join(", ", new TreeSet<>(SandboxSecurity.GRANTABLE)) + ")");
+                }
+            }
+            for (String name : nullToEmpty(context.capabilities().drop())) {
+                String cap = SandboxSecurity.capability(name);
+                if (!cap.equals("ALL") && !SandboxSecurity.KNOWN.contains(cap)) {
+                    throw new Invalid(at + "capabilities.drop: " + name + " is not a Linux capability");
+                }
+            }
         }
-        if (Boolean.TRUE.equals(context.readOnlyRootFilesystem())) {
-            throw new Invalid(at + "readOnlyRootFilesystem" + later);
+        if (context.seccompProfile() != null && context.seccompProfile().type() == SecurityProfileType.LOCALHOST) {
+            throw new Invalid(at + "seccompProfile: Localhost profiles are not supported on this server;"
+                    + " use RuntimeDefault (the runtime's allow-list) or Unconfined");
         }
-        if (Boolean.TRUE.equals(context.allowPrivilegeEscalation())) {
-            throw new Invalid(at + "allowPrivilegeEscalation: sandboxes always run with no_new_privs");
-        }
-        if (context.capabilities() != null && (!isEmpty(context.capabilities().add())
-                || !isEmpty(context.capabilities().drop()))) {
-            throw new Invalid(at + "capabilities" + later + ": sandboxes get the runtime's own set");
-        }
-        if (context.seccompProfile() != null && context.seccompProfile().type() != null
-                && context.seccompProfile().type() != SecurityProfileType.RUNTIME_DEFAULT) {
-            throw new Invalid(at + "seccompProfile" + later + ": only RuntimeDefault");
-        }
-        if (context.appArmorProfile() != null && context.appArmorProfile().type() != null) {
-            throw new Invalid(at + "appArmorProfile" + later + ": this server does not use AppArmor");
+        if (context.appArmorProfile() != null && context.appArmorProfile().type() != null
+                && context.appArmorProfile().type() != SecurityProfileType.UNCONFINED) {
+            throw new Invalid(at + "appArmorProfile: this server does not use AppArmor; only Unconfined");
         }
     }
 
-    private static boolean isEmpty(List<String> names) {
-        return names == null || names.isEmpty();
+    private static List<String> nullToEmpty(List<String> names) {
+        return names == null ? List.of() : names;
+    }
+
+    /** The securityContext of a validated template as the node takes it; {@link SandboxSecurity#DEFAULT} without one. */
+    public static SandboxSecurity security(SandboxTemplateSpec spec) {
+        SecurityContext c = spec.mainContainer() == null ? null : spec.mainContainer().securityContext();
+        if (c == null) {
+            return SandboxSecurity.DEFAULT;
+        }
+        long uid = c.runAsUser() == null ? 0 : c.runAsUser();
+        long gid = c.runAsGroup() != null ? c.runAsGroup() : uid;
+        var add = new java.util.HashSet<String>();
+        var drop = new java.util.HashSet<String>();
+        if (c.capabilities() != null) {
+            nullToEmpty(c.capabilities().add()).forEach(n -> add.add(SandboxSecurity.capability(n)));
+            nullToEmpty(c.capabilities().drop()).forEach(n -> drop.add(SandboxSecurity.capability(n)));
+        }
+        boolean seccomp = c.seccompProfile() == null || c.seccompProfile().type() != SecurityProfileType.UNCONFINED;
+        return new SandboxSecurity(uid, gid, Boolean.TRUE.equals(c.readOnlyRootFilesystem()),
+                !Boolean.TRUE.equals(c.allowPrivilegeEscalation()), add, drop, seccomp);
     }
 
     private static void checkProfile(String field, SecurityProfileType type, String localhostProfile) {

@@ -319,6 +319,10 @@ class SandboxApiTest {
         String id = claim("{\"template\":\"default\"}");
         write(id, "/root/version.txt", "v1");
         write(id, "/tmp/version.txt", "tmp v1");
+        // Owners as the sandbox sees them must survive every path through a layer, whichever host ids runs get.
+        cmd(id, "mkdir -p /home/dev && echo d > /home/dev/f && chown -R 1000:1000 /home/dev");
+        String owners = "stat -c %u:%g /root/version.txt /home/dev/f";
+        assertThat(cmd(id, owners)).isEqualTo("0:0\n1000:1000\n");
         assertError(server.json("POST", "/api/v1/sandboxes/" + id + "/snapshots", "{}"), 409, "conflict",
                 "sandbox rootfs operation requires a paused sandbox");
 
@@ -369,8 +373,47 @@ class SandboxApiTest {
         assertThat(read(claimed, "/root/version.txt")).isEqualTo("fork");
         assertThat(read(claimed, "/tmp/version.txt")).as("/tmp of a claim from a snapshot").isEqualTo("tmp fork");
         for (String s : new String[] {id, forkId, claimed}) {
+            assertThat(cmd(s, owners)).as("owners in " + s).isEqualTo("0:0\n1000:1000\n");
+        }
+        for (String s : new String[] {id, forkId, claimed}) {
             server.json("DELETE", "/api/v1/sandboxes/" + s, null);
         }
+    }
+
+    @Test
+    void aTemplatesSecurityContextTakesEffect() throws Exception {
+        String spec = "{\"mainContainer\":{\"image\":\"default\",\"resources\":{\"cpu\":\"500m\",\"memory\":\"2Gi\"},"
+                + "\"securityContext\":%s}}";
+        ok(server.json("POST", "/api/v1/templates", "{\"template_id\":\"as-dev\",\"spec\":" + spec.formatted(
+                "{\"runAsUser\":1000,\"runAsGroup\":1000,\"runAsNonRoot\":true,\"readOnlyRootFilesystem\":true}") + "}"), 201);
+        ok(server.json("POST", "/api/v1/templates", "{\"template_id\":\"ro-root\",\"spec\":" + spec.formatted(
+                "{\"readOnlyRootFilesystem\":true,\"capabilities\":{\"drop\":[\"CHOWN\"]}}") + "}"), 201);
+        assertError(server.json("POST", "/api/v1/templates", "{\"template_id\":\"nonroot\",\"spec\":" + spec.formatted(
+                "{\"runAsNonRoot\":true}") + "}"), 400, "bad_request",
+                "spec.mainContainer.securityContext.runAsNonRoot: the sandbox would run as root");
+        // A team may tighten the runtime's defaults, not loosen them.
+        assertError(server.json("POST", "/api/v1/templates", "{\"template_id\":\"loose\",\"spec\":" + spec.formatted(
+                "{\"capabilities\":{\"add\":[\"NET_RAW\"]}}") + "}"), 403, "forbidden",
+                "spec.mainContainer.securityContext.capabilities.add is privileged");
+
+        String dev = claim("{\"template\":\"as-dev\"}");
+        // procd and what it starts run as 1000; with no home for 1000 in the image, the workspace is /tmp.
+        assertThat(cmd(dev, "id -u; id -g; pwd; echo $HOME")).isEqualTo("1000\n1000\n/tmp\n/tmp\n");
+        assertThat(cmd(dev, "touch /etc/x 2>/dev/null && echo rw || echo ro; touch /tmp/t && echo tmp-ok"))
+                .isEqualTo("ro\ntmp-ok\n");
+        write(dev, "/tmp/api.txt", "from the API");
+        assertThat(cmd(dev, "stat -c %u:%g /tmp/api.txt; cat /tmp/api.txt")).isEqualTo("1000:1000\nfrom the API");
+        assertThat(server.json("POST", "/api/v1/sandboxes/" + dev + "/files?path=/etc/api.txt", "x").statusCode())
+                .as("the file API writes as the sandbox's user too").isNotEqualTo(200);
+
+        String ro = claim("{\"template\":\"ro-root\"}");
+        assertThat(cmd(ro, "id -u; touch /usr/x 2>/dev/null && echo rw || echo ro; touch /root/w /tmp/w && echo writable;"
+                + " chown 1000 /tmp/w 2>/dev/null && echo chowned || echo no-chown")).isEqualTo("0\nro\nwritable\nno-chown\n");
+        for (String s : new String[] {dev, ro}) {
+            server.json("DELETE", "/api/v1/sandboxes/" + s, null);
+        }
+        server.json("DELETE", "/api/v1/templates/as-dev", null);
+        server.json("DELETE", "/api/v1/templates/ro-root", null);
     }
 
     @Test
