@@ -50,6 +50,11 @@ final class ServerCommand implements Callable<Integer> {
                     + " (env SANDBOX0_SANDBOX_LOG_SIZE; default 10Mi).")
     String sandboxLogSize;
 
+    @Option(names = "--sandbox-uid-base", paramLabel = "UID",
+            description = "Host uid a sandbox's root becomes, in the first of 65536-id ranges, one per sandbox; must"
+                    + " not overlap another server on this host (env SANDBOX0_SANDBOX_UID_BASE; default 1073741824).")
+    String sandboxUidBase;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "YAML config file with the same settings as keys (env SANDBOX0_CONFIG). Flags and environment win.")
     Path config;
@@ -79,6 +84,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (sandboxLogSize != null) {
             flags.put("sandbox-log-size", sandboxLogSize);
+        }
+        if (sandboxUidBase != null) {
+            flags.put("sandbox-uid-base", sandboxUidBase);
         }
         HostCheck check = HostCheck.ofThisHost();
         String home = System.getProperty("s0.home");

@@ -27,7 +27,8 @@ public final class ServerSettings {
             "region", "SANDBOX0_REGION",
             "sandbox-network", "SANDBOX0_SANDBOX_NETWORK",
             "default-ttl", "SANDBOX0_DEFAULT_TTL",
-            "sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE");
+            "sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE",
+            "sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE");
     static final String CONFIG_ENV = "SANDBOX0_CONFIG";
 
     private ServerSettings() {
@@ -57,6 +58,10 @@ public final class ServerSettings {
         if (logSize != null) {
             sandboxes = sandboxes.withLogCap(logBytes(logSize));
         }
+        String uidBase = pick("sandbox-uid-base", flags, env, file);
+        if (uidBase != null) {
+            sandboxes = sandboxes.withFirstHostId(uidBase(uidBase));
+        }
         return ServerConfig.of(
                 dataDir == null ? ServerConfig.defaultDataDir(root) : Path.of(dataDir),
                 ServerConfig.parseListen(listen == null ? ServerConfig.DEFAULT_LISTEN : listen),
@@ -76,6 +81,20 @@ public final class ServerSettings {
                     + value + "'");
         }
         return bytes;
+    }
+
+    private static long uidBase(String value) {
+        long base;
+        try {
+            base = Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            base = -1;
+        }
+        if (base < 65536 || base > 0xFFFF_FFFEL) {
+            throw new IllegalArgumentException("sandbox-uid-base must be a host uid from 65536 up (sandbox ids start"
+                    + " there, 65536 per sandbox), got '" + value + "'");
+        }
+        return base;
     }
 
     private static long seconds(String name, String value) {

@@ -74,6 +74,16 @@ class ServerSettingsTest {
                 .hasMessageContaining("port must be a number");
         assertThatThrownBy(() -> ServerSettings.resolve(Map.of("region", "EU_1"), Map.of(), null, true, null))
                 .hasMessageContaining("region must be a lowercase DNS label");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("sandbox-uid-base", "1000"), Map.of(), null, true, null))
+                .hasMessageContaining("sandbox-uid-base must be a host uid from 65536 up");
+    }
+
+    @Test
+    void sandboxUidsStartAt2To30UnlessAnotherServerOnTheHostNeedsOtherRanges() {
+        assertThat(ServerSettings.resolve(Map.of(), Map.of(), null, true, null).sandboxes().firstHostId())
+                .isEqualTo(1L << 30);
+        assertThat(ServerSettings.resolve(Map.of(), Map.of("SANDBOX0_SANDBOX_UID_BASE", "2147483648"), null, true, null)
+                .sandboxes().firstHostId()).isEqualTo(1L << 31);
     }
 
     @Test

@@ -188,7 +188,8 @@ public final class Sandbox0Server implements AutoCloseable {
             var nodeConfig = NodeConfig.defaults(nodeName(dataDir), dataDir.root().resolve("node"), procd)
                     .withAddressPool(sandboxes.addressPool())
                     .withRuntime(sandboxes.runtime())
-                    .withLogCap(sandboxes.logCapBytes());
+                    .withLogCap(sandboxes.logCapBytes())
+                    .withFirstHostId(sandboxes.firstHostId());
             node = Node.open(nodeConfig, dataDir.root().resolve("storage"), sandboxes.imageCache(),
                     SandboxManager.expectedRuns(store));
             closeInReverse.add(node);

@@ -1,6 +1,7 @@
 package ai.sandbox0.server;
 
 import ai.sandbox0.server.tenancy.ApiKeyToken;
+import ai.sandbox0.node.NodeConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,25 +25,33 @@ public record ServerConfig(
      * so the server runs without sandboxes); {@code imageCache} is shared by every data dir on the host;
      * {@code addressPool} must not overlap another server's on the same host.
      */
-    /** @param logCapBytes a sandbox's container log is rotated past this size, the last part kept */
+    /**
+     * @param logCapBytes a sandbox's container log is rotated past this size, the last part kept
+     * @param firstHostId the host uid a sandbox's root is in the first address slot (65536 ids per slot); must
+     *     not overlap another server's on the same host
+     */
     public record Sandboxes(Path procdDir, Path imageCache, String addressPool, Path runtime, Duration defaultTtl,
-            long logCapBytes) {
+            long logCapBytes, long firstHostId) {
 
         public static Sandboxes defaults(Path procdDir) {
             return new Sandboxes(procdDir, Path.of("/var/cache/sandbox0"), "10.88.0.0/16", Path.of("/usr/sbin/runc"),
-                    Duration.ofMinutes(5), 10L << 20);
+                    Duration.ofMinutes(5), 10L << 20, NodeConfig.DEFAULT_FIRST_HOST_ID);
         }
 
         public Sandboxes withAddressPool(String cidr) {
-            return new Sandboxes(procdDir, imageCache, cidr, runtime, defaultTtl, logCapBytes);
+            return new Sandboxes(procdDir, imageCache, cidr, runtime, defaultTtl, logCapBytes, firstHostId);
         }
 
         public Sandboxes withDefaultTtl(Duration ttl) {
-            return new Sandboxes(procdDir, imageCache, addressPool, runtime, ttl, logCapBytes);
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, ttl, logCapBytes, firstHostId);
         }
 
         public Sandboxes withLogCap(long bytes) {
-            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, bytes);
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, bytes, firstHostId);
+        }
+
+        public Sandboxes withFirstHostId(long id) {
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, id);
         }
     }
 
