@@ -4,11 +4,11 @@ import ai.sandbox0.api.Json;
 import ai.sandbox0.node.EmptyDir;
 import ai.sandbox0.node.IdMap;
 import ai.sandbox0.node.ProcdRuntime;
-import ai.sandbox0.node.SandboxSecurity;
 import ai.sandbox0.node.Sandbox;
+import ai.sandbox0.node.SandboxSecurity;
+import ai.sandbox0.node.layer.Posix;
 import ai.sandbox0.node.net.AddressLease;
 import ai.sandbox0.node.net.AddressPool;
-import ai.sandbox0.node.layer.Posix;
 import ai.sandbox0.node.net.SandboxNetwork;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -233,6 +233,8 @@ public final class SandboxLauncher {
                 mapped.add(target);
             }
             mounter.mountOverlay(mapped, layout.upper(id), layout.work(id), layout.rootfs(id));
+        } catch (SetupException e) {
+            throw e;
         } catch (IOException e) {
             throw new SetupException(Step.MOUNT_ROOTFS, id + ": " + e.getMessage(), e);
         } finally {

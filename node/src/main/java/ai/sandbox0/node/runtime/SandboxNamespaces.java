@@ -4,7 +4,6 @@ import ai.sandbox0.node.IdMap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -34,7 +33,6 @@ public final class SandboxNamespaces {
             createTarget(netNsFile);
             holder = new ProcessBuilder(unshare.toString(), "--user", "--net", "cat")
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
         } catch (IOException e) {
             throw new SetupException(Step.CREATE_NETNS, "cannot start " + unshare + ": " + e.getMessage(), e);
@@ -79,8 +77,9 @@ public final class SandboxNamespaces {
                 // exited already: reported below
             }
             if (!holder.isAlive()) {
-                throw new SetupException(Step.CREATE_NETNS, List.of(unshare.toString(), "--user", "--net")
-                        + " exited with " + holder.exitValue() + " before creating the namespaces");
+                String why = new String(holder.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                throw new SetupException(Step.CREATE_NETNS, String.join(" ", unshare.toString(), "--user", "--net")
+                        + " exited with " + holder.exitValue() + " before creating the namespaces: " + why.strip());
             }
             if (System.nanoTime() > deadline) {
                 holder.destroyForcibly();
