@@ -241,6 +241,50 @@ class IsolationTest {
     }
 
     @Test
+    void ordinaryWorkRunsUnderTheFilterAsRootAndAsAnotherUser() throws Exception {
+        // What an agent does in a fresh sandbox: a venv and a pip install, an npm install, C and C++ builds with
+        // threads, git; offline (local packages), under the allow-list, in the user namespace, then as uid 1000.
+        String work = String.join(" && ",
+                "set -e", "id -u", "cd $HOME", "rm -rf work && mkdir work && cd work",
+                "mkdir -p pkg/hello && printf 'def hi():\\n    return \\x27hi from pip\\x27\\n' > pkg/hello/__init__.py",
+                "printf '[project]\\nname = \\x22hello\\x22\\nversion = \\x221.0\\x22\\n[build-system]\\n"
+                        + "requires = [\\x22setuptools\\x22]\\nbuild-backend = \\x22setuptools.build_meta\\x22\\n'"
+                        + " > pkg/pyproject.toml",
+                "python3 -m venv --system-site-packages venv",
+                "venv/bin/pip install -q --no-index --no-build-isolation ./pkg",
+                "venv/bin/python -c 'import hello; print(hello.hi())'",
+                "mkdir lib app && echo '{\"name\":\"lib\",\"version\":\"1.0.0\",\"main\":\"index.js\"}' > lib/package.json",
+                "echo 'module.exports = \"hi from npm\"' > lib/index.js",
+                "cd app && npm init -y >/dev/null && npm install --offline --no-audit --no-fund ../lib >/dev/null"
+                        + " && node -e 'console.log(require(\"lib\"))' && cd ..",
+                "printf '#include <pthread.h>\\n#include <stdio.h>\\nvoid *f(void *a) { return a; }\\n"
+                        + "int main(void) { pthread_t t; void *r; pthread_create(&t, 0, f, \\x22hi from cc\\x22);"
+                        + " pthread_join(t, &r); puts(r); return 0; }\\n' > t.c",
+                "cc -O2 -pthread t.c -o t && ./t",
+                "printf '#include <iostream>\\n#include <thread>\\nint main() { std::thread t([]{ std::cout << \\x22hi from c++\\x22 << std::endl; });"
+                        + " t.join(); }\\n' > t.cc",
+                "c++ -O2 -pthread t.cc -o tcc && ./tcc",
+                "git init -q repo && cd repo && echo x > f && git add f && git -c user.email=a@b -c user.name=a commit -qm m"
+                        + " && git log --oneline | wc -l");
+        var expected = List.of("hi from pip", "hi from npm", "hi from cc", "hi from c++", "1");
+        // runc exec runs as the sandbox's configured user, with its HOME
+        var roomy = Resources.of("2", "2Gi");
+        for (SandboxSecurity security : List.of(SandboxSecurity.DEFAULT,
+                new SandboxSecurity(1000, 1000, false, true, java.util.Set.of(), java.util.Set.of(), true))) {
+            Sandbox s = node.start(new SandboxSpec("iso-work-" + security.uid(), List.of(TestRootfs.get()), roomy,
+                    NetworkMode.BLOCK_ALL, null, null, List.of(), security));
+            try {
+                ExecResult r = node.exec(s.id(), List.of("bash", "-c", work), Duration.ofMinutes(3));
+                var lines = new java.util.ArrayList<String>(List.of(Long.toString(security.uid())));
+                lines.addAll(expected);
+                assertThat(r.stdout().lines().toList()).as(r.toString()).containsExactlyElementsOf(lines);
+            } finally {
+                node.destroy(s.id());
+            }
+        }
+    }
+
+    @Test
     void coreDumpsAreOffAndOpenFilesAreGenerous() throws Exception {
         assertThat(sh(a, "bash -c 'ulimit -c; ulimit -n; ulimit -u'").stdout().lines().toList())
                 .containsExactly("0", Long.toString(ai.sandbox0.node.runtime.ContainerConfig.OPEN_FILES),

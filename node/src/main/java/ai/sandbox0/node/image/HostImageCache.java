@@ -101,7 +101,7 @@ public final class HostImageCache {
         Path staging = builds.resolve(key + "." + ProcessHandle.current().pid());
         long started = System.nanoTime();
         progress.report("image " + key + ": building " + recipe.suite() + "/" + recipe.variant() + " with "
-                + String.join(",", recipe.packages()) + " (first use on this host; about a minute)");
+                + String.join(",", recipe.allPackages()) + " (first use on this host; a few minutes)");
 
         step(Step.CLEAN_LEFTOVERS, staging, () -> {
             try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(builds, key + ".*")) {

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The builtin image, for real: debootstrap from the Debian mirror into the host cache (about a
- * minute on first use; later runs reuse /var/cache/sandbox0), then python3, node, git and curl run
- * in a chroot over the overlay a sandbox would get.
+ * The builtin image, for real: debootstrap and apt from the Debian mirror into the host cache (a few
+ * minutes on first use; later runs reuse /var/cache/sandbox0), then python3, pip, node, npm, git, curl
+ * and a C compiler run in a chroot over the overlay a sandbox would get.
  */
 class DefaultImageTest {
 
@@ -72,8 +72,10 @@ class DefaultImageTest {
                 run("mount", "--bind", "/dev", merged.resolve("dev").toString());
                 try {
                     String out = run("chroot", merged.toString(), "/bin/bash", "-c",
-                            "python3 -c 'print(6*7)' && node -e 'console.log(6*7)' && git --version && curl --version | head -1");
-                    assertThat(out).contains("42\n42\n", "git version", "curl ");
+                            "python3 -c 'print(6*7)' && node -e 'console.log(6*7)' && git --version && curl --version | head -1"
+                            + " && pip3 --version && npm --version && cc --version | head -1 && make --version | head -1"
+                            + " && test ! -e /usr/sbin/policy-rc.d && echo no-policy");
+                    assertThat(out).contains("42\n42\n", "git version", "curl ", "pip ", "cc (Debian", "GNU Make", "no-policy");
                 } finally {
                     run("umount", merged.resolve("dev").toString());
                     run("umount", merged.resolve("proc").toString());
