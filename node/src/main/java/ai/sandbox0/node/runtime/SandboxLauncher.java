@@ -219,9 +219,9 @@ public final class SandboxLauncher {
     }
 
     /**
-     * Attaches each lower dir idmapped (files owned by 0 on disk show as the run's root), mounts the overlay
-     * on them and detaches them again: overlayfs keeps private references of its layers, so nothing of them
-     * stays for teardown or a crash to clean.
+     * Attaches each lower dir idmapped (files owned by 0 on disk show as the run's root) under the run's dir and
+     * mounts the overlay on them. They stay attached for the run (teardown unmounts everything under the run's
+     * dir): an unmount waits for an RCU grace period, which a start should not.
      */
     private void mountRoot(String id, List<Path> lowers) throws SetupException {
         var mapped = new ArrayList<Path>(lowers.size());
@@ -237,10 +237,6 @@ public final class SandboxLauncher {
             throw e;
         } catch (IOException e) {
             throw new SetupException(Step.MOUNT_ROOTFS, id + ": " + e.getMessage(), e);
-        } finally {
-            for (Path target : mapped) {
-                mounter.unmount(target);
-            }
         }
     }
 

@@ -79,9 +79,16 @@ class ReconcileAfterCrashTest {
             assertThat(links(config)).containsExactly("trecv" + keep.slot());
             Path keepDisk = Files.readSymbolicLink(config.stateDir().resolve("sandboxes/keep/disk"));
             Path lostDisk = Files.readSymbolicLink(config.stateDir().resolve("sandboxes/lost/disk"));
-            assertThat(mounts(config)).containsExactlyInAnyOrder(
-                    config.stateDir().resolve("sandboxes/keep/rootfs").toString(),
-                    config.stateDir().resolve("sandboxes/keep/userns").toString(), keepDisk.toString(), lostDisk.toString());
+            Path keepDir = config.stateDir().resolve("sandboxes/keep");
+            var lowers = new java.util.ArrayList<String>();
+            try (var attached = Files.list(keepDir.resolve("lower"))) {
+                attached.forEach(p -> lowers.add(p.toString()));
+            }
+            assertThat(lowers).as("the adopted run's idmapped layers").isNotEmpty();
+            var expectedMounts = new java.util.ArrayList<String>(List.of(keepDir.resolve("rootfs").toString(),
+                    keepDir.resolve("userns").toString(), keepDisk.toString(), lostDisk.toString()));
+            expectedMounts.addAll(lowers);
+            assertThat(mounts(config)).containsExactlyInAnyOrderElementsOf(expectedMounts);
             try (var images = Files.list(config.stateDir().resolve("disks"))) {
                 assertThat(images.filter(f -> f.toString().endsWith(".img")).map(f -> f.getFileName().toString()))
                         .as("the dead node's spare disks and dropped runs' disks are gone")
