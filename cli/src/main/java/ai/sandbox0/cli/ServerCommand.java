@@ -55,6 +55,12 @@ final class ServerCommand implements Callable<Integer> {
                     + " not overlap another server on this host (env SANDBOX0_SANDBOX_UID_BASE; default 1073741824).")
     String sandboxUidBase;
 
+    @Option(names = "--database-url", paramLabel = "JDBC_URL",
+            description = "Keep the store in PostgreSQL (jdbc:postgresql://host:5432/db?user=…&password=…) instead of"
+                    + " SQLite in the data dir; prefer the environment (SANDBOX0_DATABASE_URL) or the config file for a"
+                    + " URL with a password.")
+    String databaseUrl;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "YAML config file with the same settings as keys (env SANDBOX0_CONFIG). Flags and environment win.")
     Path config;
@@ -87,6 +93,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (sandboxUidBase != null) {
             flags.put("sandbox-uid-base", sandboxUidBase);
+        }
+        if (databaseUrl != null) {
+            flags.put("database-url", databaseUrl);
         }
         HostCheck check = HostCheck.ofThisHost();
         String home = System.getProperty("s0.home");

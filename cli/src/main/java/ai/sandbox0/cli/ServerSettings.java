@@ -28,7 +28,8 @@ public final class ServerSettings {
             "sandbox-network", "SANDBOX0_SANDBOX_NETWORK",
             "default-ttl", "SANDBOX0_DEFAULT_TTL",
             "sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE",
-            "sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE");
+            "sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE",
+            "database-url", "SANDBOX0_DATABASE_URL");
     static final String CONFIG_ENV = "SANDBOX0_CONFIG";
 
     private ServerSettings() {
@@ -62,11 +63,16 @@ public final class ServerSettings {
         if (uidBase != null) {
             sandboxes = sandboxes.withFirstHostId(uidBase(uidBase));
         }
+        String databaseUrl = pick("database-url", flags, env, file);
+        if (databaseUrl != null && !databaseUrl.strip().startsWith("jdbc:postgresql://")) {
+            throw new IllegalArgumentException("database-url must be a PostgreSQL JDBC URL"
+                    + " (jdbc:postgresql://host:5432/db?user=…&password=…)");
+        }
         return ServerConfig.of(
                 dataDir == null ? ServerConfig.defaultDataDir(root) : Path.of(dataDir),
                 ServerConfig.parseListen(listen == null ? ServerConfig.DEFAULT_LISTEN : listen),
                 region == null ? ServerConfig.DEFAULT_REGION : region,
-                sandboxes);
+                sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip());
     }
 
     private static long logBytes(String value) {

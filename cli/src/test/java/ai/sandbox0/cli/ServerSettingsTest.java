@@ -79,6 +79,17 @@ class ServerSettingsTest {
     }
 
     @Test
+    void theStoreIsSqliteInTheDataDirUnlessAPostgresUrlIsGiven() {
+        assertThat(ServerSettings.resolve(Map.of(), Map.of(), null, true, null).databaseUrl()).isNull();
+        String url = "jdbc:postgresql://db:5432/s0?user=s0&password=secret";
+        ServerConfig pg = ServerSettings.resolve(Map.of(), Map.of("SANDBOX0_DATABASE_URL", url), null, true, null);
+        assertThat(pg.databaseUrl()).isEqualTo(url);
+        assertThat(pg.storeDescription()).isEqualTo("PostgreSQL jdbc:postgresql://db:5432/s0?…").doesNotContain("secret");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("database-url", "postgres://db/s0"), Map.of(), null, true, null))
+                .hasMessageContaining("database-url must be a PostgreSQL JDBC URL").hasMessageNotContaining("postgres://db");
+    }
+
+    @Test
     void sandboxUidsStartAt2To30UnlessAnotherServerOnTheHostNeedsOtherRanges() {
         assertThat(ServerSettings.resolve(Map.of(), Map.of(), null, true, null).sandboxes().firstHostId())
                 .isEqualTo(1L << 30);

@@ -38,6 +38,24 @@ public final class DataDir implements AutoCloseable {
         return root.resolve("sandbox0.db");
     }
 
+    /** {@link #store()}, made (or kept) 0600 with its journal files before SQLite opens it. */
+    public Path sqliteStore() {
+        try {
+            for (String name : List.of("sandbox0.db", "sandbox0.db-wal", "sandbox0.db-shm")) {
+                Path file = root.resolve(name);
+                if (Files.exists(file)) {
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                } else if (name.equals("sandbox0.db")) {
+                    // SQLite gives its journal files the database's mode.
+                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                }
+            }
+            return store();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the store " + store() + ": " + e.getMessage(), e);
+        }
+    }
+
     public Path adminApiKey() {
         return root.resolve("admin-api-key");
     }
@@ -69,7 +87,7 @@ public final class DataDir implements AutoCloseable {
      * Creates the directory if needed and takes the single-server lock. The directory is 0711: sandboxes run
      * as unprivileged host ids and runc mounts their roots from inside, so others must pass through it (to the
      * node's dirs, which admit each sandbox to its own only); nobody but the server may list it, and its
-     * files are the server's alone (the store is made 0600 here, secrets are written 0600).
+     * files are the server's alone (the SQLite store is made 0600, secrets are written 0600).
      */
     public DataDir lock() {
         try {
@@ -77,15 +95,6 @@ public final class DataDir implements AutoCloseable {
                 Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
-            for (String name : List.of("sandbox0.db", "sandbox0.db-wal", "sandbox0.db-shm")) {
-                Path file = root.resolve(name);
-                if (Files.exists(file)) {
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-                } else if (name.equals("sandbox0.db")) {
-                    // SQLite gives its journal files the database's mode.
-                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                }
-            }
             lockChannel = FileChannel.open(root.resolve("server.lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
             try {

@@ -104,8 +104,12 @@ public final class Sandbox0Server implements AutoCloseable {
         if (System.getProperty(SQLITE_TMPDIR) == null) {
             System.setProperty(SQLITE_TMPDIR, dataDir.nativeLibraries().toString());
         }
-        database = Database.openSqlite(dataDir.store());
+        database = config.databaseUrl() == null ? Database.openSqlite(dataDir.sqliteStore())
+                : Database.openPostgres(config.databaseUrl());
         closeInReverse.add(database);
+        // One server drives a store: a second one would take the first one's sandboxes for lost runs.
+        database.holdExclusively();
+        LOG.info("store: {}", config.storeDescription());
 
         var apiKeys = new ApiKeyStore(database.jdbi());
         createdAdminKey = new InitialAdmin(database.jdbi(), apiKeys, clock, new SecureRandom())
@@ -259,6 +263,11 @@ public final class Sandbox0Server implements AutoCloseable {
             host = "[" + host + "]";
         }
         return URI.create("http://" + host + ":" + http.port());
+    }
+
+    /** The store, for tests in this package that seed it the way an admin would. */
+    Database database() {
+        return database;
     }
 
     public ServerConfig config() {

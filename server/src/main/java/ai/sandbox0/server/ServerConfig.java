@@ -18,7 +18,8 @@ public record ServerConfig(
         long maxJsonBodyBytes,
         int maxConcurrentRequests,
         long stopGraceMillis,
-        Sandboxes sandboxes) {
+        Sandboxes sandboxes,
+        String databaseUrl) {
 
     /**
      * How this host runs sandboxes. {@code procdDir} holds procd.jar (null: the distribution has none,
@@ -67,7 +68,19 @@ public record ServerConfig(
     }
 
     public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region, Sandboxes sandboxes) {
-        return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes);
+        return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes, null);
+    }
+
+    /** The store in PostgreSQL at {@code jdbcUrl} instead of SQLite in the data dir (null: SQLite). */
+    public ServerConfig withDatabaseUrl(String jdbcUrl) {
+        return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
+                sandboxes, jdbcUrl);
+    }
+
+    /** The store's location for logs: the SQLite file, or the PostgreSQL URL without its credentials. */
+    public String storeDescription() {
+        return databaseUrl == null ? "SQLite " + dataDir.resolve("sandbox0.db") : "PostgreSQL "
+                + ai.sandbox0.server.store.Database.redacted(databaseUrl);
     }
 
     /** {@code /var/lib/sandbox0} for root, {@code ~/.sandbox0} for anyone else. */

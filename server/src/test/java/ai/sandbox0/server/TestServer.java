@@ -37,8 +37,19 @@ public final class TestServer implements AutoCloseable {
 
     /** A server without a sandbox runtime: sandbox routes answer 503. */
     public static TestServer start(Path dataDir) {
-        return new TestServer(Sandbox0Server.start(ServerConfig.of(dataDir, new InetSocketAddress("127.0.0.1", 0), "local",
-                ServerConfig.Sandboxes.defaults(null))), dataDir);
+        return start(dataDir, ai.sandbox0.server.store.TestDatabases.Kind.SQLITE);
+    }
+
+    /** Like {@link #start(Path)}, its store of {@code kind} (PostgreSQL: a fresh database on the test server). */
+    public static TestServer start(Path dataDir, ai.sandbox0.server.store.TestDatabases.Kind kind) {
+        return start(dataDir, kind == ai.sandbox0.server.store.TestDatabases.Kind.POSTGRESQL
+                ? ai.sandbox0.server.store.TestDatabases.newPostgresDatabase() : null);
+    }
+
+    /** Like {@link #start(Path)}, its store in PostgreSQL at {@code databaseUrl} (null: SQLite in the data dir). */
+    public static TestServer start(Path dataDir, String databaseUrl) {
+        return new TestServer(Sandbox0Server.start(ServerConfig.of(dataDir, new InetSocketAddress("127.0.0.1", 0),
+                "local", ServerConfig.Sandboxes.defaults(null)).withDatabaseUrl(databaseUrl)), dataDir);
     }
 
     /**
@@ -105,7 +116,8 @@ public final class TestServer implements AutoCloseable {
 
     /** Mints a team key with {@code roles} in the admin's team, straight through the store. */
     public String keyWithRoles(Role... roles) throws IOException {
-        try (Database database = Database.openSqlite(dataDir.resolve("sandbox0.db"))) {
+        {
+            Database database = server.database();
             var keys = new ApiKeyStore(database.jdbi());
             ApiKey admin = keys.findByDigest(ApiKeyToken.digest(adminKey())).orElseThrow();
             String token = ApiKeyToken.generate("local", new SecureRandom());

@@ -25,13 +25,17 @@ public final class HostCheck {
             new HostRequirement("mkfs.ext4", "e2fsprogs", "formats each sandbox's disk, which bounds what it can write"),
             new HostRequirement("losetup", "mount", "backs each sandbox's disk with a loop device"));
 
-    /** What the test suite drives besides the server's own needs: the REPL interpreters procd runs, a registry. */
+    /**
+     * What the test suite drives besides the server's own needs: the REPL interpreters procd runs, a registry,
+     * PostgreSQL (the tests start its cluster and make their role themselves).
+     */
     public static final List<HostRequirement> TESTS = Stream.concat(SERVER.stream(), Stream.of(
             new HostRequirement("python3", "python3", "is the python REPL the tests drive"),
             new HostRequirement("node", "nodejs", "is the node REPL the tests drive and runs the official SDK"),
             new HostRequirement("npm", "npm", "installs the official SDK from e2e/package-lock.json"),
             new HostRequirement("docker-registry", "docker-registry", "is the registry the image pull tests push to"),
-            new HostRequirement("openssl", "openssl", "makes the key the registry token-auth test signs with"))).toList();
+            new HostRequirement("openssl", "openssl", "makes the key the registry token-auth test signs with"),
+            new HostRequirement("pg_ctlcluster", "postgresql", "is the PostgreSQL the store suites also run on"))).toList();
 
     private final String osName;
     private final boolean root;

@@ -10,16 +10,42 @@ import org.sqlite.SQLiteDataSource;
 
 /**
  * The server's store: one schema, migrated by Flyway on open, queried with plain SQL through JDBI.
- * SQLite is the embedded default; PostgreSQL comes in behind the same schema.
+ * SQLite is the embedded default; PostgreSQL (for production and several replicas) has the same schema.
  */
 public final class Database implements AutoCloseable {
 
+    /** The advisory lock key of "the server driving this store" ('s0st'). */
+    private static final long SERVER_LOCK = 0x73307374L;
+
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
+    private final boolean postgres;
+    private org.jdbi.v3.core.Handle lockHolder;
 
-    private Database(HikariDataSource dataSource) {
+    private Database(HikariDataSource dataSource, boolean postgres) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
+        this.postgres = postgres;
+    }
+
+    /**
+     * Takes the store for this process: on PostgreSQL a session advisory lock held on a connection of its own
+     * until {@link #close}; a second server on the same database fails here. (SQLite's file lives in the data
+     * dir, which its own lock guards.)
+     */
+    public synchronized void holdExclusively() {
+        if (!postgres || lockHolder != null) {
+            return;
+        }
+        var handle = jdbi.open();
+        boolean taken = handle.createQuery("SELECT pg_try_advisory_lock(:key)").bind("key", SERVER_LOCK)
+                .mapTo(Boolean.class).one();
+        if (!taken) {
+            handle.close();
+            throw new IllegalStateException("the store is in use by another s0 server: one server drives a store"
+                    + " (several servers on one store come with several nodes)");
+        }
+        lockHolder = handle;
     }
 
     /** Opens (creating if needed) the SQLite store at {@code file} and brings its schema up to date. */
@@ -45,11 +71,58 @@ public final class Database implements AutoCloseable {
         var dataSource = new HikariDataSource(pool);
         try {
             migrate(dataSource);
-            return new Database(dataSource);
+            return new Database(dataSource, false);
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens the PostgreSQL store at {@code jdbcUrl} ({@code jdbc:postgresql://host:port/db?user=…&password=…})
+     * and brings its schema up to date. The URL may hold a password: it is never logged or put in an error.
+     */
+    public static Database openPostgres(String jdbcUrl) {
+        if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("a PostgreSQL store URL starts with jdbc:postgresql:, got "
+                    + redacted(jdbcUrl));
+        }
+        var pool = new HikariConfig();
+        pool.setJdbcUrl(jdbcUrl);
+        pool.setPoolName("store");
+        pool.setMaximumPoolSize(16);
+        pool.setMinimumIdle(2);
+        pool.setConnectionTimeout(10_000);
+        HikariDataSource dataSource;
+        try {
+            dataSource = new HikariDataSource(pool);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot connect to the PostgreSQL store at " + redacted(jdbcUrl) + ": "
+                    + rootMessage(e), e);
+        }
+        try {
+            migrate(dataSource);
+            return new Database(dataSource, true);
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+    }
+
+    /** The URL without its query (user and password live there) for messages and logs. */
+    public static String redacted(String jdbcUrl) {
+        int query = jdbcUrl.indexOf('?');
+        String base = query < 0 ? jdbcUrl : jdbcUrl.substring(0, query) + "?…";
+        return base.replaceAll("//[^/@]*@", "//…@");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        String message = String.valueOf(t.getMessage());
+        return message.contains("password") ? t.getClass().getSimpleName() + " (authentication)" : message;
     }
 
     private static void migrate(HikariDataSource dataSource) {
@@ -75,7 +148,11 @@ public final class Database implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (lockHolder != null) {
+            lockHolder.close(); // the session ends, and the advisory lock with it
+            lockHolder = null;
+        }
         dataSource.close();
     }
 }

@@ -23,6 +23,7 @@ import ai.sandbox0.server.domain.DomainException;
 import ai.sandbox0.server.sandbox.FakeSandboxHost.Crash;
 import ai.sandbox0.server.sandbox.FakeSandboxHost.Step;
 import ai.sandbox0.server.store.Database;
+import ai.sandbox0.server.store.TestDatabases;
 import ai.sandbox0.server.template.NoWarmPools;
 import ai.sandbox0.server.template.TemplateCatalog;
 import ai.sandbox0.server.template.TemplateRules;
@@ -54,7 +55,13 @@ import org.junit.jupiter.api.io.TempDir;
  * step, a server that dies at each step (and the recovery of the one that replaces it), concurrent
  * commands on one sandbox. No root, no runc.
  */
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(TestDatabases.Kind.class)
 class SandboxManagerTest {
+
+    @org.junit.jupiter.params.Parameter
+    TestDatabases.Kind storeKind;
+
 
     private static final Principal ALICE = new Principal("team-a", "user-a", "key-a", Set.of(), false);
     private static final Principal BOB = new Principal("team-b", "user-b", "key-b", Set.of(), false);
@@ -73,7 +80,7 @@ class SandboxManagerTest {
 
     @BeforeEach
     void open() {
-        database = Database.openSqlite(dir.resolve("store.db"));
+        database = TestDatabases.open(storeKind, dir);
         store = new SandboxStore(database.jdbi());
         snapshots = new SnapshotStore(database.jdbi());
         templates = new TemplateCatalog(new TemplateStore(database.jdbi()), new TemplateRules(4L << 30), new NoWarmPools(),

@@ -14,7 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code /api/v1/templates} end to end (spec: storage-templates-credentials-tenancy §5). */
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(ai.sandbox0.server.store.TestDatabases.Kind.class)
 class TemplateApiTest {
+
+    @org.junit.jupiter.params.Parameter
+    ai.sandbox0.server.store.TestDatabases.Kind storeKind;
+
 
     private static final String SPEC = """
             {"displayName":"Py","mainContainer":{"image":"default","resources":{"cpu":"1","memory":"4Gi"}},
@@ -27,7 +33,7 @@ class TemplateApiTest {
 
     @BeforeEach
     void start() {
-        server = TestServer.start(dataDir);
+        server = TestServer.start(dataDir, storeKind);
     }
 
     @AfterEach

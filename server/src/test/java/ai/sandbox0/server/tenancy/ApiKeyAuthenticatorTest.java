@@ -8,6 +8,7 @@ import ai.sandbox0.server.auth.Permission;
 import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.auth.Role;
 import ai.sandbox0.server.store.Database;
+import ai.sandbox0.server.store.TestDatabases;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -22,7 +23,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** API-key authentication against the real SQLite store. */
+@org.junit.jupiter.params.ParameterizedClass
+@org.junit.jupiter.params.provider.EnumSource(TestDatabases.Kind.class)
 class ApiKeyAuthenticatorTest {
+
+    @org.junit.jupiter.params.Parameter
+    TestDatabases.Kind storeKind;
+
 
     private static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
 
@@ -36,7 +43,7 @@ class ApiKeyAuthenticatorTest {
 
     @BeforeEach
     void setUp() {
-        database = Database.openSqlite(dir.resolve("store.db"));
+        database = TestDatabases.open(storeKind, dir);
         keys = new ApiKeyStore(database.jdbi());
         adminKey = new InitialAdmin(database.jdbi(), keys, Clock.fixed(NOW, ZoneOffset.UTC), new SecureRandom())
                 .ensure("local", dir.resolve("admin-api-key")).orElseThrow();
