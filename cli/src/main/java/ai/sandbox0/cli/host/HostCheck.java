@@ -37,13 +37,20 @@ public final class HostCheck {
             new HostRequirement("openssl", "openssl", "makes the key the registry token-auth test signs with"),
             new HostRequirement("pg_ctlcluster", "postgresql", "is the PostgreSQL the store suites also run on"))).toList();
 
+    /** Idmapped lower layers of overlayfs, which give each sandbox its own ids without a chown, came in 5.19. */
+    static final int[] MIN_KERNEL = {5, 19};
+
     private final String osName;
+    private final String kernelRelease;
     private final boolean root;
     private final Path procFilesystems;
     private final Function<String, Optional<Path>> which;
 
-    public HostCheck(String osName, boolean root, Path procFilesystems, Function<String, Optional<Path>> which) {
+    /** @param kernelRelease as {@code uname -r} prints it, e.g. {@code 6.1.0-28-amd64} */
+    public HostCheck(String osName, String kernelRelease, boolean root, Path procFilesystems,
+            Function<String, Optional<Path>> which) {
         this.osName = osName;
+        this.kernelRelease = kernelRelease;
         this.root = root;
         this.procFilesystems = procFilesystems;
         this.which = which;
@@ -51,7 +58,8 @@ public final class HostCheck {
 
     /** The check for the machine this JVM runs on. */
     public static HostCheck ofThisHost() {
-        return new HostCheck(System.getProperty("os.name"), isRoot(), Path.of("/proc/filesystems"), HostCheck::onPath);
+        return new HostCheck(System.getProperty("os.name"), System.getProperty("os.version"), isRoot(),
+                Path.of("/proc/filesystems"), HostCheck::onPath);
     }
 
     public Report check(List<HostRequirement> requirements) {
@@ -59,6 +67,10 @@ public final class HostCheck {
         boolean linux = osName.toLowerCase().startsWith("linux");
         if (!linux) {
             problems.add("sandboxes need Linux (this is " + osName + ")");
+        }
+        if (linux && !kernelAtLeast(kernelRelease, MIN_KERNEL)) {
+            problems.add("sandboxes need Linux " + MIN_KERNEL[0] + "." + MIN_KERNEL[1] + " or newer (each runs in a"
+                    + " user namespace of its own over idmapped image layers); this kernel is " + kernelRelease);
         }
         if (!root) {
             problems.add("sandboxes need root (namespaces, cgroups, overlay mounts); run s0 server as root");
@@ -84,6 +96,17 @@ public final class HostCheck {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Whether {@code release} ({@code 6.1.0-28-amd64}) is at least {@code major.minor}; unparsable is not. */
+    static boolean kernelAtLeast(String release, int[] min) {
+        var m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release == null ? "" : release);
+        if (!m.find()) {
+            return false;
+        }
+        int major = Integer.parseInt(m.group(1));
+        int minor = Integer.parseInt(m.group(2));
+        return major > min[0] || (major == min[0] && minor >= min[1]);
     }
 
     static Optional<Path> onPath(String binary) {

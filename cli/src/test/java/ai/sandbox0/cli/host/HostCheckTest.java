@@ -20,7 +20,7 @@ class HostCheckTest {
 
     @Test
     void readyHostHasNothingToReport() throws Exception {
-        var check = new HostCheck("Linux", true, filesystems("nodev\tproc\n\text4\nnodev\toverlay\n"),
+        var check = new HostCheck("Linux", "6.1.0-28-amd64", true, filesystems("nodev\tproc\n\text4\nnodev\toverlay\n"),
                 binary -> Optional.of(Path.of("/usr/bin", binary)));
 
         HostCheck.Report report = check.check(HostCheck.SERVER);
@@ -32,7 +32,7 @@ class HostCheckTest {
     @Test
     void missingProgramsBecomeOneInstallCommand() throws Exception {
         Set<String> present = Set.of("runc");
-        var check = new HostCheck("Linux", true, filesystems("nodev\toverlay\n"),
+        var check = new HostCheck("Linux", "6.1.0-28-amd64", true, filesystems("nodev\toverlay\n"),
                 binary -> present.contains(binary) ? Optional.of(Path.of("/usr/bin", binary)) : Optional.empty());
 
         HostCheck.Report report = check.check(HostCheck.TESTS);
@@ -47,7 +47,7 @@ class HostCheckTest {
 
     @Test
     void nonRootWithoutOverlayGetsProblemsAndSudo() throws Exception {
-        var check = new HostCheck("Linux", false, filesystems("nodev\tproc\n"), binary -> Optional.empty());
+        var check = new HostCheck("Linux", "6.1.0-28-amd64", false, filesystems("nodev\tproc\n"), binary -> Optional.empty());
 
         HostCheck.Report report = check.check(HostCheck.SERVER);
 
@@ -58,8 +58,21 @@ class HostCheckTest {
 
     @Test
     void notLinuxIsAProblem() throws Exception {
-        var check = new HostCheck("Mac OS X", true, dir.resolve("none"), binary -> Optional.of(Path.of("/x")));
+        var check = new HostCheck("Mac OS X", "23.1.0", true, dir.resolve("none"), binary -> Optional.of(Path.of("/x")));
 
         assertThat(check.check(HostCheck.SERVER).problems()).anySatisfy(p -> assertThat(p).contains("need Linux"));
+    }
+
+    @Test
+    void aKernelWithoutIdmappedOverlayLayersIsAProblemNamingItsRelease() throws Exception {
+        var old = new HostCheck("Linux", "5.10.0-30-amd64", true, filesystems("nodev\toverlay\n"),
+                binary -> Optional.of(Path.of("/usr/bin", binary)));
+        assertThat(old.check(HostCheck.SERVER).problems()).singleElement().asString()
+                .contains("Linux 5.19 or newer").contains("5.10.0-30-amd64");
+        assertThat(HostCheck.kernelAtLeast("5.19.0", HostCheck.MIN_KERNEL)).isTrue();
+        assertThat(HostCheck.kernelAtLeast("6.1.0-28-amd64", HostCheck.MIN_KERNEL)).isTrue();
+        assertThat(HostCheck.kernelAtLeast("5.18.19", HostCheck.MIN_KERNEL)).isFalse();
+        assertThat(HostCheck.kernelAtLeast("4.19.0", HostCheck.MIN_KERNEL)).isFalse();
+        assertThat(HostCheck.kernelAtLeast("garbage", HostCheck.MIN_KERNEL)).isFalse();
     }
 }
