@@ -17,6 +17,7 @@ import ai.sandbox0.server.sandbox.LayerCollector;
 import ai.sandbox0.server.sandbox.LocalSandboxHost;
 import ai.sandbox0.server.sandbox.NodeWarmPools;
 import ai.sandbox0.server.sandbox.ProcessAndFileEndpoints;
+import ai.sandbox0.server.sandbox.QuotaGate;
 import ai.sandbox0.server.sandbox.RootfsOperations;
 import ai.sandbox0.server.sandbox.SandboxEndpoints;
 import ai.sandbox0.server.sandbox.SandboxIds;
@@ -34,6 +35,8 @@ import ai.sandbox0.server.template.TemplateRules;
 import ai.sandbox0.server.template.TemplateStore;
 import ai.sandbox0.server.tenancy.ApiKeyAuthenticator;
 import ai.sandbox0.server.tenancy.ApiKeyEndpoints;
+import ai.sandbox0.server.tenancy.QuotaEndpoints;
+import ai.sandbox0.server.tenancy.QuotaStore;
 import ai.sandbox0.server.tenancy.ApiKeyStore;
 import ai.sandbox0.server.tenancy.InitialAdmin;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -112,6 +115,7 @@ public final class Sandbox0Server implements AutoCloseable {
         LOG.info("store: {}", config.storeDescription());
 
         var apiKeys = new ApiKeyStore(database.jdbi());
+        var quotaStore = new QuotaStore(database.jdbi());
         createdAdminKey = new InitialAdmin(database.jdbi(), apiKeys, clock, new SecureRandom())
                 .ensure(config.region(), dataDir.adminApiKey());
 
@@ -148,12 +152,13 @@ public final class Sandbox0Server implements AutoCloseable {
         var features = new ArrayList<>(List.of("api_keys", "templates"));
         var router = new Router()
                 .addAll(new ApiKeyEndpoints(apiKeys).routes())
-                .addAll(new TemplateEndpoints(templates).routes());
+                .addAll(new TemplateEndpoints(templates).routes())
+                .addAll(new QuotaEndpoints(quotaStore, clock).routes());
         if (host != null) {
             var locks = new SandboxLocks(Duration.ofMinutes(2));
             var ids = new SandboxIds();
             var manager = new SandboxManager(sandboxStore, templates, snapshotStore, host, locks, ids, clock,
-                    config.sandboxes().defaultTtl(), background);
+                    config.sandboxes().defaultTtl(), background, new QuotaGate(quotaStore, sandboxStore));
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);

@@ -73,6 +73,7 @@ public final class SandboxManager implements SandboxAccess {
     static final Duration TEARDOWN_RETRY = Duration.ofSeconds(30);
 
     private final SandboxStore store;
+    private final QuotaGate quotas;
     private final TemplateCatalog templates;
     private final SnapshotStore snapshots;
     private final SandboxHost host;
@@ -83,7 +84,8 @@ public final class SandboxManager implements SandboxAccess {
     private final SandboxLocks locks;
 
     public SandboxManager(SandboxStore store, TemplateCatalog templates, SnapshotStore snapshots, SandboxHost host,
-            SandboxLocks locks, SandboxIds ids, Clock clock, Duration defaultTtl, Executor background) {
+            SandboxLocks locks, SandboxIds ids, Clock clock, Duration defaultTtl, Executor background, QuotaGate quotas) {
+        this.quotas = quotas;
         this.store = store;
         this.templates = templates;
         this.snapshots = snapshots;
@@ -122,7 +124,10 @@ public final class SandboxManager implements SandboxAccess {
         SandboxRecord record = SandboxRecord.claimed(ids.sandbox(), new Owner(caller.teamId(), caller.userId()),
                 new TemplateRef(template.templateId(), template.scope(), template.spec()), config, chain,
                 new Deadlines(softDeadline(config.ttl(), now), hardDeadline(config.hardTtl(), now)), now);
-        store.insert(record);
+        quotas.admit(caller.teamId(), template.spec(), () -> {
+            store.insert(record);
+            return null;
+        });
         return withSandbox(record.id(), () -> {
             Run run;
             try {
@@ -240,7 +245,8 @@ public final class SandboxManager implements SandboxAccess {
         String runId = record.nextRunId();
         Instant now = clock.instant();
         SandboxRecord resuming = record.withRuntime(runId, record.runtimeGeneration(), now).withStatus(RESUMING, null, now);
-        if (!store.update(resuming, record.status())) {
+        SandboxRecord from = record;
+        if (!quotas.admit(record.teamId(), record.spec(), () -> store.update(resuming, from.status()))) {
             throw new Conflict("sandbox changed while resuming; try again");
         }
         Run run;

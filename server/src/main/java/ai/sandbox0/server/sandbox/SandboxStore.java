@@ -97,6 +97,15 @@ public final class SandboxStore {
         });
     }
 
+    /** A team's sandboxes in any of {@code statuses}: what its quotas count. */
+    public List<SandboxRecord> activeOf(String teamId, Collection<SandboxLifecycleStatus> statuses) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM sandboxes WHERE team_id = :team"
+                        + " AND status IN (<statuses>)")
+                .bind("team", teamId)
+                .bindList("statuses", statuses.stream().map(SandboxLifecycleStatus::wire).toList())
+                .map(SandboxStore::map).list());
+    }
+
     /** Sandboxes in any of {@code statuses}, for recovery after a restart and for the reaper. */
     public List<SandboxRecord> inStatus(Collection<SandboxLifecycleStatus> statuses) {
         if (statuses.isEmpty()) {

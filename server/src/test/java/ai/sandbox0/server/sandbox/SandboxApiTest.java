@@ -234,6 +234,11 @@ class SandboxApiTest {
     @Test
     void claimValidation() throws Exception {
         assertError(server.json("POST", "/api/v1/sandboxes", "{}"), 400, "bad_request", "template is required");
+        // A team at its active_sandboxes quota: 429 with upstream's code, and nothing is left behind.
+        ok(server.json("PUT", "/api/v1/quotas/active_sandboxes", "{\"limit_value\":0}"), 200);
+        assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\"}"), 429, "quota_exceeded",
+                "quota exceeded: active_sandboxes limit 0");
+        ok(server.json("DELETE", "/api/v1/quotas/active_sandboxes", null), 200);
         assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"nope\"}"), 404, "not_found", "template nope not found");
         assertError(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\",\"snapshot_id\":\"nope\"}"), 404,
                 "not_found", "snapshot nope not found");

@@ -23,6 +23,7 @@ import ai.sandbox0.server.domain.DomainException;
 import ai.sandbox0.server.sandbox.FakeSandboxHost.Crash;
 import ai.sandbox0.server.sandbox.FakeSandboxHost.Step;
 import ai.sandbox0.server.store.Database;
+import ai.sandbox0.server.tenancy.QuotaStore;
 import ai.sandbox0.server.store.TestDatabases;
 import ai.sandbox0.server.template.NoWarmPools;
 import ai.sandbox0.server.template.TemplateCatalog;
@@ -71,6 +72,7 @@ class SandboxManagerTest {
 
     private Database database;
     private SandboxStore store;
+    private QuotaStore quotas;
     private TemplateCatalog templates;
     private SnapshotStore snapshots;
     private final FakeSandboxHost host = new FakeSandboxHost();
@@ -82,6 +84,7 @@ class SandboxManagerTest {
     void open() {
         database = TestDatabases.open(storeKind, dir);
         store = new SandboxStore(database.jdbi());
+        quotas = new QuotaStore(database.jdbi());
         snapshots = new SnapshotStore(database.jdbi());
         templates = new TemplateCatalog(new TemplateStore(database.jdbi()), new TemplateRules(4L << 30), new NoWarmPools(),
                 clock);
@@ -97,7 +100,8 @@ class SandboxManagerTest {
     /** A new manager over the same store and host: what a server restart sees. */
     private SandboxManager restart() {
         return new SandboxManager(store, templates, snapshots, host, new SandboxLocks(Duration.ofSeconds(10)),
-                new SandboxIds(), clock, Duration.ofSeconds(300), background);
+                new SandboxIds(), clock, Duration.ofSeconds(300), background,
+                new QuotaGate(quotas, store));
     }
 
     private String claim() {
@@ -114,6 +118,64 @@ class SandboxManagerTest {
         background.runAll();
         assertThat(record(id).status()).isEqualTo(PAUSED);
         return id;
+    }
+
+    // ---- quotas ---------------------------------------------------------------------------------------
+
+    @Test
+    void fiftyConcurrentClaimsAgainstALimitOfTenLetExactlyTenIn() throws Exception {
+        quotas.put(ALICE.teamId(), ai.sandbox0.api.tenancy.QuotaDimension.ACTIVE_SANDBOXES, 10, clock.instant());
+        var admitted = new java.util.concurrent.atomic.AtomicInteger();
+        var refused = new java.util.concurrent.atomic.AtomicInteger();
+        var start = new java.util.concurrent.CountDownLatch(1);
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 50; i++) {
+                threads.submit(() -> {
+                    start.await();
+                    try {
+                        claim();
+                        admitted.incrementAndGet();
+                    } catch (ai.sandbox0.server.domain.DomainException.QuotaExceeded e) {
+                        refused.incrementAndGet();
+                    }
+                    return null;
+                });
+            }
+            start.countDown();
+        }
+        assertThat(admitted.get()).isEqualTo(10);
+        assertThat(refused.get()).isEqualTo(40);
+        assertThat(store.activeOf(ALICE.teamId(), QuotaGate.ACTIVE)).hasSize(10);
+        // Bob's team has no quota: Alice's use is not his.
+        assertThat(manager.claim(BOB, new ClaimRequest("default", null, null, null)).sandboxId()).isNotNull();
+    }
+
+    @Test
+    void aPausedSandboxFreesItsPlaceAndAResumeNeedsOneAgain() {
+        quotas.put(ALICE.teamId(), ai.sandbox0.api.tenancy.QuotaDimension.ACTIVE_SANDBOXES, 1, clock.instant());
+        String first = pausedWithChanges();
+        String second = claim(); // the paused one holds no run
+        assertThatThrownBy(this::claim).isInstanceOf(ai.sandbox0.server.domain.DomainException.QuotaExceeded.class)
+                .hasMessage("quota exceeded: active_sandboxes limit 1, in use 1, this sandbox needs 1");
+        assertThatThrownBy(() -> manager.resume(ALICE, first))
+                .isInstanceOf(ai.sandbox0.server.domain.DomainException.QuotaExceeded.class);
+        assertThat(record(first).status()).as("a refused resume changes nothing").isEqualTo(PAUSED);
+        manager.pause(ALICE, second);
+        background.runAll();
+        manager.resume(ALICE, first);
+        assertThat(record(first).status()).isEqualTo(RUNNING);
+    }
+
+    @Test
+    void cpuAndMemoryCountTheTemplatesResources() {
+        // The default template asks for 500m and 2Gi.
+        quotas.put(ALICE.teamId(), ai.sandbox0.api.tenancy.QuotaDimension.CPU_MILLICPU, 1000, clock.instant());
+        claim();
+        claim();
+        assertThatThrownBy(this::claim).hasMessage("quota exceeded: cpu_millicpu limit 1000, in use 1000, this sandbox needs 500");
+        quotas.delete(ALICE.teamId(), ai.sandbox0.api.tenancy.QuotaDimension.CPU_MILLICPU);
+        quotas.put(ALICE.teamId(), ai.sandbox0.api.tenancy.QuotaDimension.MEMORY_MIB, 5000, clock.instant());
+        assertThatThrownBy(this::claim).hasMessage("quota exceeded: memory_mib limit 5000, in use 4096, this sandbox needs 2048");
     }
 
     // ---- claim ----------------------------------------------------------------------------------------

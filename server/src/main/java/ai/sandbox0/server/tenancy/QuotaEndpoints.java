@@ -1,0 +1,60 @@
+package ai.sandbox0.server.tenancy;
+
+import ai.sandbox0.api.tenancy.PutTeamQuotaRequest;
+import ai.sandbox0.api.tenancy.QuotaDimension;
+import ai.sandbox0.api.tenancy.TeamQuota;
+import ai.sandbox0.server.auth.Permission;
+import ai.sandbox0.server.http.ApiException;
+import ai.sandbox0.server.http.Call;
+import ai.sandbox0.server.http.Reply;
+import ai.sandbox0.server.http.Route;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** {@code /api/v1/quotas/{dimension}} for the caller's team (spec §8.4). */
+public final class QuotaEndpoints {
+
+    private final QuotaStore quotas;
+    private final Clock clock;
+
+    public QuotaEndpoints(QuotaStore quotas, Clock clock) {
+        this.quotas = quotas;
+        this.clock = clock;
+    }
+
+    public List<Route> routes() {
+        String path = "/api/v1/quotas/{dimension}";
+        return List.of(
+                Route.requires(Permission.QUOTA_READ, "GET", path, call -> {
+                    QuotaDimension d = dimension(call);
+                    String team = call.principal().teamId();
+                    return Reply.ok(new TeamQuota(team, d, quotas.limit(team, d).orElse(null)));
+                }),
+                Route.requires(Permission.QUOTA_WRITE, "PUT", path, this::put),
+                Route.requires(Permission.QUOTA_WRITE, "DELETE", path, call -> {
+                    quotas.delete(call.principal().teamId(), dimension(call));
+                    return Reply.ok(Map.of("deleted", true));
+                }));
+    }
+
+    private Reply put(Call call) {
+        QuotaDimension d = dimension(call);
+        PutTeamQuotaRequest body = call.body(PutTeamQuotaRequest.class);
+        if (body == null || body.limitValue() == null || body.limitValue() < 0) {
+            throw ApiException.badRequest("limit_value is required and must be >= 0");
+        }
+        String team = call.principal().teamId();
+        quotas.put(team, d, body.limitValue(), clock.instant());
+        return Reply.ok(new TeamQuota(team, d, body.limitValue()));
+    }
+
+    private static QuotaDimension dimension(Call call) {
+        String raw = call.pathParam("dimension");
+        return QuotaDimension.fromWire(raw).orElseThrow(() -> ApiException.badRequest("unknown quota dimension '"
+                + raw + "': one of " + Arrays.stream(QuotaDimension.values()).map(QuotaDimension::wire)
+                        .collect(Collectors.joining(", "))));
+    }
+}

@@ -1,0 +1,36 @@
+package ai.sandbox0.server.tenancy;
+
+import ai.sandbox0.api.tenancy.QuotaDimension;
+import java.time.Instant;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+
+/** Team quota limits; a dimension without a row is unlimited. */
+public final class QuotaStore {
+
+    private final Jdbi jdbi;
+
+    public QuotaStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public Optional<Long> limit(String teamId, QuotaDimension dimension) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT limit_value FROM team_quotas WHERE team_id = :team"
+                        + " AND dimension = :dimension")
+                .bind("team", teamId).bind("dimension", dimension.wire()).mapTo(Long.class).findOne());
+    }
+
+    /** Sets the limit (insert or replace, in one statement on both stores). */
+    public void put(String teamId, QuotaDimension dimension, long limit, Instant now) {
+        jdbi.useHandle(h -> h.createUpdate("INSERT INTO team_quotas (team_id, dimension, limit_value, updated_at)"
+                        + " VALUES (:team, :dimension, :limit, :now) ON CONFLICT (team_id, dimension)"
+                        + " DO UPDATE SET limit_value = excluded.limit_value, updated_at = excluded.updated_at")
+                .bind("team", teamId).bind("dimension", dimension.wire()).bind("limit", limit)
+                .bind("now", now.toEpochMilli()).execute());
+    }
+
+    public void delete(String teamId, QuotaDimension dimension) {
+        jdbi.useHandle(h -> h.createUpdate("DELETE FROM team_quotas WHERE team_id = :team AND dimension = :dimension")
+                .bind("team", teamId).bind("dimension", dimension.wire()).execute());
+    }
+}
