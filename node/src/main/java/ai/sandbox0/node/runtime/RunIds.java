@@ -16,7 +16,7 @@ public final class RunIds {
     }
 
     public static void write(SandboxLayout layout, String id, IdMap ids) throws IOException {
-        Path target = layout.ids(id);
+        Path target = layout.idMapFile(id);
         Path tmp = target.resolveSibling("ids.tmp");
         Files.writeString(tmp, ids.hostBase() + " " + ids.size() + "\n");
         Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
@@ -25,7 +25,7 @@ public final class RunIds {
 
     /** Empty for an upper dir written without a user namespace (its ids are the container's already). */
     public static Optional<IdMap> read(SandboxLayout layout, String id) throws IOException {
-        Path file = layout.ids(id);
+        Path file = layout.idMapFile(id);
         if (!Files.exists(file)) {
             return Optional.empty();
         }

@@ -222,16 +222,7 @@ public final class SandboxDisks implements AutoCloseable {
             refilling.remove(stalest);
             Deque<Path> queue = ready.remove(stalest);
             if (queue != null) {
-                background.execute(() -> {
-                    Path disk;
-                    while ((disk = pollSynchronized(queue)) != null) {
-                        try {
-                            release(disk);
-                        } catch (SetupException e) {
-                            log.warn("spare disk {} not removed: {}", disk.getFileName(), e.getMessage());
-                        }
-                    }
-                });
+                background.execute(() -> releaseAll(queue));
             }
         }
     }
@@ -339,14 +330,17 @@ public final class SandboxDisks implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (Deque<Path> queue : ready.values()) {
-            Path disk;
-            while ((disk = pollSynchronized(queue)) != null) {
-                try {
-                    release(disk);
-                } catch (SetupException e) {
-                    log.warn("spare disk {} not removed: {}", disk.getFileName(), e.getMessage());
-                }
+        ready.values().forEach(this::releaseAll);
+    }
+
+    /** Releases the spares of {@code queue} until it is empty. */
+    private void releaseAll(Deque<Path> queue) {
+        Path disk;
+        while ((disk = pollSynchronized(queue)) != null) {
+            try {
+                release(disk);
+            } catch (SetupException e) {
+                log.warn("spare disk {} not removed: {}", disk.getFileName(), e.getMessage());
             }
         }
     }

@@ -77,12 +77,12 @@ public final class SandboxLauncher {
         FutureTask<Void> wiring = null;
         try {
             // 1. A fresh disk with the upper and work dir: an earlier run's changes survive only as checkpoint layers.
-            prepareDirs(id, spec.resources().ephemeralBytes(), spec.emptyDirs());
+            List<Path> emptyDirDisks = prepareDirs(id, spec.resources().ephemeralBytes(), spec.emptyDirs());
             long tDirs = System.nanoTime();
             // 2. The sandbox's /31 and, with its slot, its host ids: persisted before anything uses them.
             lease = addresses.allocate(id);
             IdMap ids = settings.ids(lease.slot());
-            giveToSandbox(id, ids, spec.emptyDirs().size());
+            giveToSandbox(id, ids, emptyDirDisks);
             // 3. Its user namespace and the network namespace that belongs to it; the veth, addresses and
             // firewall entry while the container starts.
             Path netns = network.namespaceFile(lease);
@@ -103,7 +103,7 @@ public final class SandboxLauncher {
             // 5. config.json and the /etc files.
             String token = newToken();
             Bundle bundle = layout.bundle(id);
-            ContainerConfig config = containerConfig(spec, netns, cgroupPath, token, bundle, ids);
+            ContainerConfig config = containerConfig(spec, netns, cgroupPath, token, bundle, ids, emptyDirDisks);
             CgroupLimits boosted = config.limits().withStartupBoost(settings.startupCpus());
             bundle.write(config.withLimits(boosted), lease.sandboxAddress(), settings.nameservers());
             // 6. runc run --detach: namespaces, mounts, cgroup, seccomp, then exec tini → procd.
@@ -159,8 +159,11 @@ public final class SandboxLauncher {
         }
     }
 
-    /** The run's state dir, and a fresh disk for its writable layer and log (an earlier start's goes). */
-    private void prepareDirs(String id, long diskBytes, List<EmptyDir> emptyDirs) throws SetupException {
+    /**
+     * The run's state dir, and a fresh disk for its writable layer and log (an earlier start's goes); returns
+     * the disks of its empty dirs, in order.
+     */
+    private List<Path> prepareDirs(String id, long diskBytes, List<EmptyDir> emptyDirs) throws SetupException {
         try {
             Files.createDirectories(layout.dir(id));
             Optional<Path> earlier = SandboxDisks.of(layout, id);
@@ -169,11 +172,13 @@ public final class SandboxLauncher {
             }
             disks.releaseEmptyDirs(layout, id);
             SandboxDisks.link(layout.disk(id), disks.take(diskBytes));
+            var emptyDirDisks = new ArrayList<Path>(emptyDirs.size());
             for (int i = 0; i < emptyDirs.size(); i++) {
                 Path disk = disks.take(emptyDirs.get(i).bytes());
                 Path data = Files.createDirectories(SandboxDisks.emptyDirData(disk));
-                Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+                Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
                 SandboxDisks.link(layout.emptyDir(id, i), disk);
+                emptyDirDisks.add(disk);
             }
             Files.createDirectories(layout.upper(id));
             Files.createDirectories(layout.work(id));
@@ -181,6 +186,7 @@ public final class SandboxLauncher {
             Files.deleteIfExists(layout.runcLog(id));
             Files.deleteIfExists(layout.pidFile(id));
             Files.deleteIfExists(layout.record(id));
+            return emptyDirDisks;
         } catch (IOException e) {
             throw new SetupException(Step.PREPARE_DIRS, id + ": " + e.getMessage(), e);
         }
@@ -190,7 +196,7 @@ public final class SandboxLauncher {
      * The run's writable places become its root's: the upper and work dir (overlay creates files there with
      * the writer's host ids) and the empty dirs. Recorded on the disk for the checkpoint that shifts them back.
      */
-    private void giveToSandbox(String id, IdMap ids, int emptyDirs) throws SetupException {
+    private void giveToSandbox(String id, IdMap ids, List<Path> emptyDirDisks) throws SetupException {
         int root = (int) ids.hostBase();
         try {
             // runc mounts the root, the /etc files and the empty dirs from inside the user namespace: its
@@ -204,9 +210,7 @@ public final class SandboxLauncher {
                 Files.createFile(layout.output(id));
             }
             Posix.lchown(layout.output(id), root, root);
-            List<Path> emptyDirDisks = SandboxDisks.emptyDirsOf(layout, id);
-            for (int i = 0; i < emptyDirs; i++) {
-                Path disk = emptyDirDisks.get(i);
+            for (Path disk : emptyDirDisks) {
                 Posix.lchown(disk, 0, root);
                 Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rwx--x---"));
                 Posix.lchown(SandboxDisks.emptyDirData(disk), root, root);
@@ -262,7 +266,7 @@ public final class SandboxLauncher {
     }
 
     ContainerConfig containerConfig(SandboxSpec spec, Path netns, String cgroupPath, String token, Bundle bundle,
-            IdMap ids) {
+            IdMap ids, List<Path> emptyDirDisks) {
         var env = new HashMap<String, String>(spec.env());
         env.putAll(procd.env(token));
         SandboxSecurity security = spec.security();
@@ -278,7 +282,6 @@ public final class SandboxLauncher {
             }
         }
         mounts.addAll(spec.mounts());
-        List<Path> emptyDirDisks = SandboxDisks.emptyDirsOf(layout, spec.id());
         for (int i = 0; i < spec.emptyDirs().size(); i++) {
             mounts.add(OciMount.writableBind(SandboxDisks.emptyDirData(emptyDirDisks.get(i)),
                     spec.emptyDirs().get(i).mountPath()));

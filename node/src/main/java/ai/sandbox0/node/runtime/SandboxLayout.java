@@ -52,7 +52,7 @@ public record SandboxLayout(Path stateDir) {
      * The host ids the run's upper dir is written with (see {@link RunIds}): on the disk, beside the upper
      * dir whose files it explains.
      */
-    public Path ids(String id) {
+    public Path idMapFile(String id) {
         return disk(id).resolve("ids");
     }
 

@@ -48,9 +48,10 @@ public final class QuotaGate {
     }
 
     private void check(String teamId, SandboxTemplateSpec spec) {
-        Optional<Long> active = quotas.limit(teamId, QuotaDimension.ACTIVE_SANDBOXES);
-        Optional<Long> cpu = quotas.limit(teamId, QuotaDimension.CPU_MILLICPU);
-        Optional<Long> memory = quotas.limit(teamId, QuotaDimension.MEMORY_MIB);
+        Map<QuotaDimension, Long> limits = quotas.limits(teamId);
+        Optional<Long> active = Optional.ofNullable(limits.get(QuotaDimension.ACTIVE_SANDBOXES));
+        Optional<Long> cpu = Optional.ofNullable(limits.get(QuotaDimension.CPU_MILLICPU));
+        Optional<Long> memory = Optional.ofNullable(limits.get(QuotaDimension.MEMORY_MIB));
         if (active.isEmpty() && cpu.isEmpty() && memory.isEmpty()) {
             return;
         }

@@ -2,6 +2,7 @@ package ai.sandbox0.server.tenancy;
 
 import ai.sandbox0.api.tenancy.QuotaDimension;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
@@ -18,6 +19,16 @@ public final class QuotaStore {
         return jdbi.withHandle(h -> h.createQuery("SELECT limit_value FROM team_quotas WHERE team_id = :team"
                         + " AND dimension = :dimension")
                 .bind("team", teamId).bind("dimension", dimension.wire()).mapTo(Long.class).findOne());
+    }
+
+    /** Every limit the team has, in one query (what an admission reads). */
+    public java.util.Map<QuotaDimension, Long> limits(String teamId) {
+        var limits = new java.util.EnumMap<QuotaDimension, Long>(QuotaDimension.class);
+        jdbi.useHandle(h -> h.createQuery("SELECT dimension, limit_value FROM team_quotas WHERE team_id = :team")
+                .bind("team", teamId)
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2)))
+                .forEach(e -> QuotaDimension.fromWire(e.getKey()).ifPresent(d -> limits.put(d, e.getValue()))));
+        return limits;
     }
 
     /** Sets the limit (insert or replace, in one statement on both stores). */

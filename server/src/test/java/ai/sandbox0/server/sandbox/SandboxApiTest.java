@@ -1,5 +1,7 @@
 package ai.sandbox0.server.sandbox;
 
+import static ai.sandbox0.server.ApiReplies.assertError;
+import static ai.sandbox0.server.ApiReplies.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sandbox0.api.Json;
@@ -33,22 +35,6 @@ class SandboxApiTest {
         // Nothing of a sandbox stays mounted; then the data dir goes (the default image alone is ~500 MB).
         assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
         new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.toString()).start().waitFor();
-    }
-
-    private static JsonNode data(HttpResponse<String> response) throws Exception {
-        return Json.mapper().readTree(response.body()).get("data");
-    }
-
-    private static JsonNode ok(HttpResponse<String> response, int status) throws Exception {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        return data(response);
-    }
-
-    private static void assertError(HttpResponse<String> response, int status, String code, String message) throws Exception {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        JsonNode error = Json.mapper().readTree(response.body()).get("error");
-        assertThat(error.get("code").asText()).isEqualTo(code);
-        assertThat(error.get("message").asText()).contains(message);
     }
 
     private static String claim(String body) throws Exception {

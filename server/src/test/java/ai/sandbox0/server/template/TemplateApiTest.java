@@ -1,8 +1,9 @@
 package ai.sandbox0.server.template;
 
+import static ai.sandbox0.server.ApiReplies.assertError;
+import static ai.sandbox0.server.ApiReplies.data;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.sandbox0.api.Json;
 import ai.sandbox0.server.TestServer;
 import ai.sandbox0.server.auth.Role;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,17 +40,6 @@ class TemplateApiTest {
     @AfterEach
     void stop() {
         server.close();
-    }
-
-    private static JsonNode data(HttpResponse<String> response) throws Exception {
-        return Json.mapper().readTree(response.body()).get("data");
-    }
-
-    private static void assertError(HttpResponse<String> response, int status, String code, String message) throws Exception {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        JsonNode error = Json.mapper().readTree(response.body()).get("error");
-        assertThat(error.get("code").asText()).isEqualTo(code);
-        assertThat(error.get("message").asText()).contains(message);
     }
 
     @Test

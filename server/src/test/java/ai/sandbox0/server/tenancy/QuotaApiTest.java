@@ -1,13 +1,13 @@
 package ai.sandbox0.server.tenancy;
 
+import static ai.sandbox0.server.ApiReplies.assertError;
+import static ai.sandbox0.server.ApiReplies.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.sandbox0.api.Json;
 import ai.sandbox0.server.TestServer;
 import ai.sandbox0.server.auth.Role;
 import ai.sandbox0.server.store.TestDatabases;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,34 +40,22 @@ class QuotaApiTest {
         server.close();
     }
 
-    private static JsonNode ok(HttpResponse<String> response) throws Exception {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return Json.mapper().readTree(response.body()).get("data");
-    }
-
-    private static void assertError(HttpResponse<String> response, int status, String code, String message) throws Exception {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        JsonNode error = Json.mapper().readTree(response.body()).get("error");
-        assertThat(error.get("code").asText()).isEqualTo(code);
-        assertThat(error.get("message").asText()).contains(message);
-    }
-
     @Test
     void unsetIsNullSetIsKeptDeleteUnsets() throws Exception {
-        JsonNode unset = ok(server.authed("/api/v1/quotas/active_sandboxes"));
+        JsonNode unset = ok(server.authed("/api/v1/quotas/active_sandboxes"), 200);
         assertThat(unset.get("dimension").asText()).isEqualTo("active_sandboxes");
         assertThat(unset.has("limit_value")).isTrue();
         assertThat(unset.get("limit_value").isNull()).isTrue();
         assertThat(unset.get("team_id").asText()).isNotBlank();
 
-        JsonNode set = ok(server.json("PUT", "/api/v1/quotas/cpu_millicpu", "{\"limit_value\":4000}"));
+        JsonNode set = ok(server.json("PUT", "/api/v1/quotas/cpu_millicpu", "{\"limit_value\":4000}"), 200);
         assertThat(set.get("limit_value").asLong()).isEqualTo(4000);
-        assertThat(ok(server.authed("/api/v1/quotas/cpu_millicpu")).get("limit_value").asLong()).isEqualTo(4000);
-        assertThat(ok(server.json("PUT", "/api/v1/quotas/cpu_millicpu", "{\"limit_value\":0}")).get("limit_value").asLong())
+        assertThat(ok(server.authed("/api/v1/quotas/cpu_millicpu"), 200).get("limit_value").asLong()).isEqualTo(4000);
+        assertThat(ok(server.json("PUT", "/api/v1/quotas/cpu_millicpu", "{\"limit_value\":0}"), 200).get("limit_value").asLong())
                 .isZero();
 
-        assertThat(ok(server.json("DELETE", "/api/v1/quotas/cpu_millicpu", null)).get("deleted").asBoolean()).isTrue();
-        assertThat(ok(server.authed("/api/v1/quotas/cpu_millicpu")).get("limit_value").isNull()).isTrue();
+        assertThat(ok(server.json("DELETE", "/api/v1/quotas/cpu_millicpu", null), 200).get("deleted").asBoolean()).isTrue();
+        assertThat(ok(server.authed("/api/v1/quotas/cpu_millicpu"), 200).get("limit_value").isNull()).isTrue();
     }
 
     @Test
