@@ -300,8 +300,13 @@ public final class SandboxLauncher {
         if (uid == 0) {
             return "/root";
         }
+        Path passwd = rootfs.resolve("etc/passwd");
+        // Read on the host: an image's /etc or passwd that is a link must not lead to a host file.
+        if (!plainDirectory(rootfs, "/etc") || !Files.isRegularFile(passwd, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return "/tmp";
+        }
         try {
-            for (String line : Files.readAllLines(rootfs.resolve("etc/passwd"))) {
+            for (String line : Files.readAllLines(passwd)) {
                 String[] f = line.split(":", -1);
                 if (f.length >= 6 && f[2].equals(Long.toString(uid)) && plainDirectory(rootfs, f[5])) {
                     return Path.of(f[5]).normalize().toString();

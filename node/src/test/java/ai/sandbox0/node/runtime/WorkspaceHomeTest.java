@@ -41,4 +41,13 @@ class WorkspaceHomeTest {
         assertThat(SandboxLauncher.plainDirectory(rootfs, "/home")).isFalse();
         assertThat(SandboxLauncher.plainDirectory(rootfs, "/")).isFalse();
     }
+
+    @Test
+    void aPasswdThatIsALinkIsNotReadOnTheHost() throws Exception {
+        Files.createDirectories(rootfs.resolve("etc"));
+        Files.createDirectories(rootfs.resolve("home/dev"));
+        Path elsewhere = Files.writeString(rootfs.resolve("home/not-passwd"), "dev:x:1000:1000::/home/dev:/bin/sh\n");
+        Files.createSymbolicLink(rootfs.resolve("etc/passwd"), elsewhere);
+        assertThat(SandboxLauncher.home(rootfs, 1000)).isEqualTo("/tmp");
+    }
 }
