@@ -17,6 +17,8 @@ module ai.sandbox0.server {
     requires flyway.core;
     requires org.jdbi.v3.core;
     requires org.xerial.sqlitejdbc;
+    requires com.nimbusds.jose.jwt;
+    requires org.bouncycastle.provider;
 
     exports ai.sandbox0.server;
 }

@@ -61,6 +61,16 @@ final class ServerCommand implements Callable<Integer> {
                     + " URL with a password.")
     String databaseUrl;
 
+    @Option(names = "--admin-email", paramLabel = "EMAIL",
+            description = "Email of the admin user created at first start (env SANDBOX0_ADMIN_EMAIL; default"
+                    + " admin@localhost). Its password comes from SANDBOX0_ADMIN_PASSWORD, else one is generated.")
+    String adminEmail;
+
+    @Option(names = "--registration", paramLabel = "true|false",
+            description = "Let anyone create an account with POST /auth/register (env SANDBOX0_REGISTRATION;"
+                    + " default false).")
+    String registration;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "YAML config file with the same settings as keys (env SANDBOX0_CONFIG). Flags and environment win.")
     Path config;
@@ -97,6 +107,12 @@ final class ServerCommand implements Callable<Integer> {
         if (databaseUrl != null) {
             flags.put("database-url", databaseUrl);
         }
+        if (adminEmail != null) {
+            flags.put("admin-email", adminEmail);
+        }
+        if (registration != null) {
+            flags.put("registration", registration);
+        }
         HostCheck check = HostCheck.ofThisHost();
         String home = System.getProperty("s0.home");
         Path procdDir = home == null ? null : Path.of(home, "lib", "procd");
@@ -115,6 +131,12 @@ final class ServerCommand implements Callable<Integer> {
             out.println();
             out.println("Admin API key (shown once; also saved to " + settings.dataDir().resolve("admin-api-key") + ", mode 0600):");
             out.println("  " + key);
+            out.println();
+        });
+        server.generatedAdminPassword().ifPresent(password -> {
+            out.println("Admin login: " + settings.identity().adminEmail() + " (password shown once; also saved to "
+                    + settings.dataDir().resolve("admin-password") + ", mode 0600):");
+            out.println("  " + password);
             out.println();
         });
         out.println("Data dir: " + settings.dataDir());

@@ -21,15 +21,19 @@ import java.util.Set;
 public final class ServerSettings {
 
     /** Setting name (the flag without dashes) → environment variable. */
-    static final Map<String, String> ENVIRONMENT = Map.of(
-            "data-dir", "SANDBOX0_DATA_DIR",
-            "listen", "SANDBOX0_LISTEN",
-            "region", "SANDBOX0_REGION",
-            "sandbox-network", "SANDBOX0_SANDBOX_NETWORK",
-            "default-ttl", "SANDBOX0_DEFAULT_TTL",
-            "sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE",
-            "sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE",
-            "database-url", "SANDBOX0_DATABASE_URL");
+    static final Map<String, String> ENVIRONMENT = Map.ofEntries(
+            Map.entry("data-dir", "SANDBOX0_DATA_DIR"),
+            Map.entry("listen", "SANDBOX0_LISTEN"),
+            Map.entry("region", "SANDBOX0_REGION"),
+            Map.entry("sandbox-network", "SANDBOX0_SANDBOX_NETWORK"),
+            Map.entry("default-ttl", "SANDBOX0_DEFAULT_TTL"),
+            Map.entry("sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE"),
+            Map.entry("sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE"),
+            Map.entry("database-url", "SANDBOX0_DATABASE_URL"),
+            Map.entry("admin-email", "SANDBOX0_ADMIN_EMAIL"),
+            Map.entry("registration", "SANDBOX0_REGISTRATION"));
+    /** The first admin's password: from the environment only, never a flag (flags show in process lists). */
+    static final String ADMIN_PASSWORD_ENV = "SANDBOX0_ADMIN_PASSWORD";
     static final String CONFIG_ENV = "SANDBOX0_CONFIG";
 
     private ServerSettings() {
@@ -72,7 +76,32 @@ public final class ServerSettings {
                 dataDir == null ? ServerConfig.defaultDataDir(root) : Path.of(dataDir),
                 ServerConfig.parseListen(listen == null ? ServerConfig.DEFAULT_LISTEN : listen),
                 region == null ? ServerConfig.DEFAULT_REGION : region,
-                sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip());
+                sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip())
+                .withIdentity(identity(flags, env, file));
+    }
+
+    private static ServerConfig.Identity identity(Map<String, String> flags, Map<String, String> env,
+            Map<String, String> file) {
+        String email = pick("admin-email", flags, env, file);
+        if (email != null && !email.strip().matches("[^@\\s]{1,64}@[^@\\s]{1,255}")) {
+            throw new IllegalArgumentException("admin-email must be an email address, got '" + email + "'");
+        }
+        String password = env.get(ADMIN_PASSWORD_ENV);
+        if (password != null && password.codePointCount(0, password.length()) < 8) {
+            throw new IllegalArgumentException(ADMIN_PASSWORD_ENV + " must be at least 8 characters");
+        }
+        String registration = pick("registration", flags, env, file);
+        boolean open = false;
+        if (registration != null) {
+            open = switch (registration.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "open", "on", "yes" -> true;
+                case "false", "closed", "off", "no" -> false;
+                default -> throw new IllegalArgumentException("registration must be true or false, got '"
+                        + registration + "'");
+            };
+        }
+        return new ServerConfig.Identity(email == null ? ServerConfig.Identity.DEFAULT_ADMIN_EMAIL : email.strip(),
+                password == null || password.isEmpty() ? null : password, open);
     }
 
     private static long logBytes(String value) {

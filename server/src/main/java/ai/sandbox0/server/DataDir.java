@@ -60,6 +60,11 @@ public final class DataDir implements AutoCloseable {
         return root.resolve("admin-api-key");
     }
 
+    /** The first admin's generated password (when the operator did not set one). */
+    public Path adminPassword() {
+        return root.resolve("admin-password");
+    }
+
     /**
      * Where sqlite-jdbc extracts its native library, emptied first: by default it uses
      * {@code java.io.tmpdir}, which hardened hosts mount noexec (the store then cannot open), and every

@@ -33,6 +33,19 @@ import ai.sandbox0.server.template.TemplateEndpoints;
 import ai.sandbox0.server.template.TemplatePools;
 import ai.sandbox0.server.template.TemplateRules;
 import ai.sandbox0.server.template.TemplateStore;
+import ai.sandbox0.server.auth.BearerAuthenticator;
+import ai.sandbox0.server.identity.AuthEndpoints;
+import ai.sandbox0.server.identity.LoginThrottle;
+import ai.sandbox0.server.identity.Logins;
+import ai.sandbox0.server.identity.PasswordHasher;
+import ai.sandbox0.server.identity.Registrations;
+import ai.sandbox0.server.identity.SessionAuthenticator;
+import ai.sandbox0.server.identity.SessionStore;
+import ai.sandbox0.server.identity.SessionTokens;
+import ai.sandbox0.server.identity.SigningKey;
+import ai.sandbox0.server.identity.TeamStore;
+import ai.sandbox0.server.identity.UserEndpoints;
+import ai.sandbox0.server.identity.UserStore;
 import ai.sandbox0.server.tenancy.ApiKeyAuthenticator;
 import ai.sandbox0.server.tenancy.ApiKeyEndpoints;
 import ai.sandbox0.server.tenancy.QuotaEndpoints;
@@ -74,7 +87,10 @@ public final class Sandbox0Server implements AutoCloseable {
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
     private final AtomicBoolean ready = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private Optional<String> createdAdminKey = Optional.empty();
+    /** Upstream's default lifetimes: a short access token, a week of refreshes. */
+    private static final Duration ACCESS_TOKEN_TTL = Duration.ofMinutes(15);
+    private static final Duration REFRESH_TOKEN_TTL = Duration.ofDays(7);
+    private InitialAdmin.Created created = new InitialAdmin.Created(Optional.empty(), Optional.empty());
     private Database database;
     private HttpApi http;
     private Node node;
@@ -103,21 +119,37 @@ public final class Sandbox0Server implements AutoCloseable {
         var dataDir = new DataDir(config.dataDir()).lock();
         closeInReverse.add(dataDir);
 
-        // The library is loaded once per JVM: an operator's choice or an earlier server's stands.
-        if (System.getProperty(SQLITE_TMPDIR) == null) {
-            System.setProperty(SQLITE_TMPDIR, dataDir.nativeLibraries().toString());
+        if (config.databaseUrl() == null) {
+            // The library is loaded once per JVM: an operator's choice or an earlier server's stands. Only a
+            // server that loads it points it here (a PostgreSQL server's data dir may be gone by then).
+            if (System.getProperty(SQLITE_TMPDIR) == null) {
+                System.setProperty(SQLITE_TMPDIR, dataDir.nativeLibraries().toString());
+            }
+            database = Database.openSqlite(dataDir.sqliteStore());
+        } else {
+            database = Database.openPostgres(config.databaseUrl());
         }
-        database = config.databaseUrl() == null ? Database.openSqlite(dataDir.sqliteStore())
-                : Database.openPostgres(config.databaseUrl());
         closeInReverse.add(database);
         // One server drives a store: a second one would take the first one's sandboxes for lost runs.
         database.holdExclusively();
         LOG.info("store: {}", config.storeDescription());
 
+        var random = new SecureRandom();
         var apiKeys = new ApiKeyStore(database.jdbi());
         var quotaStore = new QuotaStore(database.jdbi());
-        createdAdminKey = new InitialAdmin(database.jdbi(), apiKeys, clock, new SecureRandom())
-                .ensure(config.region(), dataDir.adminApiKey());
+        var users = new UserStore(database.jdbi());
+        var teams = new TeamStore(database.jdbi());
+        var passwords = PasswordHasher.owaspDefaults(random);
+        ServerConfig.Identity identity = config.identity();
+        created = new InitialAdmin(database.jdbi(), apiKeys, users, teams, passwords, clock, random)
+                .ensure(config.region(), identity.adminEmail(), identity.adminPassword(), dataDir.adminApiKey(),
+                        dataDir.adminPassword());
+        var sessionStore = new SessionStore(database.jdbi());
+        var tokens = new SessionTokens(SigningKey.loadOrCreate(database.jdbi(), random), "sandbox0/" + config.region(),
+                ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, clock, random);
+        var sessions = new SessionAuthenticator(tokens, sessionStore, clock);
+        var logins = new Logins(users, sessionStore, tokens, sessions, clock, random);
+        var registrations = new Registrations(identity.registration(), config.region(), users, teams, clock);
 
         var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List.of(new JvmMemoryMetrics(), new JvmThreadMetrics(), new ProcessorMetrics(), new UptimeMetrics())
@@ -151,6 +183,9 @@ public final class Sandbox0Server implements AutoCloseable {
 
         var features = new ArrayList<>(List.of("api_keys", "templates"));
         var router = new Router()
+                .addAll(new AuthEndpoints(users, registrations, logins, passwords, LoginThrottle.defaults(clock),
+                        List::of, clock).routes())
+                .addAll(new UserEndpoints(users, clock).routes())
                 .addAll(new ApiKeyEndpoints(apiKeys).routes())
                 .addAll(new TemplateEndpoints(templates).routes())
                 .addAll(new QuotaEndpoints(quotaStore, clock).routes());
@@ -176,7 +211,9 @@ public final class Sandbox0Server implements AutoCloseable {
         var info = new GatewayMetadata(GatewayMode.DIRECT, "sandbox0", config.region(), Version.current(), features);
         router.addAll(new HealthEndpoints(clock, this::isReady, info, registry).routes());
 
-        var handler = new ApiHandler(router, new ApiKeyAuthenticator(apiKeys, clock), new HttpMetrics(registry),
+        closeInReverse.add(startSessionPurge(sessionStore, clock));
+        var authenticator = new BearerAuthenticator(new ApiKeyAuthenticator(apiKeys, clock), sessions);
+        var handler = new ApiHandler(router, authenticator, new HttpMetrics(registry),
                 config.maxJsonBodyBytes());
         http = new HttpApi(config.listen(), handler, config.maxConcurrentRequests(), config.stopGraceMillis());
         http.start();
@@ -251,13 +288,37 @@ public final class Sandbox0Server implements AutoCloseable {
         return thread::interrupt;
     }
 
+    /** Ended sessions are dropped an hour after start and hourly after that. */
+    private static AutoCloseable startSessionPurge(SessionStore sessions, Clock clock) {
+        Thread thread = Thread.ofVirtual().name("session-purge").start(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(Duration.ofHours(1));
+                    try {
+                        sessions.purgeEnded(clock.instant());
+                    } catch (RuntimeException e) {
+                        LOG.warn("session purge failed: {}", e.getMessage());
+                    }
+                }
+            } catch (InterruptedException e) {
+                // stopping
+            }
+        });
+        return thread::interrupt;
+    }
+
     private boolean isReady() {
         return ready.get() && database.ping();
     }
 
     /** The admin API key, when this start created the data dir's admin. */
     public Optional<String> createdAdminKey() {
-        return createdAdminKey;
+        return created.apiKey();
+    }
+
+    /** The admin's generated password, when this start made one (also in the data dir's admin-password). */
+    public Optional<String> generatedAdminPassword() {
+        return created.generatedPassword();
     }
 
     public URI baseUri() {

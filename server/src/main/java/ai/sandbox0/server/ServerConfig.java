@@ -19,7 +19,27 @@ public record ServerConfig(
         int maxConcurrentRequests,
         long stopGraceMillis,
         Sandboxes sandboxes,
-        String databaseUrl) {
+        String databaseUrl,
+        Identity identity) {
+
+    /**
+     * Users and logins. {@code adminPassword} (may be null: one is generated) is only used when the
+     * first admin is created; {@code registration} lets anyone create an account with {@code POST /auth/register}.
+     */
+    public record Identity(String adminEmail, String adminPassword, boolean registration) {
+
+        public static final String DEFAULT_ADMIN_EMAIL = "admin@localhost";
+
+        public static Identity defaults() {
+            return new Identity(DEFAULT_ADMIN_EMAIL, null, false);
+        }
+
+        @Override
+        public String toString() {
+            return "Identity[adminEmail=" + adminEmail + ", adminPassword=" + (adminPassword == null ? null : "<redacted>")
+                    + ", registration=" + registration + "]";
+        }
+    }
 
     /**
      * How this host runs sandboxes. {@code procdDir} holds procd.jar (null: the distribution has none,
@@ -62,19 +82,26 @@ public record ServerConfig(
     public ServerConfig {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(identity, "identity");
         if (!ApiKeyToken.REGION.matcher(region).matches()) {
             throw new IllegalArgumentException("region must be a lowercase DNS label (a-z, 0-9, '-'), got '" + region + "'");
         }
     }
 
     public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region, Sandboxes sandboxes) {
-        return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes, null);
+        return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes, null,
+                Identity.defaults());
     }
 
     /** The store in PostgreSQL at {@code jdbcUrl} instead of SQLite in the data dir (null: SQLite). */
     public ServerConfig withDatabaseUrl(String jdbcUrl) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, jdbcUrl);
+                sandboxes, jdbcUrl, identity);
+    }
+
+    public ServerConfig withIdentity(Identity identity) {
+        return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
+                sandboxes, databaseUrl, identity);
     }
 
     /** The store's location for logs: the SQLite file, or the PostgreSQL URL without its credentials. */

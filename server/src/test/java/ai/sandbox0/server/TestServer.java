@@ -48,8 +48,34 @@ public final class TestServer implements AutoCloseable {
 
     /** Like {@link #start(Path)}, its store in PostgreSQL at {@code databaseUrl} (null: SQLite in the data dir). */
     public static TestServer start(Path dataDir, String databaseUrl) {
-        return new TestServer(Sandbox0Server.start(ServerConfig.of(dataDir, new InetSocketAddress("127.0.0.1", 0),
-                "local", ServerConfig.Sandboxes.defaults(null)).withDatabaseUrl(databaseUrl)), dataDir);
+        return start(dataDir, databaseUrl, config -> config);
+    }
+
+    /** Like {@link #start(Path, String)}, with settings changed by {@code configure}. */
+    public static TestServer start(Path dataDir, String databaseUrl, java.util.function.UnaryOperator<ServerConfig> configure) {
+        return new TestServer(Sandbox0Server.start(configure.apply(ServerConfig.of(dataDir,
+                new InetSocketAddress("127.0.0.1", 0), "local", ServerConfig.Sandboxes.defaults(null))
+                .withDatabaseUrl(databaseUrl))), dataDir);
+    }
+
+    /** The store URL of a fresh database of {@code kind} (null for SQLite). */
+    public static String storeOf(ai.sandbox0.server.store.TestDatabases.Kind kind) {
+        return kind == ai.sandbox0.server.store.TestDatabases.Kind.POSTGRESQL
+                ? ai.sandbox0.server.store.TestDatabases.newPostgresDatabase() : null;
+    }
+
+    /** The first admin's generated password, from the data dir. */
+    public String adminPassword() throws IOException {
+        return Files.readString(dataDir.resolve("admin-password")).strip();
+    }
+
+    /** Runs a statement on the server's store, as an operator with database access would. */
+    public int execute(String sql) {
+        return server.database().jdbi().withHandle(h -> h.createUpdate(sql).execute());
+    }
+
+    public Path dataDir() {
+        return dataDir;
     }
 
     /**

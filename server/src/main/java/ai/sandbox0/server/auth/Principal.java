@@ -4,18 +4,19 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Who is calling: the team every request acts in, the user behind it, and what it may do.
- * {@code apiKeyId} is set when the caller authenticated with an API key.
+ * Who is calling: the team the request acts in (null when a user session selected none), the user behind
+ * it, and what it may do. {@code apiKeyId} is set for API keys, {@code sessionId} for user sessions.
+ * {@code systemAdmin}: a platform key or a system administrator's session, holding every permission.
  */
-public record Principal(String teamId, String userId, String apiKeyId, Set<Role> roles, boolean platform) {
+public record Principal(String teamId, String userId, String apiKeyId, String sessionId, Set<Role> roles,
+        boolean systemAdmin) {
 
     public Principal {
         roles = Set.copyOf(roles);
     }
 
-    /** Platform keys and system admins hold every permission. */
     public Set<Permission> permissions() {
-        if (platform) {
+        if (systemAdmin) {
             return EnumSet.allOf(Permission.class);
         }
         var all = EnumSet.noneOf(Permission.class);
@@ -24,6 +25,10 @@ public record Principal(String teamId, String userId, String apiKeyId, Set<Role>
     }
 
     public boolean may(Permission permission) {
-        return platform || roles.stream().anyMatch(role -> role.permissions().contains(permission));
+        return systemAdmin || roles.stream().anyMatch(role -> role.permissions().contains(permission));
+    }
+
+    public boolean isUserSession() {
+        return sessionId != null;
     }
 }

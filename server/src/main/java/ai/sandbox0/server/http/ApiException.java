@@ -12,6 +12,7 @@ public final class ApiException extends RuntimeException {
     private final ErrorCode code;
     private final int status;
     private final transient Object details;
+    private java.time.Duration retryAfter;
 
     public ApiException(ErrorCode code, int status, String message, Object details) {
         super(message, null, false, false);
@@ -51,6 +52,21 @@ public final class ApiException extends RuntimeException {
     /** Upstream sends 413 with the {@code bad_request} code. */
     public static ApiException tooLarge(String message) {
         return new ApiException(ErrorCode.BAD_REQUEST, 413, message, null);
+    }
+
+    /**
+     * 429 with {@code Retry-After}: a rate limit of ours (upstream sends its route rate limits with the
+     * {@code unavailable} code).
+     */
+    public static ApiException tooManyRequests(String message, java.time.Duration retryAfter) {
+        var e = new ApiException(ErrorCode.UNAVAILABLE, 429, message, null);
+        e.retryAfter = retryAfter;
+        return e;
+    }
+
+    /** How long the client should wait before retrying, or null. */
+    public java.time.Duration retryAfter() {
+        return retryAfter;
     }
 
     public ErrorCode code() {

@@ -89,11 +89,37 @@ public final class ApiHandler extends Handler.Abstract {
         if (!route.open()) {
             principal = authenticator.authenticate(
                     request.getHeaders().get(HttpHeader.AUTHORIZATION), request.getHeaders().get(TEAM_HEADER));
-            if (route.permission() != null && !principal.may(route.permission())) {
-                throw ApiException.forbidden("insufficient permissions");
-            }
+            admit(route.access(), principal);
         }
         return route.endpoint().handle(new Call(request, found.pathParams(), principal, requestId, maxBodyBytes));
+    }
+
+    /** The route table's access rule, applied to an authenticated caller. */
+    private static void admit(Route.Access access, Principal principal) {
+        switch (access) {
+            case Route.Access.Open open -> {
+            }
+            case Route.Access.Authenticated any -> {
+            }
+            case Route.Access.User user -> {
+                if (principal.userId() == null || principal.userId().isBlank()) {
+                    throw ApiException.unauthorized("not authenticated: this endpoint needs a user");
+                }
+            }
+            case Route.Access.UserSession session -> {
+                if (!principal.isUserSession()) {
+                    throw ApiException.forbidden("this endpoint needs a user session (log in); API keys cannot use it");
+                }
+            }
+            case Route.Access.Requires requires -> {
+                if (!principal.may(requires.permission())) {
+                    throw ApiException.forbidden("insufficient permissions");
+                }
+                if (principal.teamId() == null) {
+                    throw ApiException.badRequest("no team selected: send X-Team-ID with one of your teams");
+                }
+            }
+        }
     }
 
     /**
@@ -130,6 +156,7 @@ public final class ApiHandler extends Handler.Abstract {
             case Reply.Raw raw -> {
                 response.setStatus(raw.status());
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, raw.contentType());
+                raw.headers().forEach((name, value) -> response.getHeaders().put(name, value));
                 response.write(true, ByteBuffer.wrap(raw.body()), callback);
             }
             case Reply.Stream stream -> copy(stream, response, callback);

@@ -125,6 +125,11 @@ public final class Call {
         return request.getHttpURI().getQuery();
     }
 
+    /** The client's IP address as this server sees the connection (no forwarding headers are trusted). */
+    public String clientAddress() {
+        return Request.getRemoteAddr(request);
+    }
+
     /** The client's socket, for a streaming reply that must notice a hang-up while it has nothing to send. */
     public ClientSocket clientSocket() {
         return ClientSocket.of(request);

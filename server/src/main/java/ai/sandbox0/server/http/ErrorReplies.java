@@ -11,6 +11,7 @@ import ai.sandbox0.server.domain.DomainException.NotFound;
 import ai.sandbox0.server.domain.DomainException.QuotaExceeded;
 import ai.sandbox0.server.domain.DomainException.Unavailable;
 import ai.sandbox0.server.domain.DomainException;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,9 @@ public final class ErrorReplies {
 
     public static Reply.Raw of(Throwable failure, String requestId) {
         return switch (failure) {
+            case ApiException e when e.retryAfter() != null -> new Reply.Raw(e.status(), JSON,
+                    Json.write(Envelope.failure(e.code().wire(), e.getMessage(), e.details())),
+                    Map.of("Retry-After", Long.toString(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000))));
             case ApiException e -> envelope(e.status(), e.code().wire(), e.getMessage(), e.details());
             case AuthenticationFailure e -> envelope(401, ErrorCode.UNAUTHORIZED.wire(), e.getMessage(), null);
             case DomainException e -> of(e);

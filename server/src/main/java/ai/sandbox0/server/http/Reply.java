@@ -14,7 +14,15 @@ public sealed interface Reply {
     }
 
     /** A body that is not enveloped, such as Prometheus metrics or a raw file. */
-    record Raw(int status, String contentType, byte[] body) implements Reply {
+    record Raw(int status, String contentType, byte[] body, Map<String, String> headers) implements Reply {
+
+        public Raw {
+            headers = Map.copyOf(headers);
+        }
+
+        public Raw(int status, String contentType, byte[] body) {
+            this(status, contentType, body, Map.of());
+        }
     }
 
     /**

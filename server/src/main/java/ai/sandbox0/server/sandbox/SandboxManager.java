@@ -405,7 +405,7 @@ public final class SandboxManager implements SandboxAccess {
     /** The sandbox if the caller's team owns it; another team's is as absent as a deleted one (404). */
     public SandboxRecord visible(Principal caller, String id) {
         return store.find(id)
-                .filter(s -> s.teamId().equals(caller.teamId()) || caller.platform())
+                .filter(s -> s.teamId().equals(caller.teamId()) || caller.systemAdmin())
                 .orElseThrow(() -> new NotFound("sandbox not found"));
     }
 

@@ -134,6 +134,26 @@ public final class Database implements AutoCloseable {
                 .migrate();
     }
 
+    /**
+     * Whether {@code failure} is a unique index refusing a row (PostgreSQL's SQLSTATE 23505, SQLite's
+     * SQLITE_CONSTRAINT_UNIQUE or _PRIMARYKEY): a concurrent writer won, which callers report as a conflict.
+     */
+    public static boolean isUniqueViolation(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) {
+                if ("23505".equals(sql.getSQLState())) {
+                    return true;
+                }
+                if (t instanceof org.sqlite.SQLiteException lite) {
+                    var code = lite.getResultCode();
+                    return code == org.sqlite.SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE
+                            || code == org.sqlite.SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY;
+                }
+            }
+        }
+        return false;
+    }
+
     public Jdbi jdbi() {
         return jdbi;
     }

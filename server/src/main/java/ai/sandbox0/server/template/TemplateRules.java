@@ -239,7 +239,7 @@ public final class TemplateRules {
     }
 
     private static void checkPrivileged(SandboxTemplateSpec spec, Principal caller) {
-        if (caller.platform()) {
+        if (caller.systemAdmin()) {
             return;
         }
         SecurityContext security = spec.mainContainer().securityContext();

@@ -2,6 +2,7 @@ package ai.sandbox0.server.tenancy;
 
 import ai.sandbox0.server.auth.AuthenticationFailure;
 import ai.sandbox0.server.auth.Authenticator;
+import ai.sandbox0.server.auth.BearerAuthenticator;
 import ai.sandbox0.server.auth.Principal;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,7 +55,7 @@ public final class ApiKeyAuthenticator implements Authenticator {
             }
             team = teamHeader.trim();
         }
-        return new Principal(team, key.userId(), key.id(), new HashSet<>(key.roles()), platform);
+        return new Principal(team, key.userId(), key.id(), null, new HashSet<>(key.roles()), platform);
     }
 
     /**
@@ -77,18 +78,6 @@ public final class ApiKeyAuthenticator implements Authenticator {
     }
 
     static String bearerToken(String authorization) {
-        if (authorization == null || authorization.isBlank()) {
-            throw new AuthenticationFailure("missing authorization header");
-        }
-        String value = authorization.trim();
-        int space = value.indexOf(' ');
-        if (space < 0 || !value.substring(0, space).equalsIgnoreCase("Bearer")) {
-            throw new AuthenticationFailure("invalid authorization header format");
-        }
-        String token = value.substring(space + 1).trim();
-        if (token.isEmpty() || token.indexOf(' ') >= 0) {
-            throw new AuthenticationFailure("invalid authorization header format");
-        }
-        return token;
+        return BearerAuthenticator.token(authorization);
     }
 }

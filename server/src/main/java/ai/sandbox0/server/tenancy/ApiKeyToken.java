@@ -1,8 +1,5 @@
 package ai.sandbox0.server.tenancy;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -39,12 +36,7 @@ public final class ApiKeyToken {
     }
 
     public static String digest(String token) {
-        try {
-            var sha256 = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha256.digest(token.getBytes(StandardCharsets.US_ASCII)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
-        }
+        return ai.sandbox0.server.auth.TokenDigest.of(token);
     }
 
     /** What listings may show of a key: enough to recognise it, never enough to use it. */

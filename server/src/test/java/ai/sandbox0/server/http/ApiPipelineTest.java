@@ -63,7 +63,7 @@ class ApiPipelineTest {
 
     @BeforeEach
     void start() {
-        Principal viewer = new Principal("team-1", "user-1", "key-1", Set.of(Role.VIEWER), false);
+        Principal viewer = new Principal("team-1", "user-1", "key-1", null, Set.of(Role.VIEWER), false);
         var router = new Router()
                 .add(Route.authenticated("POST", "/claims", call -> Reply.created(call.body(Claim.class))))
                 .add(Route.authenticated("POST", "/network", call -> Reply.ok(call.body(SandboxNetworkPolicy.class))))
@@ -175,10 +175,17 @@ class ApiPipelineTest {
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(response.body()).isEqualTo(
                 "{\"success\":false,\"error\":{\"code\":\"internal_error\",\"message\":\"internal error (request id req-42)\"}}");
-        assertThat(logs.list).anySatisfy(event -> {
+        assertThat(logged()).anySatisfy(event -> {
             assertThat(event.getThrowableProxy()).isNotNull();
             assertThat(event.getMDCPropertyMap()).containsEntry("request_id", "req-42");
         });
+    }
+
+    /** A copy of what was logged so far; the appender adds under its own lock while requests finish. */
+    private List<ILoggingEvent> logged() {
+        synchronized (logs) {
+            return List.copyOf(logs.list);
+        }
     }
 
     @Test
@@ -188,12 +195,19 @@ class ApiPipelineTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
         post("/claims", "{\"template\":\"t\"}");
 
-        assertThat(logs.list).isNotEmpty();
-        assertThat(logs.list).allSatisfy(event -> {
+        // The access log line is written after the reply is sent: wait for both requests' lines.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (logged().stream().filter(e -> e.getFormattedMessage().startsWith("POST /claims")).count() < 2
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        List<ILoggingEvent> events = logged();
+        assertThat(events).isNotEmpty();
+        assertThat(events).allSatisfy(event -> {
             assertThat(event.getFormattedMessage()).doesNotContain(wrong).doesNotContain(TOKEN);
             assertThat(event.getMDCPropertyMap().toString()).doesNotContain(wrong).doesNotContain(TOKEN);
         });
-        assertThat(logs.list).anySatisfy(event -> assertThat(event.getFormattedMessage()).contains("POST /claims 401"));
+        assertThat(events).anySatisfy(event -> assertThat(event.getFormattedMessage()).contains("POST /claims 401"));
     }
 
     @Test

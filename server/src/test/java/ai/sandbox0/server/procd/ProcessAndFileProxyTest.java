@@ -51,7 +51,7 @@ class ProcessAndFileProxyTest {
     static void start() throws Exception {
         procd = LocalProcd.start();
         procdClient = new ProcdClient();
-        var principal = new Principal("team-1", "user-1", "key-1", Set.of(Role.DEVELOPER), false);
+        var principal = new Principal("team-1", "user-1", "key-1", null, Set.of(Role.DEVELOPER), false);
         var endpoints = new ProcessAndFileEndpoints((caller, id) -> {
             if (id.equals("sb-impostor")) {
                 // Another agent at the address: it does not know the token the gateway sends.

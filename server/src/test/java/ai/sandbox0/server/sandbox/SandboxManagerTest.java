@@ -64,8 +64,8 @@ class SandboxManagerTest {
     TestDatabases.Kind storeKind;
 
 
-    private static final Principal ALICE = new Principal("team-a", "user-a", "key-a", Set.of(), false);
-    private static final Principal BOB = new Principal("team-b", "user-b", "key-b", Set.of(), false);
+    private static final Principal ALICE = new Principal("team-a", "user-a", "key-a", null, Set.of(), false);
+    private static final Principal BOB = new Principal("team-b", "user-b", "key-b", null, Set.of(), false);
 
     @TempDir
     Path dir;

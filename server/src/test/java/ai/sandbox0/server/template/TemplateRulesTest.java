@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** A securityContext reaches the node as asked, or is refused naming the field: never a sandbox other than asked. */
 class TemplateRulesTest {
 
-    private static final Principal SYSTEM = new Principal("team", "user", "key", Set.of(), true);
+    private static final Principal SYSTEM = new Principal("team", "user", "key", null, Set.of(), true);
     private final TemplateRules rules = new TemplateRules(4L << 30);
 
     private static SandboxTemplateSpec with(SecurityContext context) {
@@ -81,7 +81,7 @@ class TemplateRulesTest {
 
     @Test
     void aTeamMayTightenButNotLoosen() {
-        var team = new Principal("team", "user", "key", Set.of(), false);
+        var team = new Principal("team", "user", "key", null, Set.of(), false);
         var tighter = context(false, 1000L, null, true, true, false, new Capabilities(null, List.of("ALL")),
                 new SeccompProfile(SecurityProfileType.RUNTIME_DEFAULT, null));
         assertThat(rules.check(with(tighter), team).mainContainer().securityContext()).isEqualTo(tighter);

@@ -8,6 +8,9 @@ import ai.sandbox0.server.auth.Permission;
 import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.auth.Role;
 import ai.sandbox0.server.store.Database;
+import ai.sandbox0.server.identity.PasswordHasher;
+import ai.sandbox0.server.identity.TeamStore;
+import ai.sandbox0.server.identity.UserStore;
 import ai.sandbox0.server.store.TestDatabases;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -45,14 +48,20 @@ class ApiKeyAuthenticatorTest {
     void setUp() {
         database = TestDatabases.open(storeKind, dir);
         keys = new ApiKeyStore(database.jdbi());
-        adminKey = new InitialAdmin(database.jdbi(), keys, Clock.fixed(NOW, ZoneOffset.UTC), new SecureRandom())
-                .ensure("local", dir.resolve("admin-api-key")).orElseThrow();
+        adminKey = initialAdmin(Clock.fixed(NOW, ZoneOffset.UTC)).apiKey().orElseThrow();
         teamId = keys.findByDigest(ApiKeyToken.digest(adminKey)).orElseThrow().teamId();
     }
 
     @AfterEach
     void tearDown() {
         database.close();
+    }
+
+    private InitialAdmin.Created initialAdmin(Clock clock) {
+        var random = new SecureRandom();
+        return new InitialAdmin(database.jdbi(), keys, new UserStore(database.jdbi()), new TeamStore(database.jdbi()),
+                new PasswordHasher(1024, 1, 1, random), clock, random)
+                .ensure("local", "admin@localhost", null, dir.resolve("admin-api-key"), dir.resolve("admin-password"));
     }
 
     private ApiKeyAuthenticator at(Instant now) {
@@ -169,7 +178,7 @@ class ApiKeyAuthenticatorTest {
         Principal principal = at(NOW).authenticate("Bearer " + platform, "team-b");
 
         assertThat(principal.teamId()).isEqualTo("team-b");
-        assertThat(principal.platform()).isTrue();
+        assertThat(principal.systemAdmin()).isTrue();
         assertThat(principal.may(Permission.QUOTA_WRITE)).isTrue();
     }
 
@@ -195,10 +204,10 @@ class ApiKeyAuthenticatorTest {
 
     @Test
     void secondEnsureOnTheSameStoreCreatesNothing() {
-        var again = new InitialAdmin(database.jdbi(), keys, Clock.systemUTC(), new SecureRandom())
-                .ensure("local", dir.resolve("admin-api-key"));
+        var again = initialAdmin(Clock.systemUTC());
 
-        assertThat(again).isEmpty();
+        assertThat(again.apiKey()).isEmpty();
+        assertThat(again.generatedPassword()).isEmpty();
         int count = database.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM api_keys").mapTo(Integer.class).one());
         assertThat(count).isEqualTo(1);
     }

@@ -1,0 +1,61 @@
+package ai.sandbox0.server.identity;
+
+import ai.sandbox0.server.auth.Role;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.UUID;
+
+/** New users by self-registration (when the installation allows it): each gets a team of their own. */
+public final class Registrations {
+
+    private final boolean open;
+    private final String region;
+    private final UserStore users;
+    private final TeamStore teams;
+    private final Clock clock;
+
+    public Registrations(boolean open, String region, UserStore users, TeamStore teams, Clock clock) {
+        this.open = open;
+        this.region = region;
+        this.users = users;
+        this.teams = teams;
+        this.clock = clock;
+    }
+
+    public boolean open() {
+        return open;
+    }
+
+    public String region() {
+        return region;
+    }
+
+    /** The new user, admin and owner of a new team named after them; a taken email is a conflict. */
+    public UserAccount register(String email, String name, String passwordHash) {
+        Instant now = clock.instant();
+        var user = new UserAccount(UUID.randomUUID().toString(), UserStore.normalizeEmail(email), name, null, false,
+                false, passwordHash, now, now);
+        var team = new TeamRecord(UUID.randomUUID().toString(), name + "'s team", slugOf(name), user.id(), region, now,
+                now);
+        teams.jdbi().useTransaction(h -> {
+            users.insert(h, user);
+            teams.insert(h, team);
+            teams.addMember(h, UUID.randomUUID().toString(), team.id(), user.id(), Role.ADMIN, now);
+        });
+        return user;
+    }
+
+    public void setPassword(String userId, String hash, Instant now) {
+        teams.jdbi().useHandle(h -> users.setPasswordHash(h, userId, hash, now));
+    }
+
+    /** A slug from a display name: lower-case letters and digits joined by single hyphens ("team" if none). */
+    public static String slugOf(String name) {
+        String slug = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
+        if (slug.length() > 63) {
+            slug = slug.substring(0, 63).replaceAll("-+$", "");
+        }
+        return slug.isEmpty() ? "team" : slug;
+    }
+}
