@@ -16,6 +16,8 @@ module ai.sandbox0.server {
     requires org.eclipse.jetty.websocket.server;
     requires flyway.core;
     requires org.jdbi.v3.core;
+    // Bouncy Castle, which sshd needs for Ed25519 keys, is a run-time jar it finds itself.
+    requires org.apache.sshd.common;
     requires org.xerial.sqlitejdbc;
     requires com.nimbusds.jose.jwt;
     requires org.bouncycastle.provider;

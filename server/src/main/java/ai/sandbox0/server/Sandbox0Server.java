@@ -50,6 +50,8 @@ import ai.sandbox0.server.tenancy.ApiKeyAuthenticator;
 import ai.sandbox0.server.tenancy.ApiKeyEndpoints;
 import ai.sandbox0.server.tenancy.QuotaEndpoints;
 import ai.sandbox0.server.tenancy.QuotaStore;
+import ai.sandbox0.server.tenancy.SshKeyEndpoints;
+import ai.sandbox0.server.tenancy.SshKeyStore;
 import ai.sandbox0.server.tenancy.ApiKeyStore;
 import ai.sandbox0.server.tenancy.InitialAdmin;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -188,7 +190,8 @@ public final class Sandbox0Server implements AutoCloseable {
                 .addAll(new UserEndpoints(users, clock).routes())
                 .addAll(new ApiKeyEndpoints(apiKeys).routes())
                 .addAll(new TemplateEndpoints(templates).routes())
-                .addAll(new QuotaEndpoints(quotaStore, clock).routes());
+                .addAll(new QuotaEndpoints(quotaStore, clock).routes())
+                .addAll(new SshKeyEndpoints(new SshKeyStore(database.jdbi()), clock).routes());
         if (host != null) {
             var locks = new SandboxLocks(Duration.ofMinutes(2));
             var ids = new SandboxIds();

@@ -106,6 +106,11 @@ public final class TestServer implements AutoCloseable {
         return server;
     }
 
+    /** The server's store, for tests that set up or check state behind the API. */
+    public org.jdbi.v3.core.Jdbi jdbi() {
+        return server.database().jdbi();
+    }
+
     public String adminKey() throws IOException {
         return Files.readString(dataDir.resolve("admin-api-key")).strip();
     }
@@ -142,18 +147,37 @@ public final class TestServer implements AutoCloseable {
 
     /** Mints a team key with {@code roles} in the admin's team, straight through the store. */
     public String keyWithRoles(Role... roles) throws IOException {
-        {
-            Database database = server.database();
-            var keys = new ApiKeyStore(database.jdbi());
-            ApiKey admin = keys.findByDigest(ApiKeyToken.digest(adminKey())).orElseThrow();
-            String token = ApiKeyToken.generate("local", new SecureRandom());
-            Instant now = Instant.now();
-            var key = new ApiKey(UUID.randomUUID().toString(), ApiKeyToken.displayPrefix(token), "test", admin.teamId(),
-                    admin.userId(), admin.userId(), ApiKeyScope.TEAM, List.of(roles), true, now.plusSeconds(3600), null, 0,
-                    now, now);
-            database.jdbi().useTransaction(h -> keys.insert(h, key, ApiKeyToken.digest(token)));
-            return token;
-        }
+        return keyFor(adminUserId(), roles);
+    }
+
+    /** Like {@link #keyWithRoles}, acting for {@code userId} (null: a key that acts for no user). */
+    public String keyFor(String userId, Role... roles) throws IOException {
+        Database database = server.database();
+        var keys = new ApiKeyStore(database.jdbi());
+        ApiKey admin = keys.findByDigest(ApiKeyToken.digest(adminKey())).orElseThrow();
+        String token = ApiKeyToken.generate("local", new SecureRandom());
+        Instant now = Instant.now();
+        var key = new ApiKey(UUID.randomUUID().toString(), ApiKeyToken.displayPrefix(token), "test", admin.teamId(),
+                userId, admin.userId(), ApiKeyScope.TEAM, List.of(roles), true, now.plusSeconds(3600), null, 0,
+                now, now);
+        database.jdbi().useTransaction(h -> keys.insert(h, key, ApiKeyToken.digest(token)));
+        return token;
+    }
+
+    /** The user the admin key acts for. */
+    public String adminUserId() throws IOException {
+        return new ApiKeyStore(server.database().jdbi()).findByDigest(ApiKeyToken.digest(adminKey())).orElseThrow()
+                .userId();
+    }
+
+    /** A new user (in no team), straight through the store; its id. */
+    public String createUser(String email) {
+        String id = UUID.randomUUID().toString();
+        long now = System.currentTimeMillis();
+        server.database().jdbi().useHandle(h -> h.createUpdate("INSERT INTO users (id, email, name, is_admin,"
+                        + " created_at, updated_at) VALUES (:id, :email, :email, FALSE, :now, :now)")
+                .bind("id", id).bind("email", email).bind("now", now).execute());
+        return id;
     }
 
     /** Stops the server and removes every sandbox run it started from the host. */

@@ -27,7 +27,7 @@ public final class HostCheck {
 
     /**
      * What the test suite drives besides the server's own needs: the REPL interpreters procd runs, a registry,
-     * PostgreSQL (the tests start its cluster and make their role themselves).
+     * PostgreSQL (the tests start its cluster and make their role themselves), ssh-keygen.
      */
     public static final List<HostRequirement> TESTS = Stream.concat(SERVER.stream(), Stream.of(
             new HostRequirement("python3", "python3", "is the python REPL the tests drive"),
@@ -35,7 +35,9 @@ public final class HostCheck {
             new HostRequirement("npm", "npm", "installs the official SDK from e2e/package-lock.json"),
             new HostRequirement("docker-registry", "docker-registry", "is the registry the image pull tests push to"),
             new HostRequirement("openssl", "openssl", "makes the key the registry token-auth test signs with"),
-            new HostRequirement("pg_ctlcluster", "postgresql", "is the PostgreSQL the store suites also run on"))).toList();
+            new HostRequirement("pg_ctlcluster", "postgresql", "is the PostgreSQL the store suites also run on"),
+            new HostRequirement("ssh-keygen", "openssh-client", "makes the SSH keys the key tests register and checks"
+                    + " their fingerprints"))).toList();
 
     /** Idmapped lower layers of overlayfs, which give each sandbox its own ids without a chown, came in 5.19. */
     static final int[] MIN_KERNEL = {5, 19};

@@ -103,7 +103,7 @@ public final class ApiHandler extends Handler.Abstract {
             }
             case Route.Access.User user -> {
                 if (principal.userId() == null || principal.userId().isBlank()) {
-                    throw ApiException.unauthorized("not authenticated: this endpoint needs a user");
+                    throw ApiException.unauthorized("user authentication required");
                 }
             }
             case Route.Access.UserSession session -> {
