@@ -47,6 +47,9 @@ import ai.sandbox0.server.identity.TeamStore;
 import ai.sandbox0.server.identity.UserEndpoints;
 import ai.sandbox0.server.identity.UserStore;
 import ai.sandbox0.server.tenancy.ApiKeyAuthenticator;
+import ai.sandbox0.server.tenancy.TeamEndpoints;
+import ai.sandbox0.server.tenancy.TeamInventory;
+import ai.sandbox0.server.tenancy.Teams;
 import ai.sandbox0.server.tenancy.ApiKeyEndpoints;
 import ai.sandbox0.server.tenancy.QuotaEndpoints;
 import ai.sandbox0.server.tenancy.QuotaStore;
@@ -149,7 +152,7 @@ public final class Sandbox0Server implements AutoCloseable {
         var sessionStore = new SessionStore(database.jdbi());
         var tokens = new SessionTokens(SigningKey.loadOrCreate(database.jdbi(), random), "sandbox0/" + config.region(),
                 ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, clock, random);
-        var sessions = new SessionAuthenticator(tokens, sessionStore, clock);
+        var sessions = new SessionAuthenticator(tokens, sessionStore, teams, clock);
         var logins = new Logins(users, sessionStore, tokens, sessions, clock, random);
         var registrations = new Registrations(identity.registration(), config.region(), users, teams, clock);
 
@@ -188,6 +191,8 @@ public final class Sandbox0Server implements AutoCloseable {
                 .addAll(new AuthEndpoints(users, registrations, logins, passwords, LoginThrottle.defaults(clock),
                         List::of, clock).routes())
                 .addAll(new UserEndpoints(users, clock).routes())
+                .addAll(new TeamEndpoints(new Teams(teams, users, apiKeys, new TeamInventory(database.jdbi())::of,
+                        config.region(), clock)).routes())
                 .addAll(new ApiKeyEndpoints(apiKeys).routes())
                 .addAll(new TemplateEndpoints(templates).routes())
                 .addAll(new QuotaEndpoints(quotaStore, clock).routes())

@@ -69,6 +69,29 @@ public final class TestServer implements AutoCloseable {
         return Files.readString(dataDir.resolve("admin-password")).strip();
     }
 
+    /** A user who can log in with {@code password}, member of no team, created straight in the store. */
+    public String createUser(String email, String password) {
+        var now = Instant.now();
+        String id = UUID.randomUUID().toString();
+        String hash = new ai.sandbox0.server.identity.PasswordHasher(1024, 1, 1, new SecureRandom()).hash(password);
+        var users = new ai.sandbox0.server.identity.UserStore(server.database().jdbi());
+        server.database().jdbi().useTransaction(h -> users.insert(h, new ai.sandbox0.server.identity.UserAccount(id,
+                email, email.substring(0, email.indexOf('@')), null, false, false, hash, now, now)));
+        return id;
+    }
+
+    /** Logs in and returns the access token. */
+    public String login(String email, String password) throws Exception {
+        var response = send(HttpRequest.newBuilder(uri("/auth/login"))
+                .POST(HttpRequest.BodyPublishers.ofString(ai.sandbox0.api.Json.mapper().writeValueAsString(
+                        java.util.Map.of("email", email, "password", password))))
+                .header("Content-Type", "application/json"));
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("login of " + email + " failed: " + response.body());
+        }
+        return ai.sandbox0.api.Json.mapper().readTree(response.body()).get("data").get("access_token").asText();
+    }
+
     /** Runs a statement on the server's store, as an operator with database access would. */
     public int execute(String sql) {
         return server.database().jdbi().withHandle(h -> h.createUpdate(sql).execute());

@@ -45,8 +45,20 @@ public abstract sealed class DomainException extends RuntimeException {
 
     /** The thing exists but is in a state that does not allow this now; the message names the state. */
     public static final class Conflict extends DomainException {
+        private final transient Object details;
+
         public Conflict(String message) {
+            this(message, null);
+        }
+
+        /** {@code details} says what stands in the way (e.g. what a team still holds). */
+        public Conflict(String message, Object details) {
             super(message);
+            this.details = details;
+        }
+
+        public Object details() {
+            return details;
         }
     }
 

@@ -49,7 +49,11 @@ public final class ErrorReplies {
             case QuotaExceeded e -> ErrorCode.QUOTA_EXCEEDED;
             case Unavailable e -> ErrorCode.UNAVAILABLE;
         };
-        Object details = failure instanceof Invalid invalid ? invalid.details() : null;
+        Object details = switch (failure) {
+            case Invalid invalid -> invalid.details();
+            case Conflict conflict -> conflict.details();
+            default -> null;
+        };
         return envelope(code.status(), code.wire(), failure.getMessage(), details);
     }
 

@@ -13,8 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Access tokens of user sessions. The team is chosen as upstream does: {@code X-Team-ID} must be one of
  * the token's grants (else 401); without the header a token with exactly one grant acts in that team, any
- * other acts in none and holds no team permission. A logged-out or revoked session stops working within
- * {@link #CACHE_FOR}.
+ * other acts in none and holds no team permission. The role is the member's current one in the store, not
+ * the one in the token, so a removed or demoted member loses access within {@link #CACHE_FOR} rather than
+ * when the token expires; likewise a logged-out or revoked session.
  */
 public final class SessionAuthenticator implements Authenticator {
 
@@ -24,11 +25,19 @@ public final class SessionAuthenticator implements Authenticator {
     private final SessionTokens tokens;
     private final SessionStore sessions;
     private final Clock clock;
+    private final TeamStore teams;
     private final ConcurrentHashMap<String, Long> activeUntil = new ConcurrentHashMap<>();
 
-    public SessionAuthenticator(SessionTokens tokens, SessionStore sessions, Clock clock) {
+    /** A member's role looked up less than {@link #CACHE_FOR} ago; null role: no longer a member. */
+    private record Standing(Role role, long until) {
+    }
+
+    private final ConcurrentHashMap<String, Standing> standings = new ConcurrentHashMap<>();
+
+    public SessionAuthenticator(SessionTokens tokens, SessionStore sessions, TeamStore teams, Clock clock) {
         this.tokens = tokens;
         this.sessions = sessions;
+        this.teams = teams;
         this.clock = clock;
     }
 
@@ -38,20 +47,40 @@ public final class SessionAuthenticator implements Authenticator {
         if (!active(claims.sessionId())) {
             throw new AuthenticationFailure("session has ended: log in again");
         }
-        String team = null;
-        Set<Role> roles = Set.of();
         String selected = teamHeader == null ? "" : teamHeader.strip();
+        TeamGrant grant = null;
         if (!selected.isEmpty()) {
-            TeamGrant grant = claims.grant(selected)
-                    .orElseThrow(() -> new AuthenticationFailure("not a member of selected team"));
-            team = grant.teamId();
-            roles = Set.of(grant.role());
+            grant = claims.grant(selected).orElseThrow(() -> new AuthenticationFailure("not a member of selected team"));
         } else if (claims.grants().size() == 1) {
-            TeamGrant grant = claims.grants().getFirst();
-            team = grant.teamId();
-            roles = Set.of(grant.role());
+            grant = claims.grants().getFirst();
         }
-        return new Principal(team, claims.userId(), null, claims.sessionId(), roles, claims.systemAdmin());
+        if (grant == null) {
+            return new Principal(null, claims.userId(), null, claims.sessionId(), Set.of(), claims.systemAdmin());
+        }
+        Role role = currentRole(grant.teamId(), claims.userId());
+        if (role == null) {
+            if (!selected.isEmpty()) {
+                throw new AuthenticationFailure("not a member of selected team");
+            }
+            return new Principal(null, claims.userId(), null, claims.sessionId(), Set.of(), claims.systemAdmin());
+        }
+        return new Principal(grant.teamId(), claims.userId(), null, claims.sessionId(), Set.of(role),
+                claims.systemAdmin());
+    }
+
+    private Role currentRole(String teamId, String userId) {
+        String key = teamId + "/" + userId;
+        long now = System.nanoTime();
+        Standing known = standings.get(key);
+        if (known != null && now - known.until() < 0) {
+            return known.role();
+        }
+        Role role = teams.member(teamId, userId).map(Membership::role).orElse(null);
+        if (standings.size() >= CACHE_MAX) {
+            standings.clear();
+        }
+        standings.put(key, new Standing(role, now + CACHE_FOR.toNanos()));
+        return role;
     }
 
     /** Forget what is known about a session at once (this server ended it). */

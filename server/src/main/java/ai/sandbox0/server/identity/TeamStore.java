@@ -79,11 +79,12 @@ public final class TeamStore {
     /** Members, oldest first; {@code query} (may be null) matches email, name or user id, ignoring case. */
     public List<Membership> members(String teamId, String query) {
         String like = query == null || query.isBlank() ? null
-                : "%" + query.strip().toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                : "%" + query.strip().toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_")
                         + "%";
         return jdbi.withHandle(h -> h.createQuery(MEMBER_QUERY + " WHERE m.team_id = :team"
-                        + (like == null ? "" : " AND (LOWER(u.email) LIKE :q ESCAPE '\\' OR LOWER(u.name) LIKE :q"
-                                + " ESCAPE '\\' OR LOWER(u.id) LIKE :q ESCAPE '\\')")
+                        // '!' escapes: Jdbi's statement lexer mangles a backslash in a literal.
+                        + (like == null ? "" : " AND (LOWER(u.email) LIKE :q ESCAPE '!' OR LOWER(u.name) LIKE :q"
+                                + " ESCAPE '!' OR LOWER(u.id) LIKE :q ESCAPE '!')")
                         + " ORDER BY m.joined_at, m.user_id")
                 .bind("team", teamId).bind("q", like).map(TeamStore::membership).list());
     }

@@ -62,6 +62,13 @@ public final class ApiKeyStore {
                 .execute();
     }
 
+    /** Deactivates the user's keys in the team, within the caller's transaction (they left the team). */
+    public int deactivateOf(Handle handle, String teamId, String userId, java.time.Instant now) {
+        return handle.createUpdate("UPDATE api_keys SET is_active = FALSE, updated_at = :now WHERE team_id = :team"
+                        + " AND (user_id = :user OR created_by = :user) AND is_active = TRUE")
+                .bind("team", teamId).bind("user", userId).bind("now", now.toEpochMilli()).execute();
+    }
+
     private static ApiKey map(ResultSet rs, StatementContext ctx) throws SQLException {
         long lastUsed = rs.getLong("last_used_at");
         Instant lastUsedAt = rs.wasNull() ? null : Instant.ofEpochMilli(lastUsed);
