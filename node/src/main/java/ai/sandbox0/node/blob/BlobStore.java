@@ -36,7 +36,11 @@ public interface BlobStore {
         }
     }
 
-    /** Reads a blob; {@link NoSuchBlobException} if absent. The caller closes the stream. */
+    /**
+     * Reads a blob; {@link NoSuchBlobException} if absent. Reading to the end verifies the content
+     * against its digest ({@link CorruptBlobException}, see {@link VerifyingInputStream}). The caller
+     * closes the stream.
+     */
     InputStream open(Digest digest) throws IOException;
 
     boolean exists(Digest digest) throws IOException;
