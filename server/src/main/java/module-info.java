@@ -17,6 +17,13 @@ module ai.sandbox0.server {
     requires flyway.core;
     requires org.jdbi.v3.core;
     requires org.xerial.sqlitejdbc;
+    requires software.amazon.awssdk.auth;
+    requires software.amazon.awssdk.awscore;
+    requires software.amazon.awssdk.core;
+    requires software.amazon.awssdk.http;
+    requires software.amazon.awssdk.http.urlconnection;
+    requires software.amazon.awssdk.regions;
+    requires software.amazon.awssdk.services.s3;
 
     exports ai.sandbox0.server;
 }
