@@ -1,18 +1,23 @@
 package ai.sandbox0.cli;
 
 import ai.sandbox0.api.Quantity;
+import ai.sandbox0.server.BlobStorage;
 import ai.sandbox0.server.ServerConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Resolves {@code s0 server}'s settings. Precedence, highest first: command-line flag, environment
@@ -21,15 +26,25 @@ import java.util.Set;
 public final class ServerSettings {
 
     /** Setting name (the flag without dashes) → environment variable. */
-    static final Map<String, String> ENVIRONMENT = Map.of(
-            "data-dir", "SANDBOX0_DATA_DIR",
-            "listen", "SANDBOX0_LISTEN",
-            "region", "SANDBOX0_REGION",
-            "sandbox-network", "SANDBOX0_SANDBOX_NETWORK",
-            "default-ttl", "SANDBOX0_DEFAULT_TTL",
-            "sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE",
-            "sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE",
-            "database-url", "SANDBOX0_DATABASE_URL");
+    static final Map<String, String> ENVIRONMENT = Map.ofEntries(
+            Map.entry("data-dir", "SANDBOX0_DATA_DIR"),
+            Map.entry("listen", "SANDBOX0_LISTEN"),
+            Map.entry("region", "SANDBOX0_REGION"),
+            Map.entry("sandbox-network", "SANDBOX0_SANDBOX_NETWORK"),
+            Map.entry("default-ttl", "SANDBOX0_DEFAULT_TTL"),
+            Map.entry("sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE"),
+            Map.entry("sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE"),
+            Map.entry("database-url", "SANDBOX0_DATABASE_URL"),
+            Map.entry("blob-store", "SANDBOX0_BLOB_STORE"),
+            Map.entry("s3-endpoint", "SANDBOX0_S3_ENDPOINT"),
+            Map.entry("s3-region", "SANDBOX0_S3_REGION"),
+            Map.entry("s3-path-style", "SANDBOX0_S3_PATH_STYLE"),
+            // No flags for these two: a command line is visible to every user of the host.
+            Map.entry("s3-access-key-id", "SANDBOX0_S3_ACCESS_KEY_ID"),
+            Map.entry("s3-secret-access-key", "SANDBOX0_S3_SECRET_ACCESS_KEY"));
+    /** The settings that only mean something with an S3 blob store. */
+    private static final List<String> S3_SETTINGS = List.of("s3-endpoint", "s3-region", "s3-path-style",
+            "s3-access-key-id", "s3-secret-access-key");
     static final String CONFIG_ENV = "SANDBOX0_CONFIG";
 
     private ServerSettings() {
@@ -72,7 +87,63 @@ public final class ServerSettings {
                 dataDir == null ? ServerConfig.defaultDataDir(root) : Path.of(dataDir),
                 ServerConfig.parseListen(listen == null ? ServerConfig.DEFAULT_LISTEN : listen),
                 region == null ? ServerConfig.DEFAULT_REGION : region,
-                sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip());
+                sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip())
+                .withBlobStorage(blobStorage(name -> pick(name, flags, env, file)));
+    }
+
+    /** {@code blob-store}: {@code local} (the default) or {@code s3://bucket[/prefix]} with the {@code s3-*} settings. */
+    private static BlobStorage blobStorage(Function<String, String> setting) {
+        String store = setting.apply("blob-store");
+        if (store == null || store.strip().equals("local")) {
+            for (String name : S3_SETTINGS) {
+                if (setting.apply(name) != null) {
+                    throw new IllegalArgumentException(name + " is set but blob-store is not an S3 bucket"
+                            + " (set blob-store to s3://BUCKET[/PREFIX])");
+                }
+            }
+            return new BlobStorage.Local();
+        }
+        if (!store.strip().startsWith("s3://")) {
+            throw new IllegalArgumentException("blob-store must be local or s3://BUCKET[/PREFIX], got '" + store + "'");
+        }
+        BlobStorage.S3 s3 = BlobStorage.S3.parse(store);
+        String endpoint = setting.apply("s3-endpoint");
+        if (endpoint != null) {
+            URI uri;
+            try {
+                uri = new URI(endpoint.strip());
+            } catch (URISyntaxException e) {
+                uri = null;
+            }
+            if (uri == null || uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+                throw new IllegalArgumentException("s3-endpoint must be an http(s) URL such as https://s3.example.com:9000,"
+                        + " got '" + endpoint + "'");
+            }
+            s3 = s3.withEndpoint(uri);
+        }
+        String s3Region = setting.apply("s3-region");
+        if (s3Region != null) {
+            s3 = s3.withRegion(s3Region.strip());
+        }
+        String pathStyle = setting.apply("s3-path-style");
+        if (pathStyle != null) {
+            s3 = s3.withPathStyle(bool("s3-path-style", pathStyle));
+        }
+        String keyId = setting.apply("s3-access-key-id");
+        String secret = setting.apply("s3-secret-access-key");
+        if ((keyId == null) != (secret == null)) {
+            throw new IllegalArgumentException("s3-access-key-id and s3-secret-access-key go together (or set neither:"
+                    + " the AWS SDK's default chain, such as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, is used)");
+        }
+        return keyId == null ? s3 : s3.withCredentials(keyId.strip(), secret.strip());
+    }
+
+    private static boolean bool(String name, String value) {
+        return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException(name + " must be true or false, got '" + value + "'");
+        };
     }
 
     private static long logBytes(String value) {

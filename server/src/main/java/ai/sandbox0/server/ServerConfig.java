@@ -19,7 +19,8 @@ public record ServerConfig(
         int maxConcurrentRequests,
         long stopGraceMillis,
         Sandboxes sandboxes,
-        String databaseUrl) {
+        String databaseUrl,
+        BlobStorage blobStorage) {
 
     /**
      * How this host runs sandboxes. {@code procdDir} holds procd.jar (null: the distribution has none,
@@ -62,19 +63,27 @@ public record ServerConfig(
     public ServerConfig {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(blobStorage, "blobStorage");
         if (!ApiKeyToken.REGION.matcher(region).matches()) {
             throw new IllegalArgumentException("region must be a lowercase DNS label (a-z, 0-9, '-'), got '" + region + "'");
         }
     }
 
     public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region, Sandboxes sandboxes) {
-        return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes, null);
+        return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes, null,
+                new BlobStorage.Local());
     }
 
     /** The store in PostgreSQL at {@code jdbcUrl} instead of SQLite in the data dir (null: SQLite). */
     public ServerConfig withDatabaseUrl(String jdbcUrl) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, jdbcUrl);
+                sandboxes, jdbcUrl, blobStorage);
+    }
+
+    /** Layer blobs (images and checkpoints) in {@code storage} instead of the data dir. */
+    public ServerConfig withBlobStorage(BlobStorage storage) {
+        return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
+                sandboxes, databaseUrl, storage);
     }
 
     /** The store's location for logs: the SQLite file, or the PostgreSQL URL without its credentials. */
