@@ -1,7 +1,9 @@
 /**
- * One host's sandboxes. Only the facade package is exported: {@code Node} with the values that cross
- * its boundary (layer chains, a running sandbox's address and token, resources). Images, layers, blobs,
- * runc, cgroups, networking and pools are the node's own business; the compiler keeps them so.
+ * One host's sandboxes. The facade package is exported: {@code Node} with the values that cross its
+ * boundary (layer chains, a running sandbox's address and token, resources); and the blob store's
+ * interface, so the server can keep layers elsewhere (an S3 bucket) without the node knowing S3.
+ * Images, layers, runc, cgroups, networking and pools are the node's own business; the compiler keeps
+ * them so.
  */
 module ai.sandbox0.node {
     requires transitive ai.sandbox0.api;
@@ -10,4 +12,5 @@ module ai.sandbox0.node {
     requires com.github.luben.zstd_jni;
 
     exports ai.sandbox0.node;
+    exports ai.sandbox0.node.blob;
 }

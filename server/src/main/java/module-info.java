@@ -21,6 +21,13 @@ module ai.sandbox0.server {
     requires org.xerial.sqlitejdbc;
     requires com.nimbusds.jose.jwt;
     requires org.bouncycastle.provider;
+    requires software.amazon.awssdk.auth;
+    requires software.amazon.awssdk.awscore;
+    requires software.amazon.awssdk.core;
+    requires software.amazon.awssdk.http;
+    requires software.amazon.awssdk.http.urlconnection;
+    requires software.amazon.awssdk.regions;
+    requires software.amazon.awssdk.services.s3;
 
     exports ai.sandbox0.server;
 }

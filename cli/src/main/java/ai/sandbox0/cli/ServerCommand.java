@@ -71,6 +71,26 @@ final class ServerCommand implements Callable<Integer> {
                     + " default false).")
     String registration;
 
+    @Option(names = "--blob-store", paramLabel = "local|s3://BUCKET[/PREFIX]",
+            description = "Where layer blobs (images and the checkpoints of paused sandboxes) live: the data dir, or an"
+                    + " S3 bucket, one prefix per server (env SANDBOX0_BLOB_STORE; default local). S3 credentials come"
+                    + " from the AWS SDK's chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, …) or s3-access-key-id and"
+                    + " s3-secret-access-key in the environment (SANDBOX0_S3_…) or the config file.")
+    String blobStore;
+
+    @Option(names = "--s3-endpoint", paramLabel = "URL",
+            description = "An S3-compatible server instead of AWS, e.g. http://127.0.0.1:9000 (env SANDBOX0_S3_ENDPOINT).")
+    String s3Endpoint;
+
+    @Option(names = "--s3-region", paramLabel = "REGION",
+            description = "The bucket's region (env SANDBOX0_S3_REGION; default the AWS SDK's, else us-east-1).")
+    String s3Region;
+
+    @Option(names = "--s3-path-style", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+            description = "Address the bucket in the path (http://host/bucket/key), as most S3-compatible servers"
+                    + " want (env SANDBOX0_S3_PATH_STYLE; default false).")
+    String s3PathStyle;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "YAML config file with the same settings as keys (env SANDBOX0_CONFIG). Flags and environment win.")
     Path config;
@@ -112,6 +132,18 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (registration != null) {
             flags.put("registration", registration);
+        }
+        if (blobStore != null) {
+            flags.put("blob-store", blobStore);
+        }
+        if (s3Endpoint != null) {
+            flags.put("s3-endpoint", s3Endpoint);
+        }
+        if (s3Region != null) {
+            flags.put("s3-region", s3Region);
+        }
+        if (s3PathStyle != null) {
+            flags.put("s3-path-style", s3PathStyle);
         }
         HostCheck check = HostCheck.ofThisHost();
         String home = System.getProperty("s0.home");

@@ -1,18 +1,23 @@
 package ai.sandbox0.cli;
 
 import ai.sandbox0.api.Quantity;
+import ai.sandbox0.server.BlobStorage;
 import ai.sandbox0.server.ServerConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Resolves {@code s0 server}'s settings. Precedence, highest first: command-line flag, environment
@@ -31,7 +36,17 @@ public final class ServerSettings {
             Map.entry("sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE"),
             Map.entry("database-url", "SANDBOX0_DATABASE_URL"),
             Map.entry("admin-email", "SANDBOX0_ADMIN_EMAIL"),
-            Map.entry("registration", "SANDBOX0_REGISTRATION"));
+            Map.entry("registration", "SANDBOX0_REGISTRATION"),
+            Map.entry("blob-store", "SANDBOX0_BLOB_STORE"),
+            Map.entry("s3-endpoint", "SANDBOX0_S3_ENDPOINT"),
+            Map.entry("s3-region", "SANDBOX0_S3_REGION"),
+            Map.entry("s3-path-style", "SANDBOX0_S3_PATH_STYLE"),
+            // No flags for these two: a command line is visible to every user of the host.
+            Map.entry("s3-access-key-id", "SANDBOX0_S3_ACCESS_KEY_ID"),
+            Map.entry("s3-secret-access-key", "SANDBOX0_S3_SECRET_ACCESS_KEY"));
+    /** The settings that only mean something with an S3 blob store. */
+    private static final List<String> S3_SETTINGS = List.of("s3-endpoint", "s3-region", "s3-path-style",
+            "s3-access-key-id", "s3-secret-access-key");
     /** The first admin's password: from the environment only, never a flag (flags show in process lists). */
     static final String ADMIN_PASSWORD_ENV = "SANDBOX0_ADMIN_PASSWORD";
     static final String CONFIG_ENV = "SANDBOX0_CONFIG";
@@ -77,6 +92,7 @@ public final class ServerSettings {
                 ServerConfig.parseListen(listen == null ? ServerConfig.DEFAULT_LISTEN : listen),
                 region == null ? ServerConfig.DEFAULT_REGION : region,
                 sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip())
+                .withBlobStorage(blobStorage(name -> pick(name, flags, env, file)))
                 .withIdentity(identity(flags, env, file));
     }
 
@@ -91,17 +107,64 @@ public final class ServerSettings {
             throw new IllegalArgumentException(ADMIN_PASSWORD_ENV + " must be at least 8 characters");
         }
         String registration = pick("registration", flags, env, file);
-        boolean open = false;
-        if (registration != null) {
-            open = switch (registration.strip().toLowerCase(java.util.Locale.ROOT)) {
-                case "true", "open", "on", "yes" -> true;
-                case "false", "closed", "off", "no" -> false;
-                default -> throw new IllegalArgumentException("registration must be true or false, got '"
-                        + registration + "'");
-            };
-        }
+        boolean open = registration != null && bool("registration", registration);
         return new ServerConfig.Identity(email == null ? ServerConfig.Identity.DEFAULT_ADMIN_EMAIL : email.strip(),
                 password == null || password.isEmpty() ? null : password, open);
+    }
+
+    /** {@code blob-store}: {@code local} (the default) or {@code s3://bucket[/prefix]} with the {@code s3-*} settings. */
+    private static BlobStorage blobStorage(Function<String, String> setting) {
+        String store = setting.apply("blob-store");
+        if (store == null || store.strip().equals("local")) {
+            for (String name : S3_SETTINGS) {
+                if (setting.apply(name) != null) {
+                    throw new IllegalArgumentException(name + " is set but blob-store is not an S3 bucket"
+                            + " (set blob-store to s3://BUCKET[/PREFIX])");
+                }
+            }
+            return new BlobStorage.Local();
+        }
+        if (!store.strip().startsWith("s3://")) {
+            throw new IllegalArgumentException("blob-store must be local or s3://BUCKET[/PREFIX], got '" + store + "'");
+        }
+        BlobStorage.S3 s3 = BlobStorage.S3.parse(store);
+        String endpoint = setting.apply("s3-endpoint");
+        if (endpoint != null) {
+            URI uri;
+            try {
+                uri = new URI(endpoint.strip());
+            } catch (URISyntaxException e) {
+                uri = null;
+            }
+            if (uri == null || uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+                throw new IllegalArgumentException("s3-endpoint must be an http(s) URL such as https://s3.example.com:9000,"
+                        + " got '" + endpoint + "'");
+            }
+            s3 = s3.withEndpoint(uri);
+        }
+        String s3Region = setting.apply("s3-region");
+        if (s3Region != null) {
+            s3 = s3.withRegion(s3Region.strip());
+        }
+        String pathStyle = setting.apply("s3-path-style");
+        if (pathStyle != null) {
+            s3 = s3.withPathStyle(bool("s3-path-style", pathStyle));
+        }
+        String keyId = setting.apply("s3-access-key-id");
+        String secret = setting.apply("s3-secret-access-key");
+        if ((keyId == null) != (secret == null)) {
+            throw new IllegalArgumentException("s3-access-key-id and s3-secret-access-key go together (or set neither:"
+                    + " the AWS SDK's default chain, such as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, is used)");
+        }
+        return keyId == null ? s3 : s3.withCredentials(keyId.strip(), secret.strip());
+    }
+
+    private static boolean bool(String name, String value) {
+        return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException(name + " must be true or false, got '" + value + "'");
+        };
     }
 
     private static long logBytes(String value) {

@@ -3,6 +3,7 @@ package ai.sandbox0.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.sandbox0.server.BlobStorage;
 import ai.sandbox0.server.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,6 +88,56 @@ class ServerSettingsTest {
         assertThat(pg.storeDescription()).isEqualTo("PostgreSQL jdbc:postgresql://db:5432/s0?…").doesNotContain("secret");
         assertThatThrownBy(() -> ServerSettings.resolve(Map.of("database-url", "postgres://db/s0"), Map.of(), null, true, null))
                 .hasMessageContaining("database-url must be a PostgreSQL JDBC URL").hasMessageNotContaining("postgres://db");
+    }
+
+    @Test
+    void blobsStayInTheDataDirUnlessAnS3BucketIsGiven() throws Exception {
+        assertThat(ServerSettings.resolve(Map.of(), Map.of(), null, true, null).blobStorage())
+                .isEqualTo(new BlobStorage.Local());
+
+        Path config = Files.writeString(dir.resolve("s0.yaml"), """
+                blob-store: s3://layers/team-a/
+                s3-region: eu-west-1
+                s3-access-key-id: AKIDFROMFILE
+                s3-secret-access-key: secret-from-file
+                """);
+        var flags = Map.of("s3-endpoint", "http://127.0.0.1:9000", "s3-path-style", "true");
+        var s3 = (BlobStorage.S3) ServerSettings.resolve(flags, Map.of("SANDBOX0_S3_REGION", "us-west-2"), config, true,
+                null).blobStorage();
+
+        assertThat(s3.bucket()).isEqualTo("layers");
+        assertThat(s3.prefix()).isEqualTo("team-a/");
+        assertThat(s3.endpoint()).hasToString("http://127.0.0.1:9000");
+        assertThat(s3.region()).isEqualTo("us-west-2");
+        assertThat(s3.pathStyle()).isTrue();
+        assertThat(s3.accessKeyId()).isEqualTo("AKIDFROMFILE");
+        assertThat(s3.secretAccessKey()).isEqualTo("secret-from-file");
+        assertThat(s3.description()).isEqualTo("S3 s3://layers/team-a/ at http://127.0.0.1:9000, region us-west-2,"
+                + " path-style, credentials from the configuration");
+        assertThat(s3.toString()).doesNotContain("secret-from-file").doesNotContain("AKIDFROMFILE");
+
+        var bare = (BlobStorage.S3) ServerSettings.resolve(Map.of("blob-store", "s3://layers"), Map.of(), null, true, null)
+                .blobStorage();
+        assertThat(bare.prefix()).isEmpty();
+        assertThat(bare.accessKeyId()).isNull();
+        assertThat(bare.description()).contains("credentials from the AWS SDK's default chain");
+    }
+
+    @Test
+    void s3MistakesAreExplainedWithoutTheSecret() {
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("blob-store", "gs://layers"), Map.of(), null, true, null))
+                .hasMessageContaining("blob-store must be local or s3://BUCKET[/PREFIX]");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("blob-store", "s3://Layers_1"), Map.of(), null, true, null))
+                .hasMessageContaining("not an S3 bucket name");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("s3-endpoint", "http://127.0.0.1:9000"), Map.of(), null,
+                true, null)).hasMessageContaining("s3-endpoint is set but blob-store is not an S3 bucket");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("blob-store", "s3://layers", "s3-endpoint", "127.0.0.1:9000"),
+                Map.of(), null, true, null)).hasMessageContaining("s3-endpoint must be an http(s) URL");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("blob-store", "s3://layers", "s3-path-style", "maybe"),
+                Map.of(), null, true, null)).hasMessageContaining("s3-path-style must be true or false");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("blob-store", "s3://layers"),
+                Map.of("SANDBOX0_S3_SECRET_ACCESS_KEY", "hush"), null, true, null))
+                .hasMessageContaining("s3-access-key-id and s3-secret-access-key go together").hasMessageNotContaining("hush");
     }
 
     @Test

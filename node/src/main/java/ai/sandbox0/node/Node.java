@@ -2,6 +2,7 @@ package ai.sandbox0.node;
 
 import ai.sandbox0.api.Json;
 import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.image.NodeStorage;
 import ai.sandbox0.node.net.AddressLease;
 import ai.sandbox0.node.net.AddressPool;
@@ -239,7 +240,18 @@ public final class Node implements AutoCloseable {
      */
     public static Node open(NodeConfig config, Path storageDir, Path hostImageCache, Set<String> expectedRunning)
             throws IOException {
-        NodeStorage storage = NodeStorage.open(storageDir, hostImageCache, Path.of("/usr/sbin/debootstrap"),
+        return open(config, storageDir, null, hostImageCache, expectedRunning);
+    }
+
+    /**
+     * Like {@link #open(NodeConfig, Path, Path, Set)}, with every layer blob (images and checkpoints) in
+     * {@code blobs} instead of {@code <storageDir>/blobs} (null: there). Extracted layers, overlay dirs
+     * and the image index stay under {@code storageDir}. The caller owns {@code blobs} and closes it
+     * after the node.
+     */
+    public static Node open(NodeConfig config, Path storageDir, BlobStore blobs, Path hostImageCache,
+            Set<String> expectedRunning) throws IOException {
+        NodeStorage storage = NodeStorage.open(storageDir, blobs, hostImageCache, Path.of("/usr/sbin/debootstrap"),
                 RegistryCredentials.ANONYMOUS, Set.of());
         try {
             return new Node(config, storage, storage, Set.copyOf(expectedRunning));

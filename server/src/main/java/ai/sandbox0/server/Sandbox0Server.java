@@ -4,7 +4,9 @@ import ai.sandbox0.api.health.GatewayMetadata;
 import ai.sandbox0.api.health.GatewayMode;
 import ai.sandbox0.node.Node;
 import ai.sandbox0.node.NodeConfig;
+import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.ProcdRuntime;
+import ai.sandbox0.server.blob.S3BlobStore;
 import ai.sandbox0.server.health.HealthEndpoints;
 import ai.sandbox0.server.http.ApiException;
 import ai.sandbox0.server.http.ApiHandler;
@@ -244,14 +246,30 @@ public final class Sandbox0Server implements AutoCloseable {
                     .withRuntime(sandboxes.runtime())
                     .withLogCap(sandboxes.logCapBytes())
                     .withFirstHostId(sandboxes.firstHostId());
-            node = Node.open(nodeConfig, dataDir.root().resolve("storage"), sandboxes.imageCache(),
-                    SandboxManager.expectedRuns(store));
+            node = Node.open(nodeConfig, dataDir.root().resolve("storage"), openBlobStore(dataDir),
+                    sandboxes.imageCache(), SandboxManager.expectedRuns(store));
             closeInReverse.add(node);
             LOG.info("node {} ready: {}", nodeConfig.name(), node.reconcileReport());
             return new LocalSandboxHost(node, procdClient);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the sandbox runtime: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The configured blob store, closed after the node; null for the node's own directory. Only one server
+     * may use a bucket prefix: its layer collector deletes every blob there its store does not reference.
+     */
+    private BlobStore openBlobStore(DataDir dataDir) throws IOException {
+        LOG.info("layer blobs: {}", config.blobStorage().description());
+        return switch (config.blobStorage()) {
+            case BlobStorage.Local local -> null;
+            case BlobStorage.S3 s3 -> {
+                var store = S3BlobStore.open(s3, dataDir.root().resolve("s3-uploads"));
+                closeInReverse.add(store);
+                yield store;
+            }
+        };
     }
 
     /** Node names prefix kernel objects (veths, netns, nft table): one per data dir, 6 characters. */

@@ -20,6 +20,7 @@ public record ServerConfig(
         long stopGraceMillis,
         Sandboxes sandboxes,
         String databaseUrl,
+        BlobStorage blobStorage,
         Identity identity) {
 
     /**
@@ -83,6 +84,7 @@ public record ServerConfig(
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(blobStorage, "blobStorage");
         if (!ApiKeyToken.REGION.matcher(region).matches()) {
             throw new IllegalArgumentException("region must be a lowercase DNS label (a-z, 0-9, '-'), got '" + region + "'");
         }
@@ -90,18 +92,24 @@ public record ServerConfig(
 
     public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region, Sandboxes sandboxes) {
         return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes, null,
-                Identity.defaults());
+                new BlobStorage.Local(), Identity.defaults());
     }
 
     /** The store in PostgreSQL at {@code jdbcUrl} instead of SQLite in the data dir (null: SQLite). */
     public ServerConfig withDatabaseUrl(String jdbcUrl) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, jdbcUrl, identity);
+                sandboxes, jdbcUrl, blobStorage, identity);
+    }
+
+    /** Layer blobs (images and checkpoints) in {@code storage} instead of the data dir. */
+    public ServerConfig withBlobStorage(BlobStorage storage) {
+        return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
+                sandboxes, databaseUrl, storage, identity);
     }
 
     public ServerConfig withIdentity(Identity identity) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, identity);
+                sandboxes, databaseUrl, blobStorage, identity);
     }
 
     /** The store's location for logs: the SQLite file, or the PostgreSQL URL without its credentials. */

@@ -106,12 +106,17 @@ public final class TestServer implements AutoCloseable {
      * own sandbox network, so test servers never share addresses.
      */
     public static TestServer withSandboxes(Path dataDir) {
+        return withSandboxes(dataDir, new BlobStorage.Local());
+    }
+
+    /** Like {@link #withSandboxes(Path)}, its layer blobs in {@code blobs}. */
+    public static TestServer withSandboxes(Path dataDir, BlobStorage blobs) {
         Path procd = procdDir();
         var sandboxes = ServerConfig.Sandboxes.defaults(procd)
                 .withAddressPool("10.91." + (NETWORKS.incrementAndGet() % 250) + ".0/24")
                 .withDefaultTtl(java.time.Duration.ZERO);
         return new TestServer(Sandbox0Server.start(ServerConfig.of(dataDir, new InetSocketAddress("127.0.0.1", 0), "local",
-                sandboxes)), dataDir);
+                sandboxes).withBlobStorage(blobs)), dataDir);
     }
 
     /** Where the build packaged procd.jar; missing is a build problem, reported as such. */

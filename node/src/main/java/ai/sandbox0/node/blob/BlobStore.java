@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * Content-addressed, immutable objects keyed by their sha256. The same bytes always land under the
  * same key, so a put of content that already exists is a no-op and concurrent puts of one content
- * are safe. Implementations: a local directory ({@link LocalBlobStore}); an S3 bucket later. The
- * interface speaks only digests and streams, never file paths, so both fit behind it.
+ * are safe. Implementations: a local directory ({@link LocalBlobStore}); an S3 bucket (the server's,
+ * handed to the node). The interface speaks only digests and streams, never file paths, so both fit
+ * behind it.
  */
 public interface BlobStore {
 
@@ -36,7 +37,11 @@ public interface BlobStore {
         }
     }
 
-    /** Reads a blob; {@link NoSuchBlobException} if absent. The caller closes the stream. */
+    /**
+     * Reads a blob; {@link NoSuchBlobException} if absent. Reading to the end verifies the content
+     * against its digest ({@link CorruptBlobException}, see {@link VerifyingInputStream}). The caller
+     * closes the stream.
+     */
     InputStream open(Digest digest) throws IOException;
 
     boolean exists(Digest digest) throws IOException;

@@ -70,7 +70,7 @@ public final class LocalBlobStore implements BlobStore {
     @Override
     public InputStream open(Digest digest) throws IOException {
         try {
-            return Files.newInputStream(pathOf(digest));
+            return new VerifyingInputStream(Files.newInputStream(pathOf(digest)), digest, root.toString());
         } catch (NoSuchFileException e) {
             throw new NoSuchBlobException(digest, root.toString());
         }

@@ -22,7 +22,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The storage half of a node, wired from a data dir: blobs in {@code <data>/blobs}, extracted
+ * The storage half of a node, wired from a data dir: blobs in {@code <data>/blobs} (or a store the
+ * caller hands in, such as the server's S3 bucket), extracted
  * layers in {@code <data>/layers}, resolved images in {@code <data>/images}, builtin images from the
  * host-wide cache. The runtime resolves an image, {@link LayerCache#acquire acquires} its chain for
  * an overlay, and on pause calls {@link #checkpoint}.
@@ -35,10 +36,24 @@ public record NodeStorage(BlobStore blobs, LayerCache layers, LayerExporter expo
 
     public static NodeStorage open(Path dataDir, Path hostImageCache, Path debootstrap, RegistryCredentials credentials,
             Set<String> plainHttpRegistries) throws IOException {
+        return open(dataDir, null, hostImageCache, debootstrap, credentials, plainHttpRegistries);
+    }
+
+    /**
+     * Like {@link #open(Path, Path, Path, RegistryCredentials, Set)}, every blob (image layers and
+     * checkpoints) in {@code blobs} (null: a {@link LocalBlobStore} in {@code <data>/blobs}). A
+     * paused sandbox's chain mixes image and checkpoint layers and a host may lose its extracted
+     * layers, so a chain resumes from {@code blobs} alone. The host image cache stays local: it is a
+     * build cache, and its layer is copied into {@code blobs} when an image uses it.
+     */
+    public static NodeStorage open(Path dataDir, BlobStore blobs, Path hostImageCache, Path debootstrap,
+            RegistryCredentials credentials, Set<String> plainHttpRegistries) throws IOException {
         // Every sandbox's checkpoints are here; only the node (host root) reads them.
         Files.createDirectories(dataDir);
         Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        BlobStore blobs = new LocalBlobStore(dataDir.resolve("blobs"));
+        if (blobs == null) {
+            blobs = new LocalBlobStore(dataDir.resolve("blobs"));
+        }
         LayerCache layers = LayerCache.open(dataDir.resolve("layers"), blobs, new LayerUnpacker());
         var images = new ImageStore(dataDir.resolve("images"), blobs,
                 new HostImageCache(hostImageCache, new Debootstrap(debootstrap), MountTable.ofThisHost()),

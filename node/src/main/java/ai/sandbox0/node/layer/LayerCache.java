@@ -5,8 +5,10 @@ import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.LayerDescriptor;
 import ai.sandbox0.node.blob.BlobStore;
 import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -268,7 +270,14 @@ public final class LayerCache implements Closeable {
         try {
             UnpackResult result;
             try (InputStream blob = blobs.open(layer.digest())) {
-                result = unpacker.unpack(blob, staging);
+                result = unpacker.unpack(new FilterInputStream(blob) {
+                    @Override
+                    public void close() {
+                        // the blob is drained below before it closes
+                    }
+                }, staging);
+                // A decompressor may stop before the blob's end: reading the rest verifies it whole.
+                blob.transferTo(OutputStream.nullOutputStream());
             }
             if (layer.diffId() != null && !layer.diffId().equals(result.diffId())) {
                 throw new IOException("extract layer " + layer.digest() + ": uncompressed content hashes to "

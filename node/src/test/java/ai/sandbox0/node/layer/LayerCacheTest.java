@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,6 +117,23 @@ class LayerCacheTest {
             assertThatThrownBy(() -> cache.acquire(LayerChain.of(lying))).hasMessageContaining("not its diffID");
             assertThat(cache.extracted()).isEmpty();
             assertThat(cache.references(real.digest())).isZero();
+        }
+    }
+
+    @Test
+    void aBlobThatNoLongerHashesToItsDigestIsRefusedNamingItEvenWhenItUnpacks() throws Exception {
+        var blobs = new LocalBlobStore(dir.resolve("blobs"));
+        LayerDescriptor real = layerOf(blobs, "x", 3);
+        LayerDescriptor other = layerOf(blobs, "y", 3);
+        // Another valid layer's bytes under this digest, and no diffID to catch it: only the blob digest can.
+        Path file = dir.resolve("blobs/sha256/" + real.digest().hex());
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.copy(dir.resolve("blobs/sha256/" + other.digest().hex()), file, StandardCopyOption.REPLACE_EXISTING);
+        var unchecked = new LayerDescriptor(real.digest(), null, real.size(), real.mediaType());
+        try (var cache = LayerCache.open(dir.resolve("cache"), blobs, new LayerUnpacker())) {
+            assertThatThrownBy(() -> cache.acquire(LayerChain.of(unchecked)))
+                    .hasMessageContaining("blob " + real.digest()).hasMessageContaining("is corrupt");
+            assertThat(cache.extracted()).isEmpty();
         }
     }
 
