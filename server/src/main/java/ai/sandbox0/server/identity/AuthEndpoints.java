@@ -78,7 +78,7 @@ public final class AuthEndpoints {
         // The hash runs whether or not the user exists: the answer's timing does not tell.
         boolean matches = passwords.matches(password, user.map(UserAccount::passwordHash).orElse(null));
         if (user.isEmpty() || !matches) {
-            throttle.failed(account);
+            throttle.failed(call.clientAddress(), account);
             throw new AuthenticationFailure("invalid email or password");
         }
         throttle.succeeded(account);
@@ -133,7 +133,7 @@ public final class AuthEndpoints {
                     + Math.max(1, wait.get().toSeconds()) + " s", wait.get());
         }
         if (!passwords.matches(old, user.passwordHash())) {
-            throttle.failed(user.email());
+            throttle.failed(call.clientAddress(), user.email());
             throw new AuthenticationFailure("invalid email or password");
         }
         registrations.setPassword(user.id(), passwords.hash(next), clock.instant());

@@ -7,9 +7,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Bounds password guessing: at most {@code perAddress} login attempts per client address and at most
- * {@code perAccount} failed attempts per account within {@code window}. Beyond either, attempts are refused
- * before any password is checked (the hash is the expensive part) until the oldest one leaves the window.
+ * Bounds password guessing: at most {@code perAddress} failed attempts per client address (guessing across
+ * accounts) and {@code perAccount} per account (guessing one password, from anywhere) within {@code window}.
+ * Beyond either, attempts are refused before any password is checked (the hash is the expensive part) until
+ * the oldest failure leaves the window. Successful logins are not limited.
  * In memory: a restart forgets, which only gives an attacker one more window.
  */
 public final class LoginThrottle {
@@ -33,22 +34,18 @@ public final class LoginThrottle {
         return new LoginThrottle(30, 10, Duration.ofMinutes(5), clock);
     }
 
-    /**
-     * Counts an attempt from {@code address} for {@code account}; empty when it may go ahead, else how long
-     * until it may.
-     */
+    /** Empty when an attempt from {@code address} for {@code account} may go ahead, else how long until it may. */
     public Optional<Duration> admit(String address, String account) {
         long now = clock.millis();
         Optional<Duration> wait = waitFor("a:" + account, perAccount, now);
-        if (wait.isPresent()) {
-            return wait;
-        }
-        return record("ip:" + address, perAddress, now);
+        return wait.isPresent() ? wait : waitFor("ip:" + address, perAddress, now);
     }
 
-    /** A wrong password for {@code account}: counts towards its limit. */
-    public void failed(String account) {
-        record("a:" + account, Integer.MAX_VALUE, clock.millis());
+    /** A wrong password for {@code account} from {@code address}: counts towards both limits. */
+    public void failed(String address, String account) {
+        long now = clock.millis();
+        record("a:" + account, now);
+        record("ip:" + address, now);
     }
 
     /** A successful login clears the account's failures. */
@@ -67,18 +64,14 @@ public final class LoginThrottle {
         }
     }
 
-    private Optional<Duration> record(String key, int limit, long now) {
+    private void record(String key, long now) {
         if (attempts.size() >= MAX_KEYS) {
             attempts.clear();
         }
         ArrayDeque<Long> times = attempts.computeIfAbsent(key, k -> new ArrayDeque<>());
         synchronized (times) {
             expire(times, now);
-            if (times.size() >= limit) {
-                return Optional.of(retryAfter(times, now));
-            }
             times.addLast(now);
-            return Optional.empty();
         }
     }
 
