@@ -21,6 +21,7 @@ import ai.sandbox0.api.service.SandboxAppService;
 import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.domain.DomainException.Conflict;
+import ai.sandbox0.server.domain.DomainException.Forbidden;
 import ai.sandbox0.server.domain.DomainException.Invalid;
 import ai.sandbox0.server.domain.DomainException.NotFound;
 import ai.sandbox0.server.domain.DomainException.Unavailable;
@@ -403,10 +404,13 @@ public final class SandboxManager implements SandboxAccess {
     // ---- reads ---------------------------------------------------------------------------------------
 
     /** The sandbox if the caller's team owns it; another team's is as absent as a deleted one (404). */
+    /** The caller's sandbox; another team's is 403 and an unknown one 404, as upstream answers. */
     public SandboxRecord visible(Principal caller, String id) {
-        return store.find(id)
-                .filter(s -> s.teamId().equals(caller.teamId()) || caller.systemAdmin())
-                .orElseThrow(() -> new NotFound("sandbox not found"));
+        SandboxRecord record = store.find(id).orElseThrow(() -> new NotFound("sandbox not found"));
+        if (!record.teamId().equals(caller.teamId()) && !caller.systemAdmin()) {
+            throw new Forbidden("sandbox belongs to a different team");
+        }
+        return record;
     }
 
     public SandboxStore.Page list(Principal caller, SandboxLifecycleStatus status, String templateId, Boolean paused,

@@ -34,8 +34,8 @@ public final class SshKeyEndpoints {
         String path = "/users/me/ssh-keys";
         return List.of(
                 Route.user("GET", path, call -> Reply.ok(new SshPublicKeyList(keys.list(userId(call))))),
-                Route.user("POST", path, this::add),
-                Route.user("DELETE", path + "/{id}", call -> {
+                Route.userSession("POST", path, this::add),
+                Route.userSession("DELETE", path + "/{id}", call -> {
                     String user = userId(call);
                     String id = call.pathParam("id");
                     if (!UUID.matcher(id).matches()) {

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 /**
  * {@code /teams/*}: teams and their members. Membership is read from the store on every call (not from
  * the caller's token), as upstream does: who may do what here is a rule of the team, kept in {@link Teams}.
+ * Changes need a user session: an API key acts for its user, and a viewer key must not wield its user's
+ * admin membership to add members or hand the team on.
  */
 public final class TeamEndpoints {
 
@@ -37,20 +39,20 @@ public final class TeamEndpoints {
         return List.of(
                 Route.user("GET", "/teams", call -> Reply.ok(new TeamList(
                         teams.ofUser(call.principal().userId()).stream().map(TeamRecord::view).toList()))),
-                Route.user("POST", "/teams", this::create),
+                Route.userSession("POST", "/teams", this::create),
                 Route.user("GET", "/teams/{id}", call -> Reply.ok(teams.get(user(call), team(call)).view())),
-                Route.user("PUT", "/teams/{id}", this::update),
-                Route.user("DELETE", "/teams/{id}", call -> {
+                Route.userSession("PUT", "/teams/{id}", this::update),
+                Route.userSession("DELETE", "/teams/{id}", call -> {
                     teams.delete(user(call), team(call));
                     return Reply.ok(new Message("team deleted"));
                 }),
-                Route.user("PUT", "/teams/{id}/owner", this::transfer),
+                Route.userSession("PUT", "/teams/{id}/owner", this::transfer),
                 Route.user("GET", "/teams/{id}/members", call -> Reply.ok(new TeamMemberList(
                         teams.members(user(call), team(call), call.query("query")).stream()
                                 .map(Membership::view).toList()))),
-                Route.user("POST", "/teams/{id}/members", this::addMember),
-                Route.user("PUT", "/teams/{id}/members/{userId}", this::updateMember),
-                Route.user("DELETE", "/teams/{id}/members/{userId}", call -> {
+                Route.userSession("POST", "/teams/{id}/members", this::addMember),
+                Route.userSession("PUT", "/teams/{id}/members/{userId}", this::updateMember),
+                Route.userSession("DELETE", "/teams/{id}/members/{userId}", call -> {
                     teams.removeMember(user(call), team(call), uuid(call.pathParam("userId"), "user id"));
                     return Reply.ok(new Message("member removed"));
                 }));

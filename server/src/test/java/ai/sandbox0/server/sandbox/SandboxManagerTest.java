@@ -17,6 +17,7 @@ import ai.sandbox0.api.sandbox.SandboxUpdateConfig;
 import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.domain.DomainException.Conflict;
+import ai.sandbox0.server.domain.DomainException.Forbidden;
 import ai.sandbox0.server.domain.DomainException.NotFound;
 import ai.sandbox0.server.domain.DomainException.Unavailable;
 import ai.sandbox0.server.domain.DomainException;
@@ -215,14 +216,16 @@ class SandboxManagerTest {
     }
 
     @Test
-    void unknownTemplatesAndSnapshotsAndOtherTeamsSandboxesAreNotFound() {
+    void unknownTemplatesAndSnapshotsAreNotFoundAndOtherTeamsSandboxesForbidden() {
         assertThatThrownBy(() -> manager.claim(ALICE, new ClaimRequest("nope", null, null, null)))
                 .isInstanceOf(NotFound.class).hasMessage("template nope not found");
         assertThatThrownBy(() -> manager.claim(ALICE, new ClaimRequest("default", "rootfs-snapshot-x", null, null)))
                 .isInstanceOf(NotFound.class);
         String id = claim();
-        assertThatThrownBy(() -> manager.pause(BOB, id)).isInstanceOf(NotFound.class);
-        assertThatThrownBy(() -> manager.delete(BOB, id)).isInstanceOf(NotFound.class);
+        assertThatThrownBy(() -> manager.pause(BOB, id)).isInstanceOf(Forbidden.class)
+                .hasMessage("sandbox belongs to a different team");
+        assertThatThrownBy(() -> manager.delete(BOB, id)).isInstanceOf(Forbidden.class);
+        assertThatThrownBy(() -> manager.pause(BOB, "sb-nope")).isInstanceOf(NotFound.class);
         assertThat(record(id).status()).isEqualTo(RUNNING);
     }
 

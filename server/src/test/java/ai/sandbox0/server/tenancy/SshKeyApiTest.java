@@ -49,12 +49,15 @@ class SshKeyApiTest {
     private TestServer server;
     private SshKeygen keygen;
     private SshKeyStore store;
+    /** The admin's user session: keys are managed by people, not by API keys. */
+    private String session;
 
     @BeforeEach
-    void start() {
+    void start() throws Exception {
         server = TestServer.start(dataDir, storeKind);
         keygen = new SshKeygen(keyDir);
         store = new SshKeyStore(server.jdbi());
+        session = server.login("admin@localhost", server.adminPassword());
     }
 
     @AfterEach
@@ -66,7 +69,7 @@ class SshKeyApiTest {
     void addListAndDelete() throws Exception {
         String line = keygen.generate("ed25519", 0, "ada@laptop").publicLine();
 
-        JsonNode added = ok(add("laptop", line, server.adminKey()), 201);
+        JsonNode added = ok(add("laptop", line, session), 201);
 
         assertThat(UUID.fromString(added.get("id").asText())).isNotNull();
         assertThat(added.get("name").asText()).isEqualTo("laptop");
@@ -82,10 +85,10 @@ class SshKeyApiTest {
         assertThat(listed.get(0)).isEqualTo(added);
 
         String id = added.get("id").asText();
-        assertThat(ok(server.json("DELETE", KEYS + "/" + id, null), 200).get("message").asText())
+        assertThat(ok(server.json("DELETE", KEYS + "/" + id, null, session), 200).get("message").asText())
                 .isEqualTo("SSH public key deleted");
         assertThat(ok(server.authed(KEYS), 200).get("ssh_keys")).isEmpty();
-        assertError(server.json("DELETE", KEYS + "/" + id, null), 404, "not_found", "SSH public key not found");
+        assertError(server.json("DELETE", KEYS + "/" + id, null, session), 404, "not_found", "SSH public key not found");
     }
 
     @Test
@@ -103,12 +106,12 @@ class SshKeyApiTest {
                 "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com");
 
         for (int i = 0; i < lines.size(); i++) {
-            JsonNode added = ok(add("key " + i, lines.get(i), server.adminKey()), 201);
+            JsonNode added = ok(add("key " + i, lines.get(i), session), 201);
             assertThat(added.get("key_type").asText()).isEqualTo(types.get(i));
             assertThat(added.get("fingerprint_sha256").asText()).isEqualTo(keygen.fingerprint(lines.get(i)));
         }
 
-        List<SshPublicKey> listed = list(server.adminKey());
+        List<SshPublicKey> listed = list(session);
         assertThat(listed).extracting(SshPublicKey::publicKey).containsExactlyInAnyOrderElementsOf(lines);
         assertThat(listed).extracting(SshPublicKey::createdAt).isSorted();
     }
@@ -118,28 +121,28 @@ class SshKeyApiTest {
         String[] parts = keygen.generate("ed25519", 0, "c").publicLine().split(" ");
 
         JsonNode added = ok(add("  work  ", "  " + parts[0] + "\t " + parts[1] + "  my work key \n",
-                server.adminKey()), 201);
+                session), 201);
 
         assertThat(added.get("name").asText()).isEqualTo("work");
         assertThat(added.get("public_key").asText()).isEqualTo(parts[0] + " " + parts[1] + " my work key");
         assertThat(added.get("comment").asText()).isEqualTo("my work key");
 
         String[] other = keygen.generate("ed25519", 0, "c").publicLine().split(" ");
-        JsonNode bare = ok(add("bare", other[0] + " " + other[1], server.adminKey()), 201);
+        JsonNode bare = ok(add("bare", other[0] + " " + other[1], session), 201);
         assertThat(bare.has("comment")).isFalse();
     }
 
     @Test
     void aKeyBelongsToOneUser() throws Exception {
         SshKeygen.Pair pair = keygen.generate("ed25519", 0, "ada@laptop");
-        String id = ok(add("laptop", pair.publicLine(), server.adminKey()), 201).get("id").asText();
-        String other = server.createUser("bob@example.com");
-        String bobKey = server.keyFor(other, Role.DEVELOPER);
+        String id = ok(add("laptop", pair.publicLine(), session), 201).get("id").asText();
+        server.createUser("bob@example.com", "bob-password");
+        String bobKey = server.login("bob@example.com", "bob-password");
 
-        assertError(add("again", pair.publicLine(), server.adminKey()), 409, "conflict",
+        assertError(add("again", pair.publicLine(), session), 409, "conflict",
                 "you have already registered this SSH public key as 'laptop' (id " + id + ")");
         // The comment is no part of the key.
-        assertError(add("again", pair.publicLine().replace("ada@laptop", "other comment"), server.adminKey()), 409,
+        assertError(add("again", pair.publicLine().replace("ada@laptop", "other comment"), session), 409,
                 "conflict", "already registered");
         HttpResponse<String> taken = add("mine", pair.publicLine(), bobKey);
         assertError(taken, 409, "conflict", "this SSH public key is registered to another user");
@@ -149,7 +152,7 @@ class SshKeyApiTest {
 
     @Test
     void invalidInputIs400() throws Exception {
-        String admin = server.adminKey();
+        String admin = session;
         SshKeygen.Pair ed = keygen.generate("ed25519", 0, "c");
         String data = ed.publicLine().split(" ")[1];
 
@@ -171,7 +174,7 @@ class SshKeyApiTest {
                 "name must be at most 255 characters");
         assertError(add("k", null, admin), 400, "bad_request", "public_key is required");
         assertError(add("k", " ", admin), 400, "bad_request", "public_key is required");
-        assertError(server.json("POST", KEYS, null), 400, "bad_request", "request body is required");
+        assertError(server.json("POST", KEYS, null, session), 400, "bad_request", "request body is required");
         assertThat(list(admin)).isEmpty();
     }
 
@@ -182,24 +185,29 @@ class SshKeyApiTest {
                 Instant.now());
         String bobsKeyId = ((SshKeyStore.Added.Created) added).key().id();
 
-        assertThat(list(server.adminKey())).isEmpty();
-        assertError(server.json("DELETE", KEYS + "/" + bobsKeyId, null), 404, "not_found", "SSH public key not found");
-        assertError(server.json("DELETE", KEYS + "/" + UUID.randomUUID(), null), 404, "not_found",
+        assertThat(list(session)).isEmpty();
+        assertError(server.json("DELETE", KEYS + "/" + bobsKeyId, null, session), 404, "not_found", "SSH public key not found");
+        assertError(server.json("DELETE", KEYS + "/" + UUID.randomUUID(), null, session), 404, "not_found",
                 "SSH public key not found");
-        assertError(server.json("DELETE", KEYS + "/not-a-uuid", null), 400, "bad_request", "ssh key id must be a UUID");
+        assertError(server.json("DELETE", KEYS + "/not-a-uuid", null, session), 400, "bad_request", "ssh key id must be a UUID");
         assertThat(store.list(bob)).extracting(SshPublicKey::id).containsExactly(bobsKeyId);
     }
 
     @Test
-    void aCallerThatIsNoUserIs401() throws Exception {
+    void keysAreManagedInUserSessionsOnly() throws Exception {
         String serviceKey = server.keyFor(null, Role.ADMIN);
         String line = keygen.generate("ed25519", 0, "c").publicLine();
 
         assertError(server.get(KEYS, "Authorization", "Bearer " + serviceKey), 401, "unauthorized",
                 "user authentication required");
-        assertError(add("k", line, serviceKey), 401, "unauthorized", "user authentication required");
-        assertError(server.json("DELETE", KEYS + "/" + UUID.randomUUID(), null, serviceKey), 401, "unauthorized",
-                "user authentication required");
+        assertError(add("k", line, serviceKey), 403, "forbidden", "needs a user session");
+        assertError(server.json("DELETE", KEYS + "/" + UUID.randomUUID(), null, serviceKey), 403, "forbidden",
+                "needs a user session");
+        // An API key of a user lists the user's keys but cannot add one: that would hand SSH access to whoever
+        // holds the key, whatever its role.
+        String viewerKey = server.keyWithRoles(Role.VIEWER);
+        assertThat(server.get(KEYS, "Authorization", "Bearer " + viewerKey).statusCode()).isEqualTo(200);
+        assertError(add("k", line, viewerKey), 403, "forbidden", "needs a user session");
         assertError(server.get(KEYS), 401, "unauthorized", "missing authorization header");
     }
 
@@ -214,15 +222,15 @@ class SshKeyApiTest {
                     .isInstanceOf(SshKeyStore.Added.Created.class);
         }
 
-        assertError(add("one more", keygen.generate("ed25519", 0, "c").publicLine(), server.adminKey()), 409,
+        assertError(add("one more", keygen.generate("ed25519", 0, "c").publicLine(), session), 409,
                 "conflict", "you already have 100 SSH public keys, the most a user may register; delete one first");
-        assertThat(list(server.adminKey())).hasSize(SshKeyStore.MAX_PER_USER);
+        assertThat(list(session)).hasSize(SshKeyStore.MAX_PER_USER);
     }
 
     @Test
     void theGatewayFindsTheUserByThePresentedKey() throws Exception {
         String line = keygen.generate("ed25519", 0, "c").publicLine();
-        String fingerprint = ok(add("k", line, server.adminKey()), 201).get("fingerprint_sha256").asText();
+        String fingerprint = ok(add("k", line, session), 201).get("fingerprint_sha256").asText();
         var presented = PublicKeyEntry.parsePublicKeyEntry(line).resolvePublicKey(null, Map.of(),
                 PublicKeyEntryResolver.FAILING);
         var stranger = PublicKeyEntry.parsePublicKeyEntry(keygen.generate("ed25519", 0, "c").publicLine())
