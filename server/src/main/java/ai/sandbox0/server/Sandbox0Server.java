@@ -48,6 +48,7 @@ import ai.sandbox0.server.identity.UserEndpoints;
 import ai.sandbox0.server.identity.UserStore;
 import ai.sandbox0.server.tenancy.ApiKeyAuthenticator;
 import ai.sandbox0.server.tenancy.ApiKeyEndpoints;
+import ai.sandbox0.server.tenancy.ApiKeyUsage;
 import ai.sandbox0.server.tenancy.QuotaEndpoints;
 import ai.sandbox0.server.tenancy.QuotaStore;
 import ai.sandbox0.server.tenancy.SshKeyEndpoints;
@@ -183,6 +184,11 @@ public final class Sandbox0Server implements AutoCloseable {
         var templates = new TemplateCatalog(templateStore, new TemplateRules(MEMORY_PER_CPU), pools, clock);
         templates.seedBuiltins();
 
+        // Closed after the HTTP server (in reverse), so the last requests' uses are written too.
+        var apiKeyUsage = new ApiKeyUsage(apiKeys, config.apiKeyUsageFlush()).start();
+        closeInReverse.add(apiKeyUsage);
+        var apiKeyAuthenticator = new ApiKeyAuthenticator(apiKeys, apiKeyUsage, clock);
+
         var features = new ArrayList<>(List.of("api_keys", "templates"));
         var router = new Router()
                 .addAll(new AuthEndpoints(users, registrations, logins, passwords, LoginThrottle.defaults(clock),
@@ -215,7 +221,7 @@ public final class Sandbox0Server implements AutoCloseable {
         router.addAll(new HealthEndpoints(clock, this::isReady, info, registry).routes());
 
         closeInReverse.add(startSessionPurge(sessionStore, clock));
-        var authenticator = new BearerAuthenticator(new ApiKeyAuthenticator(apiKeys, clock), sessions);
+        var authenticator = new BearerAuthenticator(apiKeyAuthenticator, sessions);
         var handler = new ApiHandler(router, authenticator, new HttpMetrics(registry),
                 config.maxJsonBodyBytes());
         http = new HttpApi(config.listen(), handler, config.maxConcurrentRequests(), config.stopGraceMillis());

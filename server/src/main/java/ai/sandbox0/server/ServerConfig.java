@@ -20,7 +20,8 @@ public record ServerConfig(
         long stopGraceMillis,
         Sandboxes sandboxes,
         String databaseUrl,
-        Identity identity) {
+        Identity identity,
+        Duration apiKeyUsageFlush) {
 
     /**
      * Users and logins. {@code adminPassword} (may be null: one is generated) is only used when the
@@ -77,12 +78,18 @@ public record ServerConfig(
     }
 
     public static final String DEFAULT_LISTEN = "127.0.0.1:7600";
+    /** How often API keys' usage counts reach the store: what a killed server can lose at most. */
+    public static final Duration DEFAULT_API_KEY_USAGE_FLUSH = Duration.ofSeconds(5);
     public static final String DEFAULT_REGION = "local";
 
     public ServerConfig {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(apiKeyUsageFlush, "apiKeyUsageFlush");
+        if (apiKeyUsageFlush.isNegative() || apiKeyUsageFlush.isZero()) {
+            throw new IllegalArgumentException("apiKeyUsageFlush must be positive, got " + apiKeyUsageFlush);
+        }
         if (!ApiKeyToken.REGION.matcher(region).matches()) {
             throw new IllegalArgumentException("region must be a lowercase DNS label (a-z, 0-9, '-'), got '" + region + "'");
         }
@@ -90,18 +97,24 @@ public record ServerConfig(
 
     public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region, Sandboxes sandboxes) {
         return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes, null,
-                Identity.defaults());
+                Identity.defaults(), DEFAULT_API_KEY_USAGE_FLUSH);
     }
 
     /** The store in PostgreSQL at {@code jdbcUrl} instead of SQLite in the data dir (null: SQLite). */
     public ServerConfig withDatabaseUrl(String jdbcUrl) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, jdbcUrl, identity);
+                sandboxes, jdbcUrl, identity, apiKeyUsageFlush);
     }
 
     public ServerConfig withIdentity(Identity identity) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, identity);
+                sandboxes, databaseUrl, identity, apiKeyUsageFlush);
+    }
+
+    /** How often API key usage is written (tests shorten it). */
+    public ServerConfig withApiKeyUsageFlush(Duration interval) {
+        return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
+                sandboxes, databaseUrl, identity, interval);
     }
 
     /** The store's location for logs: the SQLite file, or the PostgreSQL URL without its credentials. */
