@@ -194,7 +194,8 @@ public final class Sandbox0Server implements AutoCloseable {
                 .addAll(new AuthEndpoints(users, registrations, logins, passwords, LoginThrottle.defaults(clock),
                         List::of, clock).routes())
                 .addAll(new UserEndpoints(users, clock).routes())
-                .addAll(new ApiKeyEndpoints(apiKeys).routes())
+                .addAll(new ApiKeyEndpoints(apiKeys, apiKeyAuthenticator, apiKeyUsage, config.region(), clock, random)
+                        .routes())
                 .addAll(new TemplateEndpoints(templates).routes())
                 .addAll(new QuotaEndpoints(quotaStore, clock).routes())
                 .addAll(new SshKeyEndpoints(new SshKeyStore(database.jdbi()), clock).routes());

@@ -64,6 +64,14 @@ public final class ApiKeyAuthenticator implements Authenticator {
     }
 
     /**
+     * Drops what is remembered of the key (this server just deleted or deactivated it), so its next
+     * request is refused at once rather than within {@link #CACHE_FOR}.
+     */
+    public void forget(String keyId) {
+        recent.values().removeIf(cached -> cached.key().id().equals(keyId));
+    }
+
+    /**
      * The key with this digest, from the store or from a lookup less than {@link #CACHE_FOR} ago: every
      * API request authenticates, and under load the store read was most of the gateway's latency tail.
      * Unknown digests are not remembered (a flood of wrong keys cannot fill the map).

@@ -42,6 +42,31 @@ public final class ApiKeyStore {
                 .findOne());
     }
 
+    /** The team's keys, newest first (upstream's order). */
+    public List<ApiKey> ofTeam(String teamId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM api_keys WHERE team_id = :team"
+                        + " ORDER BY created_at DESC, id")
+                .bind("team", teamId)
+                .map(ApiKeyStore::map)
+                .list());
+    }
+
+    public void insert(ApiKey key, String digest) {
+        jdbi.useTransaction(h -> insert(h, key, digest));
+    }
+
+    /** Deletes the key; false when there is none with this id. */
+    public boolean delete(String id) {
+        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM api_keys WHERE id = :id").bind("id", id).execute()) > 0;
+    }
+
+    /** Marks the key inactive (it stays listed); false when there is none with this id. */
+    public boolean deactivate(String id, Instant now) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE api_keys SET is_active = FALSE, updated_at = :now"
+                        + " WHERE id = :id")
+                .bind("id", id).bind("now", now.toEpochMilli()).execute()) > 0;
+    }
+
     /** Adds counted uses, one UPDATE per key in one transaction; keys deleted meanwhile are skipped. */
     public void addUsage(List<Usage> usage) {
         jdbi.useTransaction(h -> {
