@@ -31,7 +31,8 @@ public final class ServerSettings {
             Map.entry("sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE"),
             Map.entry("database-url", "SANDBOX0_DATABASE_URL"),
             Map.entry("admin-email", "SANDBOX0_ADMIN_EMAIL"),
-            Map.entry("registration", "SANDBOX0_REGISTRATION"));
+            Map.entry("registration", "SANDBOX0_REGISTRATION"),
+            Map.entry("public-url", "SANDBOX0_PUBLIC_URL"));
     /** The first admin's password: from the environment only, never a flag (flags show in process lists). */
     static final String ADMIN_PASSWORD_ENV = "SANDBOX0_ADMIN_PASSWORD";
     static final String CONFIG_ENV = "SANDBOX0_CONFIG";
@@ -72,12 +73,14 @@ public final class ServerSettings {
             throw new IllegalArgumentException("database-url must be a PostgreSQL JDBC URL"
                     + " (jdbc:postgresql://host:5432/db?user=…&password=…)");
         }
+        String publicUrl = pick("public-url", flags, env, file);
         return ServerConfig.of(
                 dataDir == null ? ServerConfig.defaultDataDir(root) : Path.of(dataDir),
                 ServerConfig.parseListen(listen == null ? ServerConfig.DEFAULT_LISTEN : listen),
                 region == null ? ServerConfig.DEFAULT_REGION : region,
                 sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip())
-                .withIdentity(identity(flags, env, file));
+                .withIdentity(identity(flags, env, file))
+                .withPublicUrl(publicUrl == null ? null : ServerConfig.parsePublicUrl(publicUrl));
     }
 
     private static ServerConfig.Identity identity(Map<String, String> flags, Map<String, String> env,

@@ -341,6 +341,11 @@ public final class Sandbox0Server implements AutoCloseable {
         return URI.create("http://" + host + ":" + http.port());
     }
 
+    /** The URL clients reach this server at: {@code --public-url}, else {@link #baseUri()}. */
+    public URI publicUrl() {
+        return config.publicUrl() != null ? config.publicUrl() : baseUri();
+    }
+
     /** The store, for tests in this package that seed it the way an admin would. */
     Database database() {
         return database;
