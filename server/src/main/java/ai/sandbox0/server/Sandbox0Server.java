@@ -51,6 +51,7 @@ import ai.sandbox0.server.tenancy.ApiKeyEndpoints;
 import ai.sandbox0.server.tenancy.ApiKeyUsage;
 import ai.sandbox0.server.tenancy.QuotaEndpoints;
 import ai.sandbox0.server.tenancy.QuotaStore;
+import ai.sandbox0.server.tenancy.RegionEndpoints;
 import ai.sandbox0.server.tenancy.SshKeyEndpoints;
 import ai.sandbox0.server.tenancy.SshKeyStore;
 import ai.sandbox0.server.tenancy.ApiKeyStore;
@@ -198,6 +199,7 @@ public final class Sandbox0Server implements AutoCloseable {
                         .routes())
                 .addAll(new TemplateEndpoints(templates).routes())
                 .addAll(new QuotaEndpoints(quotaStore, clock).routes())
+                .addAll(new RegionEndpoints(config.region(), this::publicUrl).routes())
                 .addAll(new SshKeyEndpoints(new SshKeyStore(database.jdbi()), clock).routes());
         if (host != null) {
             var locks = new SandboxLocks(Duration.ofMinutes(2));
