@@ -91,6 +91,12 @@ final class ServerCommand implements Callable<Integer> {
                     + " want (env SANDBOX0_S3_PATH_STYLE; default false).")
     String s3PathStyle;
 
+    @Option(names = "--public-url", paramLabel = "URL",
+            description = "The http(s) URL clients reach this server at, when not the listen address (a reverse proxy,"
+                    + " a DNS name); GET /regions tells clients this URL (env SANDBOX0_PUBLIC_URL; default"
+                    + " http://<listen address>).")
+    String publicUrl;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "YAML config file with the same settings as keys (env SANDBOX0_CONFIG). Flags and environment win.")
     Path config;
@@ -144,6 +150,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (s3PathStyle != null) {
             flags.put("s3-path-style", s3PathStyle);
+        }
+        if (publicUrl != null) {
+            flags.put("public-url", publicUrl);
         }
         HostCheck check = HostCheck.ofThisHost();
         String home = System.getProperty("s0.home");

@@ -43,7 +43,8 @@ public final class ServerSettings {
             Map.entry("s3-path-style", "SANDBOX0_S3_PATH_STYLE"),
             // No flags for these two: a command line is visible to every user of the host.
             Map.entry("s3-access-key-id", "SANDBOX0_S3_ACCESS_KEY_ID"),
-            Map.entry("s3-secret-access-key", "SANDBOX0_S3_SECRET_ACCESS_KEY"));
+            Map.entry("s3-secret-access-key", "SANDBOX0_S3_SECRET_ACCESS_KEY"),
+            Map.entry("public-url", "SANDBOX0_PUBLIC_URL"));
     /** The settings that only mean something with an S3 blob store. */
     private static final List<String> S3_SETTINGS = List.of("s3-endpoint", "s3-region", "s3-path-style",
             "s3-access-key-id", "s3-secret-access-key");
@@ -87,13 +88,15 @@ public final class ServerSettings {
             throw new IllegalArgumentException("database-url must be a PostgreSQL JDBC URL"
                     + " (jdbc:postgresql://host:5432/db?user=…&password=…)");
         }
+        String publicUrl = pick("public-url", flags, env, file);
         return ServerConfig.of(
                 dataDir == null ? ServerConfig.defaultDataDir(root) : Path.of(dataDir),
                 ServerConfig.parseListen(listen == null ? ServerConfig.DEFAULT_LISTEN : listen),
                 region == null ? ServerConfig.DEFAULT_REGION : region,
                 sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip())
                 .withBlobStorage(blobStorage(name -> pick(name, flags, env, file)))
-                .withIdentity(identity(flags, env, file));
+                .withIdentity(identity(flags, env, file))
+                .withPublicUrl(publicUrl == null ? null : ServerConfig.parsePublicUrl(publicUrl));
     }
 
     private static ServerConfig.Identity identity(Map<String, String> flags, Map<String, String> env,

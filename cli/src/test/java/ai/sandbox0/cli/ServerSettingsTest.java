@@ -153,4 +153,27 @@ class ServerSettingsTest {
         assertThat(ServerConfig.parseListen(":7600").getAddress().isAnyLocalAddress()).isTrue();
         assertThat(ServerConfig.parseListen("[::1]:7600").getHostString()).isEqualTo("::1");
     }
+
+    @Test
+    void publicUrlIsAnAbsoluteHttpUrlFromAnySource() throws Exception {
+        assertThat(ServerSettings.resolve(Map.of(), Map.of(), null, true, null).publicUrl()).isNull();
+        assertThat(ServerSettings.resolve(Map.of("public-url", "https://S0.example.com/"), Map.of(), null, true, null)
+                .publicUrl()).hasToString("https://S0.example.com");
+        assertThat(ServerSettings.resolve(Map.of(), Map.of("SANDBOX0_PUBLIC_URL", "http://10.0.0.5:7600/s0/"), null,
+                true, null).publicUrl()).hasToString("http://10.0.0.5:7600/s0");
+        Path config = Files.writeString(dir.resolve("s0.yaml"), "public-url: https://eu.example.com\n");
+        assertThat(ServerSettings.resolve(Map.of(), Map.of(), config, true, null).publicUrl())
+                .hasToString("https://eu.example.com");
+
+        for (String bad : new String[] {"s0.example.com", "ftp://s0.example.com", "/relative", "https://", "http:// x"}) {
+            assertThatThrownBy(() -> ServerSettings.resolve(Map.of("public-url", bad), Map.of(), null, true, null))
+                    .as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("public-url must be an absolute http(s) URL");
+        }
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("public-url", "https://s0.example.com/?a=b"), Map.of(),
+                null, true, null)).hasMessageContaining("must not have a query");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("public-url", "https://me:hunter2@s0.example.com"),
+                Map.of(), null, true, null)).hasMessageContaining("must not contain credentials")
+                .hasMessageNotContaining("hunter2");
+    }
 }

@@ -53,8 +53,10 @@ import ai.sandbox0.server.tenancy.TeamEndpoints;
 import ai.sandbox0.server.tenancy.TeamInventory;
 import ai.sandbox0.server.tenancy.Teams;
 import ai.sandbox0.server.tenancy.ApiKeyEndpoints;
+import ai.sandbox0.server.tenancy.ApiKeyUsage;
 import ai.sandbox0.server.tenancy.QuotaEndpoints;
 import ai.sandbox0.server.tenancy.QuotaStore;
+import ai.sandbox0.server.tenancy.RegionEndpoints;
 import ai.sandbox0.server.tenancy.SshKeyEndpoints;
 import ai.sandbox0.server.tenancy.SshKeyStore;
 import ai.sandbox0.server.tenancy.ApiKeyStore;
@@ -188,6 +190,11 @@ public final class Sandbox0Server implements AutoCloseable {
         var templates = new TemplateCatalog(templateStore, new TemplateRules(MEMORY_PER_CPU), pools, clock);
         templates.seedBuiltins();
 
+        // Closed after the HTTP server (in reverse), so the last requests' uses are written too.
+        var apiKeyUsage = new ApiKeyUsage(apiKeys, config.apiKeyUsageFlush()).start();
+        closeInReverse.add(apiKeyUsage);
+        var apiKeyAuthenticator = new ApiKeyAuthenticator(apiKeys, apiKeyUsage, clock);
+
         var features = new ArrayList<>(List.of("api_keys", "templates"));
         var router = new Router()
                 .addAll(new AuthEndpoints(users, registrations, logins, passwords, LoginThrottle.defaults(clock),
@@ -195,9 +202,11 @@ public final class Sandbox0Server implements AutoCloseable {
                 .addAll(new UserEndpoints(users, clock).routes())
                 .addAll(new TeamEndpoints(new Teams(teams, users, apiKeys, new TeamInventory(database.jdbi())::of,
                         config.region(), clock)).routes())
-                .addAll(new ApiKeyEndpoints(apiKeys).routes())
+                .addAll(new ApiKeyEndpoints(apiKeys, apiKeyAuthenticator, apiKeyUsage, config.region(), clock, random)
+                        .routes())
                 .addAll(new TemplateEndpoints(templates).routes())
                 .addAll(new QuotaEndpoints(quotaStore, clock).routes())
+                .addAll(new RegionEndpoints(config.region(), this::publicUrl).routes())
                 .addAll(new SshKeyEndpoints(new SshKeyStore(database.jdbi()), clock).routes());
         if (host != null) {
             var locks = new SandboxLocks(Duration.ofMinutes(2));
@@ -222,7 +231,7 @@ public final class Sandbox0Server implements AutoCloseable {
         router.addAll(new HealthEndpoints(clock, this::isReady, info, registry).routes());
 
         closeInReverse.add(startSessionPurge(sessionStore, clock));
-        var authenticator = new BearerAuthenticator(new ApiKeyAuthenticator(apiKeys, clock), sessions);
+        var authenticator = new BearerAuthenticator(apiKeyAuthenticator, sessions);
         var handler = new ApiHandler(router, authenticator, new HttpMetrics(registry),
                 config.maxJsonBodyBytes());
         http = new HttpApi(config.listen(), handler, config.maxConcurrentRequests(), config.stopGraceMillis());
@@ -355,6 +364,11 @@ public final class Sandbox0Server implements AutoCloseable {
             host = "[" + host + "]";
         }
         return URI.create("http://" + host + ":" + http.port());
+    }
+
+    /** The URL clients reach this server at: {@code --public-url}, else {@link #baseUri()}. */
+    public URI publicUrl() {
+        return config.publicUrl() != null ? config.publicUrl() : baseUri();
     }
 
     /** The store, for tests in this package that seed it the way an admin would. */

@@ -3,6 +3,8 @@ package ai.sandbox0.server;
 import ai.sandbox0.server.tenancy.ApiKeyToken;
 import ai.sandbox0.node.NodeConfig;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,7 +23,9 @@ public record ServerConfig(
         Sandboxes sandboxes,
         String databaseUrl,
         BlobStorage blobStorage,
-        Identity identity) {
+        Identity identity,
+        Duration apiKeyUsageFlush,
+        URI publicUrl) {
 
     /**
      * Users and logins. {@code adminPassword} (may be null: one is generated) is only used when the
@@ -78,6 +82,8 @@ public record ServerConfig(
     }
 
     public static final String DEFAULT_LISTEN = "127.0.0.1:7600";
+    /** How often API keys' usage counts reach the store: what a killed server can lose at most. */
+    public static final Duration DEFAULT_API_KEY_USAGE_FLUSH = Duration.ofSeconds(5);
     public static final String DEFAULT_REGION = "local";
 
     public ServerConfig {
@@ -85,6 +91,13 @@ public record ServerConfig(
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(blobStorage, "blobStorage");
+        Objects.requireNonNull(apiKeyUsageFlush, "apiKeyUsageFlush");
+        if (apiKeyUsageFlush.isNegative() || apiKeyUsageFlush.isZero()) {
+            throw new IllegalArgumentException("apiKeyUsageFlush must be positive, got " + apiKeyUsageFlush);
+        }
+        if (publicUrl != null) {
+            publicUrl = parsePublicUrl(publicUrl.toString());
+        }
         if (!ApiKeyToken.REGION.matcher(region).matches()) {
             throw new IllegalArgumentException("region must be a lowercase DNS label (a-z, 0-9, '-'), got '" + region + "'");
         }
@@ -92,24 +105,68 @@ public record ServerConfig(
 
     public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region, Sandboxes sandboxes) {
         return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes, null,
-                new BlobStorage.Local(), Identity.defaults());
+                new BlobStorage.Local(), Identity.defaults(), DEFAULT_API_KEY_USAGE_FLUSH, null);
     }
 
     /** The store in PostgreSQL at {@code jdbcUrl} instead of SQLite in the data dir (null: SQLite). */
     public ServerConfig withDatabaseUrl(String jdbcUrl) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, jdbcUrl, blobStorage, identity);
+                sandboxes, jdbcUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl);
     }
 
     /** Layer blobs (images and checkpoints) in {@code storage} instead of the data dir. */
     public ServerConfig withBlobStorage(BlobStorage storage) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, storage, identity);
+                sandboxes, databaseUrl, storage, identity, apiKeyUsageFlush, publicUrl);
     }
 
     public ServerConfig withIdentity(Identity identity) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, blobStorage, identity);
+                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl);
+    }
+
+    /** How often API key usage is written (tests shorten it). */
+    public ServerConfig withApiKeyUsageFlush(Duration interval) {
+        return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
+                sandboxes, databaseUrl, blobStorage, identity, interval, publicUrl);
+    }
+
+    /** The URL clients reach this server at, when it is not the listen address (a proxy, a DNS name); null: that. */
+    public ServerConfig withPublicUrl(URI url) {
+        return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
+                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, url);
+    }
+
+    /**
+     * An absolute http or https URL without query, fragment or credentials, as clients should be told to use
+     * it; a trailing slash is dropped. Anything else is an error naming what is wrong.
+     */
+    public static URI parsePublicUrl(String value) {
+        String v = value.strip();
+        URI url;
+        try {
+            url = new URI(v);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("public-url must be an absolute http(s) URL such as"
+                    + " https://sandbox0.example.com, got '" + value + "': " + e.getReason());
+        }
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!url.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+            throw new IllegalArgumentException("public-url must be an absolute http(s) URL with a host, such as"
+                    + " https://sandbox0.example.com, got '" + value + "'");
+        }
+        if (url.getRawUserInfo() != null) {
+            // Not echoed: the part before '@' may be a password.
+            throw new IllegalArgumentException("public-url must not contain credentials (user:password@)");
+        }
+        if (url.getRawQuery() != null || url.getRawFragment() != null) {
+            throw new IllegalArgumentException("public-url must not have a query or a fragment, got '" + value + "'");
+        }
+        String path = url.getRawPath() == null ? "" : url.getRawPath();
+        while (path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        return URI.create(scheme + "://" + url.getRawAuthority() + path);
     }
 
     /** The store's location for logs: the SQLite file, or the PostgreSQL URL without its credentials. */

@@ -110,13 +110,14 @@ class GatewayTest {
             assertThat(missing.statusCode()).isEqualTo(404);
             assertThat(Json.mapper().readTree(missing.body()).at("/error/code").asText()).isEqualTo("not_found");
 
-            HttpResponse<String> wrong = server.send(HttpRequest.newBuilder(server.uri("/api-keys/current"))
+            // (DELETE /api-keys/current is DELETE /api-keys/{id}, as upstream routes it.)
+            HttpResponse<String> wrong = server.send(HttpRequest.newBuilder(server.uri("/auth/login"))
                     .DELETE());
             assertThat(wrong.statusCode()).isEqualTo(405);
-            assertThat(wrong.headers().firstValue("Allow")).hasValue("GET");
+            assertThat(wrong.headers().firstValue("Allow")).hasValue("POST");
             JsonNode error = Json.mapper().readTree(wrong.body()).get("error");
             assertThat(error.get("code").asText()).isEqualTo("method_not_allowed");
-            assertThat(error.get("message").asText()).contains("DELETE", "/api-keys/current");
+            assertThat(error.get("message").asText()).contains("DELETE", "/auth/login");
         }
     }
 

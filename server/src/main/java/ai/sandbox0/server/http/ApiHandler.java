@@ -4,6 +4,7 @@ import ai.sandbox0.api.Envelope;
 import ai.sandbox0.api.ErrorCode;
 import ai.sandbox0.api.Json;
 import ai.sandbox0.server.auth.Authenticator;
+import ai.sandbox0.server.auth.Permission;
 import ai.sandbox0.server.auth.Principal;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,19 +107,27 @@ public final class ApiHandler extends Handler.Abstract {
                     throw ApiException.unauthorized("user authentication required");
                 }
             }
-            case Route.Access.UserSession session -> {
-                if (!principal.isUserSession()) {
-                    throw ApiException.forbidden("this endpoint needs a user session (log in); API keys cannot use it");
-                }
+            case Route.Access.UserSession session -> requireSession(principal);
+            case Route.Access.Requires requires -> requirePermission(principal, requires.permission());
+            case Route.Access.UserSessionRequires requires -> {
+                requireSession(principal);
+                requirePermission(principal, requires.permission());
             }
-            case Route.Access.Requires requires -> {
-                if (!principal.may(requires.permission())) {
-                    throw ApiException.forbidden("insufficient permissions");
-                }
-                if (principal.teamId() == null) {
-                    throw ApiException.badRequest("no team selected: send X-Team-ID with one of your teams");
-                }
-            }
+        }
+    }
+
+    private static void requireSession(Principal principal) {
+        if (!principal.isUserSession()) {
+            throw ApiException.forbidden("this endpoint needs a user session (log in); API keys cannot use it");
+        }
+    }
+
+    private static void requirePermission(Principal principal, Permission permission) {
+        if (!principal.may(permission)) {
+            throw ApiException.forbidden("insufficient permissions");
+        }
+        if (principal.teamId() == null) {
+            throw ApiException.badRequest("no team selected: send X-Team-ID with one of your teams");
         }
     }
 

@@ -32,6 +32,13 @@ public record Route(String method, String template, Access access, Endpoint endp
         /** A credential whose roles in the selected team grant {@code permission}. */
         record Requires(Permission permission) implements Access {
         }
+
+        /**
+         * A user session whose roles in the selected team grant {@code permission}: what only a person
+         * logged in may do, such as managing API keys (an API key must not mint or revoke keys).
+         */
+        record UserSessionRequires(Permission permission) implements Access {
+        }
     }
 
     public Route {
@@ -64,5 +71,10 @@ public record Route(String method, String template, Access access, Endpoint endp
     public static Route requires(Permission permission, String method, String template, Endpoint endpoint) {
         return new Route(method, template, new Access.Requires(Objects.requireNonNull(permission, "permission")),
                 endpoint);
+    }
+
+    public static Route userSessionRequires(Permission permission, String method, String template, Endpoint endpoint) {
+        return new Route(method, template,
+                new Access.UserSessionRequires(Objects.requireNonNull(permission, "permission")), endpoint);
     }
 }

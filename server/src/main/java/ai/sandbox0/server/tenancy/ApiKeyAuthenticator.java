@@ -6,6 +6,7 @@ import ai.sandbox0.server.auth.BearerAuthenticator;
 import ai.sandbox0.server.auth.Principal;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,11 +24,13 @@ public final class ApiKeyAuthenticator implements Authenticator {
     }
 
     private final ApiKeyStore keys;
+    private final ApiKeyUsage usage;
     private final Clock clock;
     private final ConcurrentHashMap<String, Cached> recent = new ConcurrentHashMap<>();
 
-    public ApiKeyAuthenticator(ApiKeyStore keys, Clock clock) {
+    public ApiKeyAuthenticator(ApiKeyStore keys, ApiKeyUsage usage, Clock clock) {
         this.keys = keys;
+        this.usage = usage;
         this.clock = clock;
     }
 
@@ -44,7 +47,8 @@ public final class ApiKeyAuthenticator implements Authenticator {
         if (!key.active()) {
             throw new AuthenticationFailure("api key is deactivated");
         }
-        if (key.expiredAt(clock.instant())) {
+        Instant now = clock.instant();
+        if (key.expiredAt(now)) {
             throw new AuthenticationFailure("api key has expired");
         }
         boolean platform = key.scope() == ApiKeyScope.PLATFORM;
@@ -55,7 +59,16 @@ public final class ApiKeyAuthenticator implements Authenticator {
             }
             team = teamHeader.trim();
         }
+        usage.record(key.id(), now);
         return new Principal(team, key.userId(), key.id(), null, new HashSet<>(key.roles()), platform);
+    }
+
+    /**
+     * Drops what is remembered of the key (this server just deleted or deactivated it), so its next
+     * request is refused at once rather than within {@link #CACHE_FOR}.
+     */
+    public void forget(String keyId) {
+        recent.values().removeIf(cached -> cached.key().id().equals(keyId));
     }
 
     /**

@@ -15,6 +15,10 @@ import org.jdbi.v3.core.statement.StatementContext;
 /** API keys in the store, found by the digest of their secret. */
 public final class ApiKeyStore {
 
+    /** Uses of a key not yet in the store: {@code uses} more, the latest at {@code lastUsedAt}. */
+    public record Usage(String keyId, long uses, Instant lastUsedAt) {
+    }
+
     private static final String COLUMNS = "id, key_prefix, name, team_id, user_id, created_by, scope, roles, is_active,"
             + " expires_at, last_used_at, usage_count, created_at, updated_at";
 
@@ -36,6 +40,44 @@ public final class ApiKeyStore {
                 .bind("id", id)
                 .map(ApiKeyStore::map)
                 .findOne());
+    }
+
+    /** The team's keys, newest first (upstream's order). */
+    public List<ApiKey> ofTeam(String teamId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM api_keys WHERE team_id = :team"
+                        + " ORDER BY created_at DESC, id")
+                .bind("team", teamId)
+                .map(ApiKeyStore::map)
+                .list());
+    }
+
+    public void insert(ApiKey key, String digest) {
+        jdbi.useTransaction(h -> insert(h, key, digest));
+    }
+
+    /** Deletes the key; false when there is none with this id. */
+    public boolean delete(String id) {
+        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM api_keys WHERE id = :id").bind("id", id).execute()) > 0;
+    }
+
+    /** Marks the key inactive (it stays listed); false when there is none with this id. */
+    public boolean deactivate(String id, Instant now) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE api_keys SET is_active = FALSE, updated_at = :now"
+                        + " WHERE id = :id")
+                .bind("id", id).bind("now", now.toEpochMilli()).execute()) > 0;
+    }
+
+    /** Adds counted uses, one UPDATE per key in one transaction; keys deleted meanwhile are skipped. */
+    public void addUsage(List<Usage> usage) {
+        jdbi.useTransaction(h -> {
+            var batch = h.prepareBatch("UPDATE api_keys SET usage_count = usage_count + :uses,"
+                    + " last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < :at THEN :at"
+                    + " ELSE last_used_at END WHERE id = :id");
+            for (Usage u : usage) {
+                batch.bind("uses", u.uses()).bind("at", u.lastUsedAt().toEpochMilli()).bind("id", u.keyId()).add();
+            }
+            batch.execute();
+        });
     }
 
     /** Inserts within the caller's transaction. */

@@ -41,6 +41,7 @@ class ApiKeyAuthenticatorTest {
 
     private Database database;
     private ApiKeyStore keys;
+    private ApiKeyUsage usage;
     private String adminKey;
     private String teamId;
 
@@ -48,6 +49,7 @@ class ApiKeyAuthenticatorTest {
     void setUp() {
         database = TestDatabases.open(storeKind, dir);
         keys = new ApiKeyStore(database.jdbi());
+        usage = new ApiKeyUsage(keys, Duration.ofHours(1));
         adminKey = initialAdmin(Clock.fixed(NOW, ZoneOffset.UTC)).apiKey().orElseThrow();
         teamId = keys.findByDigest(ApiKeyToken.digest(adminKey)).orElseThrow().teamId();
     }
@@ -65,7 +67,7 @@ class ApiKeyAuthenticatorTest {
     }
 
     private ApiKeyAuthenticator at(Instant now) {
-        return new ApiKeyAuthenticator(keys, Clock.fixed(now, ZoneOffset.UTC));
+        return new ApiKeyAuthenticator(keys, usage, Clock.fixed(now, ZoneOffset.UTC));
     }
 
     private String insert(boolean active, Instant expires, ApiKeyScope scope, Role... roles) {
@@ -118,7 +120,7 @@ class ApiKeyAuthenticatorTest {
                 return now.get();
             }
         };
-        ApiKeyAuthenticator authenticator = new ApiKeyAuthenticator(keys, clock);
+        ApiKeyAuthenticator authenticator = new ApiKeyAuthenticator(keys, usage, clock);
         authenticator.authenticate("Bearer " + token, null);
 
         now.set(NOW.plusSeconds(31));
@@ -145,6 +147,31 @@ class ApiKeyAuthenticatorTest {
         assertThat(principal.may(Permission.SANDBOX_READ)).isTrue();
         assertThat(principal.may(Permission.SANDBOX_CREATE)).isFalse();
         assertThat(principal.may(Permission.APIKEY_MANAGE)).isFalse();
+    }
+
+    @Test
+    void usesAreCountedInMemoryAndWrittenByTheFlush() {
+        String token = insert(true, NOW.plus(Duration.ofDays(1)), ApiKeyScope.TEAM, Role.VIEWER);
+        String id = keys.findByDigest(ApiKeyToken.digest(token)).orElseThrow().id();
+        at(NOW).authenticate("Bearer " + token, null);
+        at(NOW.plusSeconds(5)).authenticate("Bearer " + token, null);
+        at(NOW.plusSeconds(2)).authenticate("Bearer " + token, null);
+        assertThatThrownBy(() -> at(NOW.plus(Duration.ofDays(2))).authenticate("Bearer " + token, null))
+                .isInstanceOf(AuthenticationFailure.class);
+
+        // Nothing reaches the store until a flush.
+        assertThat(keys.findById(id).orElseThrow().usageCount()).isZero();
+        assertThat(usage.flush()).isEqualTo(1);
+        ApiKey stored = keys.findById(id).orElseThrow();
+        assertThat(stored.usageCount()).isEqualTo(3);
+        assertThat(stored.lastUsedAt()).isEqualTo(NOW.plusSeconds(5));
+
+        assertThat(usage.flush()).as("nothing new to write").isZero();
+        at(NOW.plusSeconds(1)).authenticate("Bearer " + token, null);
+        usage.close();
+        stored = keys.findById(id).orElseThrow();
+        assertThat(stored.usageCount()).isEqualTo(4);
+        assertThat(stored.lastUsedAt()).as("an earlier use never moves it back").isEqualTo(NOW.plusSeconds(5));
     }
 
     @Test
