@@ -102,6 +102,7 @@ public final class Sandbox0Server implements AutoCloseable {
     private InitialAdmin.Created created = new InitialAdmin.Created(Optional.empty(), Optional.empty());
     private Database database;
     private HttpApi http;
+    private Router router;
     private Node node;
 
     private Sandbox0Server(ServerConfig config) {
@@ -196,7 +197,7 @@ public final class Sandbox0Server implements AutoCloseable {
         var apiKeyAuthenticator = new ApiKeyAuthenticator(apiKeys, apiKeyUsage, clock);
 
         var features = new ArrayList<>(List.of("api_keys", "templates"));
-        var router = new Router()
+        router = new Router()
                 .addAll(new AuthEndpoints(users, registrations, logins, passwords, LoginThrottle.defaults(clock),
                         List::of, clock).routes())
                 .addAll(new UserEndpoints(users, clock).routes())
@@ -369,6 +370,11 @@ public final class Sandbox0Server implements AutoCloseable {
     /** The URL clients reach this server at: {@code --public-url}, else {@link #baseUri()}. */
     public URI publicUrl() {
         return config.publicUrl() != null ? config.publicUrl() : baseUri();
+    }
+
+    /** Every route served, for tests that check each one. */
+    List<Route> routes() {
+        return router.routes();
     }
 
     /** The store, for tests in this package that seed it the way an admin would. */

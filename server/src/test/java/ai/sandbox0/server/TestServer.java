@@ -180,16 +180,9 @@ public final class TestServer implements AutoCloseable {
 
     /** Like {@link #keyWithRoles}, acting for {@code userId} (null: a key that acts for no user). */
     public String keyFor(String userId, Role... roles) throws IOException {
-        Database database = server.database();
-        var keys = new ApiKeyStore(database.jdbi());
-        ApiKey admin = keys.findByDigest(ApiKeyToken.digest(adminKey())).orElseThrow();
-        String token = ApiKeyToken.generate("local", new SecureRandom());
-        Instant now = Instant.now();
-        var key = new ApiKey(UUID.randomUUID().toString(), ApiKeyToken.displayPrefix(token), "test", admin.teamId(),
-                userId, admin.userId(), ApiKeyScope.TEAM, List.of(roles), true, now.plusSeconds(3600), null, 0,
-                now, now);
-        database.jdbi().useTransaction(h -> keys.insert(h, key, ApiKeyToken.digest(token)));
-        return token;
+        ApiKey admin = new ApiKeyStore(server.database().jdbi()).findByDigest(ApiKeyToken.digest(adminKey())).orElseThrow();
+        return mintKey(admin.teamId(), userId, admin.userId(), ApiKeyScope.TEAM, List.of(roles), true,
+                Instant.now().plusSeconds(3600));
     }
 
     /** The user the admin key acts for. */
@@ -206,6 +199,19 @@ public final class TestServer implements AutoCloseable {
                         + " created_at, updated_at) VALUES (:id, :email, :email, FALSE, :now, :now)")
                 .bind("id", id).bind("email", email).bind("now", now).execute());
         return id;
+    }
+
+    /** Mints any key straight through the store: expired, deactivated, platform, another team's. */
+    public String mintKey(String teamId, String userId, String createdBy, ApiKeyScope scope, List<Role> roles,
+            boolean active, Instant expiresAt) {
+        Database database = server.database();
+        var keys = new ApiKeyStore(database.jdbi());
+        String token = ApiKeyToken.generate("local", new SecureRandom());
+        Instant now = Instant.now();
+        var key = new ApiKey(UUID.randomUUID().toString(), ApiKeyToken.displayPrefix(token), "test", teamId, userId,
+                createdBy, scope, roles, active, expiresAt, null, 0, now, now);
+        database.jdbi().useTransaction(h -> keys.insert(h, key, ApiKeyToken.digest(token)));
+        return token;
     }
 
     /** Stops the server and removes every sandbox run it started from the host. */

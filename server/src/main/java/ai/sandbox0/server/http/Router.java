@@ -13,6 +13,7 @@ import org.eclipse.jetty.http.pathmap.UriTemplatePathSpec;
 public final class Router {
 
     private final PathMappings<List<Route>> mappings = new PathMappings<>();
+    private final List<Route> all = new ArrayList<>();
     private final Map<String, Route> underPrefixes = new LinkedHashMap<>();
 
     public Router add(Route route) {
@@ -28,7 +29,13 @@ public final class Router {
             }
         }
         routes.add(route);
+        all.add(route);
         return this;
+    }
+
+    /** Every route added, in order: what the API serves (tests check each one's access). */
+    public List<Route> routes() {
+        return List.copyOf(all);
     }
 
     public Router addAll(List<Route> routes) {

@@ -66,6 +66,7 @@ public final class TeamEndpoints {
     private Reply update(Call call) {
         String caller = user(call);
         String team = team(call);
+        teams.requireAdmin(team, caller, "only admins can update team");
         UpdateTeamRequest request = call.body(UpdateTeamRequest.class);
         // home_region_id is not in the update schema, but upstream answers an attempt to change it.
         var body = call.bodyTree();
@@ -82,6 +83,7 @@ public final class TeamEndpoints {
     }
 
     private Reply addMember(Call call) {
+        teams.requireAdmin(team(call), user(call), "only admins can add members");
         AddTeamMemberRequest request = call.body(AddTeamMemberRequest.class);
         if (request.email() == null || request.email().isBlank()) {
             throw ApiException.badRequest("email is required");
@@ -91,6 +93,7 @@ public final class TeamEndpoints {
     }
 
     private Reply updateMember(Call call) {
+        teams.requireAdmin(team(call), user(call), "only admins can update members");
         UpdateTeamMemberRequest request = call.body(UpdateTeamMemberRequest.class);
         Role role = role(request.role() == null ? null : request.role().wire());
         teams.updateRole(user(call), team(call), uuid(call.pathParam("userId"), "user id"), role);

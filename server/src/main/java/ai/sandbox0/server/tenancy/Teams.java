@@ -220,7 +220,8 @@ public final class Teams {
                 .orElseThrow(() -> new DomainException.Forbidden("not a member of this team"));
     }
 
-    private void requireAdmin(String teamId, String userId, String message) {
+    /** Member and admin of the team, else 403 with {@code message}: checked before a request body is read, as upstream. */
+    public void requireAdmin(String teamId, String userId, String message) {
         if (requireMember(teamId, userId).role() != Role.ADMIN) {
             throw new DomainException.Forbidden(message);
         }
