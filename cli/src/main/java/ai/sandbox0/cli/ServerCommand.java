@@ -71,6 +71,12 @@ final class ServerCommand implements Callable<Integer> {
                     + " default false).")
     String registration;
 
+    @Option(names = "--public-url", paramLabel = "URL",
+            description = "Where browsers reach this server, e.g. https://sandbox0.example.com: OIDC redirect URIs"
+                    + " (URL/auth/oidc/ID/callback) and web login return URLs are made from it (env SANDBOX0_PUBLIC_URL;"
+                    + " default the listen address). OIDC providers are set in the config file (oidc-providers).")
+    String publicUrl;
+
     @Option(names = "--blob-store", paramLabel = "local|s3://BUCKET[/PREFIX]",
             description = "Where layer blobs (images and the checkpoints of paused sandboxes) live: the data dir, or an"
                     + " S3 bucket, one prefix per server (env SANDBOX0_BLOB_STORE; default local). S3 credentials come"
@@ -132,6 +138,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (registration != null) {
             flags.put("registration", registration);
+        }
+        if (publicUrl != null) {
+            flags.put("public-url", publicUrl);
         }
         if (blobStore != null) {
             flags.put("blob-store", blobStore);
