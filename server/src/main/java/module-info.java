@@ -20,6 +20,7 @@ module ai.sandbox0.server {
     requires org.apache.sshd.common;
     requires org.xerial.sqlitejdbc;
     requires com.nimbusds.jose.jwt;
+    requires oauth2.oidc.sdk;
     requires org.bouncycastle.provider;
     requires software.amazon.awssdk.auth;
     requires software.amazon.awssdk.awscore;

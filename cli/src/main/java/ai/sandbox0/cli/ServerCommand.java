@@ -71,6 +71,14 @@ final class ServerCommand implements Callable<Integer> {
                     + " default false).")
     String registration;
 
+    @Option(names = "--public-url", paramLabel = "URL",
+            description = "The http(s) URL clients and browsers reach this server at, when not the listen address (a"
+                    + " reverse proxy, a DNS name), e.g. https://sandbox0.example.com: GET /regions names it, and OIDC"
+                    + " redirect URIs (URL/auth/oidc/ID/callback) and web login return URLs are made from it (env"
+                    + " SANDBOX0_PUBLIC_URL; default the listen address). OIDC providers are set in the config file"
+                    + " (oidc-providers).")
+    String publicUrl;
+
     @Option(names = "--blob-store", paramLabel = "local|s3://BUCKET[/PREFIX]",
             description = "Where layer blobs (images and the checkpoints of paused sandboxes) live: the data dir, or an"
                     + " S3 bucket, one prefix per server (env SANDBOX0_BLOB_STORE; default local). S3 credentials come"
@@ -90,12 +98,6 @@ final class ServerCommand implements Callable<Integer> {
             description = "Address the bucket in the path (http://host/bucket/key), as most S3-compatible servers"
                     + " want (env SANDBOX0_S3_PATH_STYLE; default false).")
     String s3PathStyle;
-
-    @Option(names = "--public-url", paramLabel = "URL",
-            description = "The http(s) URL clients reach this server at, when not the listen address (a reverse proxy,"
-                    + " a DNS name); GET /regions tells clients this URL (env SANDBOX0_PUBLIC_URL; default"
-                    + " http://<listen address>).")
-    String publicUrl;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "YAML config file with the same settings as keys (env SANDBOX0_CONFIG). Flags and environment win.")
@@ -139,6 +141,9 @@ final class ServerCommand implements Callable<Integer> {
         if (registration != null) {
             flags.put("registration", registration);
         }
+        if (publicUrl != null) {
+            flags.put("public-url", publicUrl);
+        }
         if (blobStore != null) {
             flags.put("blob-store", blobStore);
         }
@@ -150,9 +155,6 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (s3PathStyle != null) {
             flags.put("s3-path-style", s3PathStyle);
-        }
-        if (publicUrl != null) {
-            flags.put("public-url", publicUrl);
         }
         HostCheck check = HostCheck.ofThisHost();
         String home = System.getProperty("s0.home");

@@ -5,6 +5,7 @@ import ai.sandbox0.server.BlobStorage;
 import ai.sandbox0.server.ServerConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.net.URI;
@@ -37,20 +38,29 @@ public final class ServerSettings {
             Map.entry("database-url", "SANDBOX0_DATABASE_URL"),
             Map.entry("admin-email", "SANDBOX0_ADMIN_EMAIL"),
             Map.entry("registration", "SANDBOX0_REGISTRATION"),
+            Map.entry("public-url", "SANDBOX0_PUBLIC_URL"),
             Map.entry("blob-store", "SANDBOX0_BLOB_STORE"),
             Map.entry("s3-endpoint", "SANDBOX0_S3_ENDPOINT"),
             Map.entry("s3-region", "SANDBOX0_S3_REGION"),
             Map.entry("s3-path-style", "SANDBOX0_S3_PATH_STYLE"),
             // No flags for these two: a command line is visible to every user of the host.
             Map.entry("s3-access-key-id", "SANDBOX0_S3_ACCESS_KEY_ID"),
-            Map.entry("s3-secret-access-key", "SANDBOX0_S3_SECRET_ACCESS_KEY"),
-            Map.entry("public-url", "SANDBOX0_PUBLIC_URL"));
+            Map.entry("s3-secret-access-key", "SANDBOX0_S3_SECRET_ACCESS_KEY"));
     /** The settings that only mean something with an S3 blob store. */
     private static final List<String> S3_SETTINGS = List.of("s3-endpoint", "s3-region", "s3-path-style",
             "s3-access-key-id", "s3-secret-access-key");
     /** The first admin's password: from the environment only, never a flag (flags show in process lists). */
     static final String ADMIN_PASSWORD_ENV = "SANDBOX0_ADMIN_PASSWORD";
     static final String CONFIG_ENV = "SANDBOX0_CONFIG";
+    /** The config file's one structured setting: a list of providers, each a mapping. */
+    static final String OIDC_PROVIDERS = "oidc-providers";
+    private static final Set<String> OIDC_PROVIDER_KEYS = Set.of("id", "name", "issuer", "client-id", "client-secret",
+            "scopes", "auto-provision", "device-authorization-endpoint");
+    private static final String WELL_KNOWN = "/.well-known/openid-configuration";
+
+    /** What a config file holds: the flags' settings, and the OIDC providers (missing node when none). */
+    record ConfigFile(Map<String, String> values, JsonNode oidcProviders) {
+    }
 
     private ServerSettings() {
     }
@@ -62,7 +72,8 @@ public final class ServerSettings {
             Path procdDir) {
         Path configFile = configFlag != null ? configFlag
                 : env.get(CONFIG_ENV) != null && !env.get(CONFIG_ENV).isBlank() ? Path.of(env.get(CONFIG_ENV)) : null;
-        Map<String, String> file = configFile == null ? Map.of() : readConfig(configFile);
+        ConfigFile config = configFile == null ? new ConfigFile(Map.of(), MissingNode.getInstance()) : readConfig(configFile);
+        Map<String, String> file = config.values();
         String dataDir = pick("data-dir", flags, env, file);
         String listen = pick("listen", flags, env, file);
         String region = pick("region", flags, env, file);
@@ -95,8 +106,104 @@ public final class ServerSettings {
                 region == null ? ServerConfig.DEFAULT_REGION : region,
                 sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip())
                 .withBlobStorage(blobStorage(name -> pick(name, flags, env, file)))
-                .withIdentity(identity(flags, env, file))
+                .withIdentity(identity(flags, env, file).withOidc(oidcProviders(config.oidcProviders(), env)))
                 .withPublicUrl(publicUrl == null ? null : ServerConfig.parsePublicUrl(publicUrl));
+    }
+
+    /**
+     * {@code oidc-providers} from the config file: a list of mappings with the keys of
+     * {@link #OIDC_PROVIDER_KEYS}. A client secret may instead come from {@code SANDBOX0_OIDC_<ID>_CLIENT_SECRET}
+     * (the id upper-cased, '-' as '_'), which wins; there is no flag for it.
+     */
+    static List<ServerConfig.OidcProvider> oidcProviders(JsonNode node, Map<String, String> env) {
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new IllegalArgumentException(OIDC_PROVIDERS + " must be a list of providers ({id, name, issuer,"
+                    + " client-id, client-secret})");
+        }
+        var providers = new java.util.ArrayList<ServerConfig.OidcProvider>();
+        for (JsonNode entry : node) {
+            if (!entry.isObject()) {
+                throw new IllegalArgumentException(OIDC_PROVIDERS + ": each provider must be a mapping");
+            }
+            String id = text(entry, "id", null);
+            if (id == null) {
+                throw new IllegalArgumentException(OIDC_PROVIDERS + ": every provider needs an id");
+            }
+            String where = OIDC_PROVIDERS + " '" + id + "'";
+            for (Iterator<String> names = entry.fieldNames(); names.hasNext(); ) {
+                String key = names.next();
+                if (!OIDC_PROVIDER_KEYS.contains(key)) {
+                    throw new IllegalArgumentException(where + ": unknown setting '" + key + "' (known: "
+                            + String.join(", ", OIDC_PROVIDER_KEYS.stream().sorted().toList()) + ")");
+                }
+            }
+            String issuer = text(entry, "issuer", where);
+            if (issuer.endsWith(WELL_KNOWN)) {
+                issuer = issuer.substring(0, issuer.length() - WELL_KNOWN.length());
+            }
+            String secret = env.get("SANDBOX0_OIDC_" + id.toUpperCase(java.util.Locale.ROOT).replace('-', '_')
+                    + "_CLIENT_SECRET");
+            if (secret == null || secret.isBlank()) {
+                secret = entry.has("client-secret") ? text(entry, "client-secret", where) : null;
+            }
+            List<String> scopes = null;
+            JsonNode scopeNode = entry.get("scopes");
+            if (scopeNode != null && scopeNode.isArray()) {
+                scopes = new java.util.ArrayList<>();
+                for (JsonNode scope : scopeNode) {
+                    scopes.add(scope.asText().strip());
+                }
+            } else if (scopeNode != null && scopeNode.isValueNode()) {
+                scopes = List.of(scopeNode.asText().strip().split("[\\s,]+"));
+            }
+            String autoProvision = entry.has("auto-provision") ? text(entry, "auto-provision", where) : null;
+            String device = entry.has("device-authorization-endpoint")
+                    ? text(entry, "device-authorization-endpoint", where) : null;
+            try {
+                providers.add(new ServerConfig.OidcProvider(id, entry.has("name") ? text(entry, "name", where) : null,
+                        webUrl(where + " issuer", issuer), text(entry, "client-id", where), secret, scopes,
+                        autoProvision == null ? null : bool(where + " auto-provision", autoProvision),
+                        device == null ? null : webUrl(where + " device-authorization-endpoint", device)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage().startsWith(OIDC_PROVIDERS) ? e.getMessage()
+                        : where + ": " + e.getMessage(), e);
+            }
+        }
+        if (providers.stream().map(ServerConfig.OidcProvider::id).distinct().count() != providers.size()) {
+            throw new IllegalArgumentException(OIDC_PROVIDERS + ": provider ids must be unique");
+        }
+        return List.copyOf(providers);
+    }
+
+    /** A required (when {@code where} is not null) single-value setting of a provider, trimmed. */
+    private static String text(JsonNode entry, String key, String where) {
+        JsonNode value = entry.get(key);
+        if (value == null || value.isNull() || (value.isValueNode() && value.asText().isBlank())) {
+            if (where == null) {
+                return null;
+            }
+            throw new IllegalArgumentException(where + ": " + key + " is required");
+        }
+        if (!value.isValueNode()) {
+            throw new IllegalArgumentException((where == null ? OIDC_PROVIDERS : where) + ": '" + key
+                    + "' must be a single value");
+        }
+        return value.asText().strip();
+    }
+
+    private static URI webUrl(String name, String value) {
+        try {
+            URI uri = new URI(value);
+            if (uri.getHost() != null && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be an http(s) URL, got '" + value + "'");
     }
 
     private static ServerConfig.Identity identity(Map<String, String> flags, Map<String, String> env,
@@ -223,7 +330,7 @@ public final class ServerSettings {
     }
 
     /** A typo in a config file must not silently fall back to a default: unknown keys are errors. */
-    static Map<String, String> readConfig(Path file) {
+    static ConfigFile readConfig(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("config file " + file + " does not exist");
         }
@@ -234,15 +341,21 @@ public final class ServerSettings {
             throw new IllegalArgumentException("config file " + file + " is not valid YAML: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
-            return Map.of();
+            return new ConfigFile(Map.of(), MissingNode.getInstance());
         }
         if (!root.isObject()) {
             throw new IllegalArgumentException("config file " + file + " must be a mapping of setting: value");
         }
-        Set<String> known = ENVIRONMENT.keySet();
+        Set<String> known = new java.util.TreeSet<>(ENVIRONMENT.keySet());
+        known.add(OIDC_PROVIDERS);
         var values = new HashMap<String, String>();
+        JsonNode providers = MissingNode.getInstance();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             var entry = it.next();
+            if (entry.getKey().equals(OIDC_PROVIDERS)) {
+                providers = entry.getValue();
+                continue;
+            }
             if (!known.contains(entry.getKey())) {
                 throw new IllegalArgumentException("config file " + file + ": unknown setting '" + entry.getKey()
                         + "' (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
@@ -252,6 +365,6 @@ public final class ServerSettings {
             }
             values.put(entry.getKey(), entry.getValue().asText());
         }
-        return values;
+        return new ConfigFile(values, providers);
     }
 }

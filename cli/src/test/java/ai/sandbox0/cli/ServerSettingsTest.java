@@ -54,6 +54,58 @@ class ServerSettingsTest {
     }
 
     @Test
+    void oidcProvidersComeFromTheConfigFileTheirSecretsAlsoFromTheEnvironment() throws Exception {
+        Path config = Files.writeString(dir.resolve("oidc.yaml"), """
+                public-url: https://sandbox0.example.com
+                oidc-providers:
+                  - id: corp-sso
+                    name: Corporate SSO
+                    issuer: https://sso.example.com/realms/main/.well-known/openid-configuration
+                    client-id: sandbox0
+                    client-secret: from-file
+                    auto-provision: true
+                  - id: google
+                    issuer: https://accounts.google.com
+                    client-id: g-client
+                    scopes: [openid, email]
+                """);
+        ServerConfig resolved = ServerSettings.resolve(Map.of(), Map.of("SANDBOX0_OIDC_GOOGLE_CLIENT_SECRET", "from-env"),
+                config, true, null);
+
+        var identity = resolved.identity();
+        assertThat(resolved.publicUrl()).hasToString("https://sandbox0.example.com");
+        assertThat(identity.oidcProviders()).hasSize(2);
+        var corp = identity.oidcProviders().get(0);
+        assertThat(corp.id()).isEqualTo("corp-sso");
+        assertThat(corp.name()).isEqualTo("Corporate SSO");
+        assertThat(corp.issuer()).hasToString("https://sso.example.com/realms/main");
+        assertThat(corp.clientSecret()).isEqualTo("from-file");
+        assertThat(corp.scopes()).containsExactly("openid", "email", "profile");
+        assertThat(corp.autoProvision()).isTrue();
+        var google = identity.oidcProviders().get(1);
+        assertThat(google.name()).isEqualTo("google");
+        assertThat(google.clientSecret()).isEqualTo("from-env");
+        assertThat(google.scopes()).containsExactly("openid", "email");
+        assertThat(google.autoProvision()).isNull();
+        assertThat(identity.toString()).doesNotContain("from-file").doesNotContain("from-env");
+
+        Path unknown = Files.writeString(dir.resolve("bad.yaml"), """
+                oidc-providers:
+                  - id: x
+                    issuer: https://x.example.com
+                    client-id: c
+                    clientSecret: oops
+                """);
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), unknown, true, null))
+                .hasMessageContaining("unknown setting 'clientSecret'").hasMessageContaining("client-secret");
+        Path noIssuer = Files.writeString(dir.resolve("none.yaml"), "oidc-providers:\n  - id: x\n    client-id: c\n");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), noIssuer, true, null))
+                .hasMessageContaining("oidc-providers 'x': issuer is required");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("public-url", "sandbox0.example.com"), Map.of(), null,
+                true, null)).hasMessageContaining("public-url must be an absolute http(s) URL");
+    }
+
+    @Test
     void configFileMistakesAreReportedNotIgnored() throws Exception {
         Path typo = Files.writeString(dir.resolve("typo.yaml"), "datadir: /x\n");
         assertThatThrownBy(() -> ServerSettings.resolve(Map.of(), Map.of(), typo, true, null))

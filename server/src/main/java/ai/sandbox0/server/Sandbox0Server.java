@@ -48,6 +48,13 @@ import ai.sandbox0.server.identity.SigningKey;
 import ai.sandbox0.server.identity.TeamStore;
 import ai.sandbox0.server.identity.UserEndpoints;
 import ai.sandbox0.server.identity.UserStore;
+import ai.sandbox0.server.identity.oidc.DeviceLoginStore;
+import ai.sandbox0.server.identity.oidc.IdentityEndpoints;
+import ai.sandbox0.server.identity.oidc.IdentityStore;
+import ai.sandbox0.server.identity.oidc.OidcAccounts;
+import ai.sandbox0.server.identity.oidc.OidcEndpoints;
+import ai.sandbox0.server.identity.oidc.OidcProviders;
+import ai.sandbox0.server.identity.oidc.WebLoginCodes;
 import ai.sandbox0.server.tenancy.ApiKeyAuthenticator;
 import ai.sandbox0.server.tenancy.TeamEndpoints;
 import ai.sandbox0.server.tenancy.TeamInventory;
@@ -74,11 +81,13 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -195,12 +204,22 @@ public final class Sandbox0Server implements AutoCloseable {
         var apiKeyUsage = new ApiKeyUsage(apiKeys, config.apiKeyUsageFlush()).start();
         closeInReverse.add(apiKeyUsage);
         var apiKeyAuthenticator = new ApiKeyAuthenticator(apiKeys, apiKeyUsage, clock);
+        // OIDC providers are discovered in the background: one that is down only answers its routes with 503.
+        var oidc = new OidcProviders(identity.oidcProviders(), this::publicUrl);
+        oidc.discoverInBackground(background);
+        var identityStore = new IdentityStore(database.jdbi());
+        var deviceLogins = new DeviceLoginStore(database.jdbi());
+        var webLoginCodes = new WebLoginCodes(database.jdbi(), clock, random);
 
         var features = new ArrayList<>(List.of("api_keys", "templates"));
         router = new Router()
                 .addAll(new AuthEndpoints(users, registrations, logins, passwords, LoginThrottle.defaults(clock),
-                        List::of, clock).routes())
+                        oidc::listed, clock).routes())
+                .addAll(new OidcEndpoints(oidc, new OidcAccounts(users, identityStore, registrations, clock), logins,
+                        users, deviceLogins, webLoginCodes, identity.registration(), this::publicUrl, clock, random)
+                        .routes())
                 .addAll(new UserEndpoints(users, clock).routes())
+                .addAll(new IdentityEndpoints(identityStore).routes())
                 .addAll(new TeamEndpoints(new Teams(teams, users, apiKeys, new TeamInventory(database.jdbi())::of,
                         config.region(), clock)).routes())
                 .addAll(new ApiKeyEndpoints(apiKeys, apiKeyAuthenticator, apiKeyUsage, config.region(), clock, random)
@@ -231,7 +250,8 @@ public final class Sandbox0Server implements AutoCloseable {
         var info = new GatewayMetadata(GatewayMode.DIRECT, "sandbox0", config.region(), Version.current(), features);
         router.addAll(new HealthEndpoints(clock, this::isReady, info, registry).routes());
 
-        closeInReverse.add(startSessionPurge(sessionStore, clock));
+        closeInReverse.add(startPurge(clock, List.of(sessionStore::purgeEnded, deviceLogins::purgeEnded,
+                webLoginCodes::purgeEnded)));
         var authenticator = new BearerAuthenticator(apiKeyAuthenticator, sessions);
         var handler = new ApiHandler(router, authenticator, new HttpMetrics(registry),
                 config.maxJsonBodyBytes());
@@ -324,16 +344,18 @@ public final class Sandbox0Server implements AutoCloseable {
         return thread::interrupt;
     }
 
-    /** Ended sessions are dropped an hour after start and hourly after that. */
-    private static AutoCloseable startSessionPurge(SessionStore sessions, Clock clock) {
+    /** Ended sessions, device logins and web login codes are dropped an hour after start and hourly after that. */
+    private static AutoCloseable startPurge(Clock clock, List<ToIntFunction<Instant>> purges) {
         Thread thread = Thread.ofVirtual().name("session-purge").start(() -> {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
                     Thread.sleep(Duration.ofHours(1));
-                    try {
-                        sessions.purgeEnded(clock.instant());
-                    } catch (RuntimeException e) {
-                        LOG.warn("session purge failed: {}", e.getMessage());
+                    for (var purge : purges) {
+                        try {
+                            purge.applyAsInt(clock.instant());
+                        } catch (RuntimeException e) {
+                            LOG.warn("session purge failed: {}", e.getMessage());
+                        }
                     }
                 }
             } catch (InterruptedException e) {

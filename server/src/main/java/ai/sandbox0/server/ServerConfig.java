@@ -7,7 +7,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Everything {@code s0 server} needs to start, already resolved from flags, environment, config file
@@ -30,19 +32,85 @@ public record ServerConfig(
     /**
      * Users and logins. {@code adminPassword} (may be null: one is generated) is only used when the
      * first admin is created; {@code registration} lets anyone create an account with {@code POST /auth/register}.
+     * {@code oidcProviders} are offered for login in this order (their redirect URIs are made from the
+     * server's public URL).
      */
-    public record Identity(String adminEmail, String adminPassword, boolean registration) {
+    public record Identity(String adminEmail, String adminPassword, boolean registration,
+            List<OidcProvider> oidcProviders) {
 
         public static final String DEFAULT_ADMIN_EMAIL = "admin@localhost";
+
+        public Identity {
+            oidcProviders = List.copyOf(oidcProviders);
+            if (oidcProviders.stream().map(OidcProvider::id).distinct().count() != oidcProviders.size()) {
+                throw new IllegalArgumentException("OIDC provider ids must be unique");
+            }
+        }
+
+        public Identity(String adminEmail, String adminPassword, boolean registration) {
+            this(adminEmail, adminPassword, registration, List.of());
+        }
 
         public static Identity defaults() {
             return new Identity(DEFAULT_ADMIN_EMAIL, null, false);
         }
 
+        public Identity withOidc(List<OidcProvider> providers) {
+            return new Identity(adminEmail, adminPassword, registration, providers);
+        }
+
         @Override
         public String toString() {
             return "Identity[adminEmail=" + adminEmail + ", adminPassword=" + (adminPassword == null ? null : "<redacted>")
-                    + ", registration=" + registration + "]";
+                    + ", registration=" + registration + ", oidcProviders="
+                    + oidcProviders + "]";
+        }
+    }
+
+    /**
+     * An OpenID Connect provider users may log in with. {@code clientSecret} is null for a public client;
+     * {@code autoProvision} null follows {@link Identity#registration()}; {@code deviceAuthorizationEndpoint}
+     * null takes the one the provider's discovery document names (if any).
+     */
+    public record OidcProvider(String id, String name, URI issuer, String clientId, String clientSecret,
+            List<String> scopes, Boolean autoProvision, URI deviceAuthorizationEndpoint) {
+
+        public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+        public static final List<String> DEFAULT_SCOPES = List.of("openid", "email", "profile");
+
+        public OidcProvider {
+            Objects.requireNonNull(id, "id");
+            if (!ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("OIDC provider id must be lowercase letters, digits and '-' (at most"
+                        + " 63), got '" + id + "'");
+            }
+            Objects.requireNonNull(issuer, "issuer");
+            Objects.requireNonNull(clientId, "clientId");
+            name = name == null || name.isBlank() ? id : name;
+            scopes = scopes == null || scopes.isEmpty() ? DEFAULT_SCOPES : List.copyOf(scopes);
+            if (!scopes.contains("openid")) {
+                throw new IllegalArgumentException("OIDC provider '" + id + "': scopes must include openid");
+            }
+        }
+
+        public OidcProvider(String id, String name, URI issuer, String clientId, String clientSecret) {
+            this(id, name, issuer, clientId, clientSecret, null, null, null);
+        }
+
+        public OidcProvider withAutoProvision(Boolean value) {
+            return new OidcProvider(id, name, issuer, clientId, clientSecret, scopes, value, deviceAuthorizationEndpoint);
+        }
+
+        public OidcProvider withDeviceAuthorizationEndpoint(URI endpoint) {
+            return new OidcProvider(id, name, issuer, clientId, clientSecret, scopes, autoProvision, endpoint);
+        }
+
+        // The client secret stays out of logs.
+        @Override
+        public String toString() {
+            return "OidcProvider[id=" + id + ", name=" + name + ", issuer=" + issuer + ", clientId=" + clientId
+                    + ", clientSecret=" + (clientSecret == null ? null : "<redacted>") + ", scopes=" + scopes
+                    + ", autoProvision=" + autoProvision + "]";
         }
     }
 
