@@ -111,12 +111,17 @@ public final class TestServer implements AutoCloseable {
 
     /** Like {@link #withSandboxes(Path)}, its layer blobs in {@code blobs}. */
     public static TestServer withSandboxes(Path dataDir, BlobStorage blobs) {
+        return withSandboxes(dataDir, blobs, null);
+    }
+
+    /** Production mode: layer blobs in {@code blobs}, the store in PostgreSQL at {@code databaseUrl} (null: SQLite). */
+    public static TestServer withSandboxes(Path dataDir, BlobStorage blobs, String databaseUrl) {
         Path procd = procdDir();
         var sandboxes = ServerConfig.Sandboxes.defaults(procd)
                 .withAddressPool("10.91." + (NETWORKS.incrementAndGet() % 250) + ".0/24")
                 .withDefaultTtl(java.time.Duration.ZERO);
         return new TestServer(Sandbox0Server.start(ServerConfig.of(dataDir, new InetSocketAddress("127.0.0.1", 0), "local",
-                sandboxes).withBlobStorage(blobs)), dataDir);
+                sandboxes).withBlobStorage(blobs).withDatabaseUrl(databaseUrl)), dataDir);
     }
 
     /** Where the build packaged procd.jar; missing is a build problem, reported as such. */

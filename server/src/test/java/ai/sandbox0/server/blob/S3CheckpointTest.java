@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sandbox0.server.BlobStorage;
 import ai.sandbox0.server.TestServer;
+import ai.sandbox0.server.store.TestDatabases;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,8 +19,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Real sandboxes over an S3 blob store: a pause puts the checkpoint in the bucket, and a server that lost
- * every extracted layer resumes and forks the sandbox from the bucket alone.
+ * Production mode, PostgreSQL and S3, with real sandboxes: a pause puts the checkpoint in the bucket, and a
+ * restarted server that lost every extracted layer finds the sandbox in the store and resumes and forks it
+ * from the bucket alone.
  */
 class S3CheckpointTest {
 
@@ -38,10 +40,11 @@ class S3CheckpointTest {
     }
 
     @Test
-    void aPausedSandboxResumesAndForksFromTheBucket() throws Exception {
+    void onPostgresAndS3APausedSandboxSurvivesARestartAndResumesAndForksFromTheBucket() throws Exception {
         BlobStorage.S3 bucket = TestS3.newBucket("node-a");
         dataDir = Files.createTempDirectory("s0-s3-checkpoint");
-        server = TestServer.withSandboxes(dataDir, bucket);
+        String store = TestDatabases.newPostgresDatabase();
+        server = TestServer.withSandboxes(dataDir, bucket, store);
 
         String id = ok(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\"}"), 201).get("sandbox_id").asText();
         write(id, "/root/notes.txt", "kept in S3");
@@ -60,7 +63,8 @@ class S3CheckpointTest {
         Path extracted = dataDir.resolve("storage/layers/layers");
         new ProcessBuilder("rm", "-rf", "--one-file-system", extracted.toString()).start().waitFor();
         Files.createDirectories(extracted);
-        server = TestServer.withSandboxes(dataDir, bucket);
+        server = TestServer.withSandboxes(dataDir, bucket, store);
+        assertThat(ok(server.authed("/api/v1/sandboxes/" + id), 200).get("status").asText()).isEqualTo("paused");
 
         ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200);
         assertThat(read(id, "/root/notes.txt")).isEqualTo("kept in S3");
