@@ -4,28 +4,22 @@ import ai.sandbox0.node.Digest;
 import ai.sandbox0.node.blob.Blob;
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.BlobUpload;
-import ai.sandbox0.node.blob.DigestMismatchException;
 import ai.sandbox0.node.blob.NoSuchBlobException;
+import ai.sandbox0.node.blob.SpooledUpload;
+import ai.sandbox0.node.blob.UploadSpool;
 import ai.sandbox0.node.blob.VerifyingInputStream;
 import ai.sandbox0.server.BlobStorage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -76,7 +70,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     private final S3Client s3;
     private final String bucket;
     private final String keys;
-    private final Path spool;
+    private final UploadSpool spool;
     private final long partSize;
     private final int pageSize;
     private final String where;
@@ -92,17 +86,10 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         this.s3 = s3;
         this.bucket = bucket;
         this.keys = prefix + Digest.ALGORITHM + "/";
-        this.spool = spool;
         this.partSize = partSize;
         this.pageSize = pageSize;
         this.where = "s3://" + bucket + "/" + prefix;
-        try {
-            Files.createDirectories(spool);
-            Files.setPosixFilePermissions(spool, PosixFilePermissions.fromString("rwx------"));
-        } catch (IOException e) {
-            throw new IOException("blob store " + where + ": create upload directory " + spool + ": " + e.getMessage(), e);
-        }
-        removeAbandonedSpoolFiles();
+        this.spool = new UploadSpool(spool, where);
     }
 
     /**
@@ -162,13 +149,22 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public BlobUpload upload() throws IOException {
-        Path file = spool.resolve(ProcessHandle.current().pid() + "-" + UUID.randomUUID());
-        try {
-            return new S3Upload(file, FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ));
-        } catch (IOException e) {
-            throw new IOException("blob store " + where + ": create upload file " + file + ": " + e.getMessage(), e);
-        }
+        return new SpooledUpload(spool.newFile(), where) {
+            @Override
+            protected Blob store(Path file, FileChannel channel, Digest digest, long size) throws IOException {
+                try {
+                    HeadObjectResponse existing = head(digest);
+                    if (existing == null) {
+                        send(file, channel, digest, size);
+                    } else {
+                        refresh(file, channel, digest, size, existing.contentLength());
+                    }
+                    return new Blob(digest, size);
+                } catch (SdkException e) {
+                    throw new IOException("blob store " + where + ": store " + digest + ": " + message(e), e);
+                }
+            }
+        };
     }
 
     @Override
@@ -307,166 +303,59 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         return String.valueOf(e.getMessage());
     }
 
-    /** Temp files of writers that no longer run are leftovers of a crash. */
-    private void removeAbandonedSpoolFiles() throws IOException {
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(spool)) {
-            for (Path p : dir) {
-                String name = p.getFileName().toString();
-                int dash = name.indexOf('-');
-                long pid;
-                try {
-                    pid = Long.parseLong(name.substring(0, Math.max(dash, 0)));
-                } catch (NumberFormatException e) {
-                    pid = -1;
-                }
-                if (pid == ProcessHandle.current().pid() || (pid > 0 && ProcessHandle.of(pid).isPresent())) {
-                    continue;
-                }
-                log.info("blob store {}: removing abandoned upload {}", where, name);
-                Files.deleteIfExists(p);
-            }
+    /** The same content is there: only its age changes, so a collector's grace period covers this writer. */
+    private void refresh(Path file, FileChannel channel, Digest digest, long size, long storedSize) throws IOException {
+        if (storedSize > MAX_COPY_SIZE) {
+            send(file, channel, digest, size);
+            return;
         }
+        // A copy onto itself must change something; new metadata does, and it is a new object to S3.
+        s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(keyOf(digest)).destinationBucket(bucket)
+                .destinationKey(keyOf(digest)).metadataDirective(MetadataDirective.REPLACE)
+                .metadata(Map.of("written", Instant.now().toString())));
     }
 
-    private final class S3Upload implements BlobUpload {
-
-        private final Path file;
-        private final FileChannel channel;
-        private final MessageDigest sha = Digest.newSha256();
-        private final OutputStream stream;
-        private long size;
-        private boolean done;
-
-        S3Upload(Path file, FileChannel channel) {
-            this.file = file;
-            this.channel = channel;
-            this.stream = new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    if (done) {
-                        throw new IOException("blob upload " + file + " is already finished");
-                    }
-                    sha.update(b, off, len);
-                    ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
-                    while (buffer.hasRemaining()) {
-                        channel.write(buffer);
-                    }
-                    size += len;
-                }
-
-                @Override
-                public void close() {
-                    // committing is explicit; a wrapper closing us must not end the upload
-                }
-            };
+    private void send(Path file, FileChannel channel, Digest digest, long size) throws IOException {
+        String key = keyOf(digest);
+        if (size <= partSize) {
+            byte[] bytes = readPart(file, channel, 0, (int) size);
+            s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromContentProvider(
+                    () -> new ByteArrayInputStream(bytes), bytes.length, "application/octet-stream"));
+            return;
         }
-
-        @Override
-        public OutputStream stream() {
-            return stream;
-        }
-
-        @Override
-        public Blob commit() throws IOException {
-            return finish(null);
-        }
-
-        @Override
-        public Blob commit(Digest expected) throws IOException {
-            return finish(expected);
-        }
-
-        private Blob finish(Digest expected) throws IOException {
-            if (done) {
-                throw new IllegalStateException("blob upload " + file + " is already finished");
+        long part = Math.max(partSize, (size + MAX_PARTS - 1) / MAX_PARTS);
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+        try {
+            var parts = new ArrayList<CompletedPart>();
+            for (long offset = 0; offset < size; offset += part) {
+                int number = parts.size() + 1;
+                byte[] bytes = readPart(file, channel, offset, (int) Math.min(part, size - offset));
+                String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
+                        RequestBody.fromContentProvider(() -> new ByteArrayInputStream(bytes), bytes.length,
+                                "application/octet-stream")).eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             }
-            done = true;
-            Digest digest = Digest.of(sha);
-            try (channel) {
-                if (expected != null && !expected.equals(digest)) {
-                    throw new DigestMismatchException(expected, digest, "blob store " + where + ": verify upload");
-                }
-                HeadObjectResponse existing = head(digest);
-                if (existing == null) {
-                    send(digest);
-                } else {
-                    refresh(digest, existing.contentLength());
-                }
-                return new Blob(digest, size);
-            } catch (SdkException e) {
-                throw new IOException("blob store " + where + ": store " + digest + ": " + message(e), e);
-            } finally {
-                Files.deleteIfExists(file);
-            }
-        }
-
-        /** The same content is there: only its age changes, so a collector's grace period covers this writer. */
-        private void refresh(Digest digest, long storedSize) throws IOException {
-            if (storedSize > MAX_COPY_SIZE) {
-                send(digest);
-                return;
-            }
-            // A copy onto itself must change something; new metadata does, and it is a new object to S3.
-            s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(keyOf(digest)).destinationBucket(bucket)
-                    .destinationKey(keyOf(digest)).metadataDirective(MetadataDirective.REPLACE)
-                    .metadata(Map.of("written", Instant.now().toString())));
-        }
-
-        private void send(Digest digest) throws IOException {
-            String key = keyOf(digest);
-            if (size <= partSize) {
-                byte[] bytes = readPart(0, (int) size);
-                s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromContentProvider(
-                        () -> new ByteArrayInputStream(bytes), bytes.length, "application/octet-stream"));
-                return;
-            }
-            long part = Math.max(partSize, (size + MAX_PARTS - 1) / MAX_PARTS);
-            String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+            // The object appears under its key only now, whole.
+            s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                    .multipartUpload(m -> m.parts(parts)));
+        } catch (IOException | RuntimeException e) {
             try {
-                var parts = new ArrayList<CompletedPart>();
-                for (long offset = 0; offset < size; offset += part) {
-                    int number = parts.size() + 1;
-                    byte[] bytes = readPart(offset, (int) Math.min(part, size - offset));
-                    String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
-                            RequestBody.fromContentProvider(() -> new ByteArrayInputStream(bytes), bytes.length,
-                                    "application/octet-stream")).eTag();
-                    parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
-                }
-                // The object appears under its key only now, whole.
-                s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                        .multipartUpload(m -> m.parts(parts)));
-            } catch (IOException | RuntimeException e) {
-                try {
-                    s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
-                } catch (SdkException abort) {
-                    e.addSuppressed(abort);
-                }
-                throw e;
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+            } catch (SdkException abort) {
+                e.addSuppressed(abort);
             }
-        }
-
-        private byte[] readPart(long offset, int length) throws IOException {
-            var buffer = ByteBuffer.allocate(length);
-            while (buffer.hasRemaining()) {
-                if (channel.read(buffer, offset + buffer.position()) < 0) {
-                    throw new IOException("blob upload " + file + " ended early");
-                }
-            }
-            return buffer.array();
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!done) {
-                done = true;
-                channel.close();
-                Files.deleteIfExists(file);
-            }
+            throw e;
         }
     }
+
+    private static byte[] readPart(Path file, FileChannel channel, long offset, int length) throws IOException {
+        var buffer = ByteBuffer.allocate(length);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, offset + buffer.position()) < 0) {
+                throw new IOException("blob upload " + file + " ended early");
+            }
+        }
+        return buffer.array();
+    }
+
 }
