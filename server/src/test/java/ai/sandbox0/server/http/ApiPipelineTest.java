@@ -150,6 +150,17 @@ class ApiPipelineTest {
         assertThat(message).contains("\"a" + "\uD83D\uDC4D".repeat(31) + "…\"");
     }
 
+    /** An unmatched path of kilobytes is named in the 404, but not quoted back whole. */
+    @Test
+    void unmatchedPathsQuotedBackAreCut() throws Exception {
+        String tail = "y".repeat(8_000);
+        var notFound = send(HttpRequest.newBuilder(uri("/nowhere/" + tail)).GET());
+        assertThat(notFound.statusCode()).isEqualTo(404);
+        assertThat(Json.mapper().readTree(notFound.body()).get("error").get("message").asText())
+                .isEqualTo("no route for GET /nowhere/" + "y".repeat(200 - "/nowhere/".length()) + "…");
+        assertThat(notFound.body().length()).isLessThan(500);
+    }
+
     @Test
     void missingAndOptionalBodies() throws Exception {
         assertBadRequest(post("/claims", ""), "request body is required");
