@@ -14,6 +14,9 @@ import java.util.Optional;
  */
 public final class WireEnums {
 
+    /** How much of an unknown value an error quotes back: a megabyte sent is not a megabyte answered. */
+    private static final int ECHO_MAX = 64;
+
     private static final ClassValue<Table> TABLES = new ClassValue<>() {
         @Override
         protected Table computeValue(Class<?> type) {
@@ -42,8 +45,17 @@ public final class WireEnums {
         if (value == null) {
             return null;
         }
-        return parse(type, value).orElseThrow(() -> new IllegalArgumentException("unknown value \"" + value
+        return parse(type, value).orElseThrow(() -> new IllegalArgumentException("unknown value \"" + echo(value)
                 + "\", expected one of " + String.join(", ", TABLES.get(type).byWire().keySet())));
+    }
+
+    private static String echo(String value) {
+        if (value.length() <= ECHO_MAX) {
+            return value;
+        }
+        // never half a surrogate pair
+        int end = Character.isHighSurrogate(value.charAt(ECHO_MAX - 1)) ? ECHO_MAX - 1 : ECHO_MAX;
+        return value.substring(0, end) + "…";
     }
 
     private record Table(Map<Enum<?>, String> wireOf, Map<String, Enum<?>> byWire) {

@@ -30,6 +30,8 @@ public final class ApiHandler extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger("sandbox0.http");
     private static final String TEAM_HEADER = "X-Team-ID";
+    /** How much of an unmatched path a 404 or 405 quotes back (a path can be up to the 16 KiB header limit). */
+    private static final int PATH_ECHO_MAX = 200;
 
     private final Router router;
     private final Authenticator authenticator;
@@ -63,9 +65,9 @@ public final class ApiHandler extends Handler.Abstract {
                 case Router.Match.WrongMethod wrong -> {
                     response.getHeaders().put(HttpHeader.ALLOW, wrong.allow());
                     throw new ApiException(ErrorCode.METHOD_NOT_ALLOWED, 405,
-                            "method " + method + " is not allowed on " + path + " (allowed: " + wrong.allow() + ")", null);
+                            "method " + method + " is not allowed on " + echo(path) + " (allowed: " + wrong.allow() + ")", null);
                 }
-                case Router.Match.None none -> throw ApiException.notFound("no route for " + method + " " + path);
+                case Router.Match.None none -> throw ApiException.notFound("no route for " + method + " " + echo(path));
             };
         } catch (Throwable failure) {
             reply = ErrorReplies.of(failure, requestId);
@@ -207,6 +209,14 @@ public final class ApiHandler extends Handler.Abstract {
             return;
         }
         callback.succeeded();
+    }
+
+    private static String echo(String path) {
+        if (path.length() <= PATH_ECHO_MAX) {
+            return path;
+        }
+        int end = Character.isHighSurrogate(path.charAt(PATH_ECHO_MAX - 1)) ? PATH_ECHO_MAX - 1 : PATH_ECHO_MAX;
+        return path.substring(0, end) + "…";
     }
 
     private static void logAccess(String method, String path, int status, long nanos) {

@@ -21,6 +21,10 @@ import java.util.stream.Collectors;
  */
 final class JsonProblems {
 
+    /** Values and creators' messages quoted from a body are cut here: the body may be megabytes of one value. */
+    private static final int VALUE_ECHO_MAX = 64;
+    private static final int MESSAGE_ECHO_MAX = 512;
+
     private JsonProblems() {
     }
 
@@ -49,7 +53,7 @@ final class JsonProblems {
             }
             if (e instanceof ValueInstantiationException && e.getCause() instanceof IllegalArgumentException invalid) {
                 // the contract's own creators (enums, for one) explain what they expected
-                return "invalid value for field '" + field + "': " + invalid.getMessage();
+                return "invalid value for field '" + field + "': " + clip(invalid.getMessage(), MESSAGE_ECHO_MAX);
             }
             if (field.isEmpty()) {
                 return "request body must be " + (target == null ? "an object" : jsonType(target)) + " in JSON";
@@ -128,6 +132,14 @@ final class JsonProblems {
     }
 
     private static String quote(Object value) {
-        return value instanceof String s ? '"' + s + '"' : String.valueOf(value);
+        return value instanceof String s ? '"' + clip(s, VALUE_ECHO_MAX) + '"' : clip(String.valueOf(value), VALUE_ECHO_MAX);
+    }
+
+    private static String clip(String text, int max) {
+        if (text == null || text.length() <= max) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+        return text.substring(0, end) + "…";
     }
 }

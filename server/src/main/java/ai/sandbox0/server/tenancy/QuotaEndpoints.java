@@ -17,6 +17,9 @@ import java.util.stream.Collectors;
 /** {@code /api/v1/quotas/{dimension}} for the caller's team (spec §8.4). */
 public final class QuotaEndpoints {
 
+    /** How much of an unknown dimension the 400 quotes back (a path segment can be kilobytes). */
+    private static final int ECHO_MAX = 64;
+
     private final QuotaStore quotas;
     private final Clock clock;
 
@@ -54,7 +57,15 @@ public final class QuotaEndpoints {
     private static QuotaDimension dimension(Call call) {
         String raw = call.pathParam("dimension");
         return QuotaDimension.fromWire(raw).orElseThrow(() -> ApiException.badRequest("unknown quota dimension '"
-                + raw + "': one of " + Arrays.stream(QuotaDimension.values()).map(QuotaDimension::wire)
+                + echo(raw) + "': one of " + Arrays.stream(QuotaDimension.values()).map(QuotaDimension::wire)
                         .collect(Collectors.joining(", "))));
+    }
+
+    private static String echo(String value) {
+        if (value.length() <= ECHO_MAX) {
+            return value;
+        }
+        int end = Character.isHighSurrogate(value.charAt(ECHO_MAX - 1)) ? ECHO_MAX - 1 : ECHO_MAX;
+        return value.substring(0, end) + "…";
     }
 }

@@ -135,6 +135,32 @@ class ApiPipelineTest {
         assertBadRequest(post("/claims", "{\"template\":5}"), "invalid value for field 'template': expected a string");
     }
 
+    /** A long value where an enum belongs (up to the body limit: megabytes) is not quoted back whole. */
+    @Test
+    void enumValuesQuotedBackAreCut() throws Exception {
+        String huge = "x".repeat(900);
+        assertBadRequest(post("/network", "{\"mode\":\"" + huge + "\"}"), "invalid value for field 'mode': unknown"
+                + " value \"" + "x".repeat(64) + "…\", expected one of allow-all, block-all");
+        assertBadRequest(post("/claims", "{\"config\":{\"mode\":\"" + huge + "\"}}"),
+                "invalid value \"" + "x".repeat(64) + "…\" for field 'config.mode': expected one of allow-all, block-all");
+        // an emoji is two chars: the cut never leaves half of one
+        String emoji = "a" + "\uD83D\uDC4D".repeat(50);
+        String message = Json.mapper().readTree(post("/network", "{\"mode\":\"" + emoji + "\"}").body())
+                .get("error").get("message").asText();
+        assertThat(message).contains("\"a" + "\uD83D\uDC4D".repeat(31) + "…\"");
+    }
+
+    /** An unmatched path of kilobytes is named in the 404, but not quoted back whole. */
+    @Test
+    void unmatchedPathsQuotedBackAreCut() throws Exception {
+        String tail = "y".repeat(8_000);
+        var notFound = send(HttpRequest.newBuilder(uri("/nowhere/" + tail)).GET());
+        assertThat(notFound.statusCode()).isEqualTo(404);
+        assertThat(Json.mapper().readTree(notFound.body()).get("error").get("message").asText())
+                .isEqualTo("no route for GET /nowhere/" + "y".repeat(200 - "/nowhere/".length()) + "…");
+        assertThat(notFound.body().length()).isLessThan(500);
+    }
+
     @Test
     void missingAndOptionalBodies() throws Exception {
         assertBadRequest(post("/claims", ""), "request body is required");

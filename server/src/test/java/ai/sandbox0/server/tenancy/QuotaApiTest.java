@@ -66,6 +66,10 @@ class QuotaApiTest {
         assertError(server.json("PUT", "/api/v1/quotas/gpus", "{\"limit_value\":1}"), 400, "bad_request",
                 "unknown quota dimension 'gpus': one of active_sandboxes, cpu_millicpu, memory_mib");
         assertError(server.authed("/api/v1/quotas/gpus"), 400, "bad_request", "unknown quota dimension");
+        // a long path segment is not quoted back whole
+        var tooLong = server.authed("/api/v1/quotas/" + "g".repeat(10_000));
+        assertError(tooLong, 400, "bad_request", "unknown quota dimension '" + "g".repeat(64) + "…': one of");
+        assertThat(tooLong.body().length()).isLessThan(500);
         assertError(server.json("PUT", "/api/v1/quotas/active_sandboxes", "{\"limit_value\":\"ten\"}"), 400,
                 "bad_request", "limit_value");
     }
