@@ -33,6 +33,11 @@ public final class SessionAuthenticator implements Authenticator {
     }
 
     private final ConcurrentHashMap<String, Standing> standings = new ConcurrentHashMap<>();
+    /**
+     * Tokens already verified, by their exact text: a client sends one token many times, and parsing and the
+     * HMAC were most of a session request's auth cost. A different (or altered) token is another key.
+     */
+    private final ConcurrentHashMap<String, AccessClaims> verified = new ConcurrentHashMap<>();
 
     public SessionAuthenticator(SessionTokens tokens, SessionStore sessions, TeamStore teams, Clock clock) {
         this.tokens = tokens;
@@ -43,7 +48,7 @@ public final class SessionAuthenticator implements Authenticator {
 
     @Override
     public Principal authenticate(String authorization, String teamHeader) {
-        AccessClaims claims = tokens.verifyAccess(BearerAuthenticator.token(authorization));
+        AccessClaims claims = verify(BearerAuthenticator.token(authorization));
         if (!active(claims.sessionId())) {
             throw new AuthenticationFailure("session has ended: log in again");
         }
@@ -81,6 +86,22 @@ public final class SessionAuthenticator implements Authenticator {
         }
         standings.put(key, new Standing(role, now + CACHE_FOR.toNanos()));
         return role;
+    }
+
+    private AccessClaims verify(String token) {
+        AccessClaims known = verified.get(token);
+        if (known != null) {
+            if (clock.instant().isBefore(known.expiresAt())) {
+                return known;
+            }
+            verified.remove(token);
+        }
+        AccessClaims claims = tokens.verifyAccess(token);
+        if (verified.size() >= CACHE_MAX) {
+            verified.clear();
+        }
+        verified.put(token, claims);
+        return claims;
     }
 
     /** Forget what is known about a session at once (this server ended it). */
