@@ -3,6 +3,7 @@ package ai.sandbox0.procd.json;
 import io.avaje.json.JsonEofException;
 import io.avaje.json.JsonException;
 import io.avaje.json.JsonReader;
+import io.avaje.json.stream.BufferRecycleStrategy;
 import io.avaje.json.stream.JsonStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,7 +21,12 @@ import java.util.function.Function;
  */
 public final class JsonIn {
 
-    static final JsonStream STREAM = JsonStream.builder().build();
+    /**
+     * Without buffer recycling: avaje's default pool (thread-locals, and a shared pool for virtual threads)
+     * handed one writer's buffer to another while the first still read its result, so concurrent requests
+     * answered each other's bodies. A request's buffers are a few KiB; allocating them is cheap.
+     */
+    static final JsonStream STREAM = JsonStream.builder().bufferRecycling(BufferRecycleStrategy.NO_RECYCLING).build();
     private static final byte[] EMPTY_OBJECT = {'{', '}'};
 
     /** How an object's fields are read: called once per field name, it reads (or skips) the value. */
