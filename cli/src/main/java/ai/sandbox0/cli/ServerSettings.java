@@ -209,7 +209,7 @@ public final class ServerSettings {
     private static ServerConfig.Identity identity(Map<String, String> flags, Map<String, String> env,
             Map<String, String> file) {
         String email = pick("admin-email", flags, env, file);
-        if (email != null && !email.strip().matches("[^@\\s]{1,64}@[^@\\s]{1,255}")) {
+        if (email != null && !ServerConfig.Identity.isEmail(email.strip())) {
             throw new IllegalArgumentException("admin-email must be an email address, got '" + email + "'");
         }
         String password = env.get(ADMIN_PASSWORD_ENV);

@@ -39,6 +39,12 @@ public record ServerConfig(
             List<OidcProvider> oidcProviders) {
 
         public static final String DEFAULT_ADMIN_EMAIL = "admin@localhost";
+        private static final java.util.regex.Pattern EMAIL = java.util.regex.Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,255}");
+
+        /** What this server takes for an email address: the first admin's, a registering user's. */
+        public static boolean isEmail(String value) {
+            return value.length() <= 320 && EMAIL.matcher(value).matches();
+        }
 
         public Identity {
             oidcProviders = List.copyOf(oidcProviders);

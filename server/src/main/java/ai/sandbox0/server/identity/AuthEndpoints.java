@@ -8,6 +8,7 @@ import ai.sandbox0.api.auth.LoginResponse;
 import ai.sandbox0.api.auth.RefreshRequest;
 import ai.sandbox0.api.auth.RegisterRequest;
 import ai.sandbox0.api.common.Message;
+import ai.sandbox0.server.ServerConfig;
 import ai.sandbox0.server.auth.AuthenticationFailure;
 import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.http.ApiException;
@@ -21,12 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /** {@code /auth/*}: password login, registration, refresh, logout, password change and the provider list. */
 public final class AuthEndpoints {
 
-    private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,255}");
     public static final int MIN_PASSWORD = 8;
 
     private final UserStore users;
@@ -91,7 +90,7 @@ public final class AuthEndpoints {
         }
         RegisterRequest request = call.body(RegisterRequest.class);
         String email = required(request.email(), "email").strip();
-        if (email.length() > 320 || !EMAIL.matcher(email).matches()) {
+        if (!ServerConfig.Identity.isEmail(email)) {
             throw ApiException.badRequest("email must be an email address");
         }
         String password = newPassword(request.password(), "password");

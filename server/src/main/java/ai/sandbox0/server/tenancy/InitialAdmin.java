@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
@@ -81,8 +80,7 @@ public final class InitialAdmin {
             teams.addMember(h, UUID.randomUUID().toString(), team.id(), admin.id(), Role.ADMIN, now);
 
             String token = ApiKeyToken.generate(region, random);
-            // Upstream's "never" is about a century.
-            Instant expires = now.atZone(ZoneOffset.UTC).plusYears(100).toInstant().truncatedTo(ChronoUnit.SECONDS);
+            Instant expires = NewApiKey.expiry("never", now).truncatedTo(ChronoUnit.SECONDS);
             var key = new ApiKey(UUID.randomUUID().toString(), ApiKeyToken.displayPrefix(token), "admin", team.id(),
                     admin.id(), admin.id(), ApiKeyScope.TEAM, List.of(Role.ADMIN), true, expires, null, 0, now, now);
             keys.insert(h, key, ApiKeyToken.digest(token));

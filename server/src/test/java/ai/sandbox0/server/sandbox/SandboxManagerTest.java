@@ -15,6 +15,7 @@ import ai.sandbox0.api.sandbox.SandboxConfig;
 import ai.sandbox0.api.sandbox.SandboxLifecycleStatus;
 import ai.sandbox0.api.sandbox.SandboxUpdateConfig;
 import ai.sandbox0.node.LayerChain;
+import ai.sandbox0.server.MutableClock;
 import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.domain.DomainException.Conflict;
 import ai.sandbox0.server.domain.DomainException.Forbidden;
@@ -31,11 +32,8 @@ import ai.sandbox0.server.template.TemplateCatalog;
 import ai.sandbox0.server.template.TemplateRules;
 import ai.sandbox0.server.template.TemplateStore;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -607,33 +605,6 @@ class SandboxManagerTest {
 
         void discard() {
             queue.clear();
-        }
-    }
-
-    private static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }
