@@ -13,4 +13,5 @@ module ai.sandbox0.node {
 
     exports ai.sandbox0.node;
     exports ai.sandbox0.node.blob;
+    exports ai.sandbox0.node.volume;
 }
