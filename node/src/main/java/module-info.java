@@ -10,6 +10,7 @@ module ai.sandbox0.node {
     requires org.slf4j;
     requires java.net.http;
     requires com.github.luben.zstd_jni;
+    requires com.google.crypto.tink;
 
     exports ai.sandbox0.node;
     exports ai.sandbox0.node.blob;

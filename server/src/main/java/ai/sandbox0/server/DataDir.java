@@ -60,6 +60,15 @@ public final class DataDir implements AutoCloseable {
         return root.resolve("admin-api-key");
     }
 
+    /**
+     * The installation key every stored blob is encrypted under (a Tink keyset, made at first start). Without
+     * it nothing in the blob store can be read again: back it up, and give every server sharing a bucket the
+     * same file.
+     */
+    public Path blobEncryptionKey() {
+        return root.resolve("blob-encryption-key.json");
+    }
+
     /** The first admin's generated password (when the operator did not set one). */
     public Path adminPassword() {
         return root.resolve("admin-password");

@@ -4,7 +4,9 @@ import ai.sandbox0.api.health.GatewayMetadata;
 import ai.sandbox0.api.health.GatewayMode;
 import ai.sandbox0.node.Node;
 import ai.sandbox0.node.NodeConfig;
+import ai.sandbox0.node.blob.BlobCipher;
 import ai.sandbox0.node.blob.BlobStore;
+import ai.sandbox0.node.blob.LocalBlobStore;
 import ai.sandbox0.node.ProcdRuntime;
 import ai.sandbox0.server.blob.S3BlobStore;
 import ai.sandbox0.server.health.HealthEndpoints;
@@ -287,15 +289,16 @@ public final class Sandbox0Server implements AutoCloseable {
     }
 
     /**
-     * The configured blob store, closed after the node; null for the node's own directory. Only one server
-     * may use a bucket prefix: its layer collector deletes every blob there its store does not reference.
+     * The configured blob store, encrypted under the installation key and closed after the node. Only one
+     * server may use a bucket prefix: its layer collector deletes every blob there its store does not reference.
      */
     private BlobStore openBlobStore(DataDir dataDir) throws IOException {
-        LOG.info("layer blobs: {}", config.blobStorage().description());
+        LOG.info("layer blobs: {}, encrypted", config.blobStorage().description());
+        BlobCipher cipher = BlobCipher.loadOrCreate(dataDir.blobEncryptionKey());
         return switch (config.blobStorage()) {
-            case BlobStorage.Local local -> null;
+            case BlobStorage.Local local -> new LocalBlobStore(dataDir.root().resolve("storage").resolve("blobs"), cipher);
             case BlobStorage.S3 s3 -> {
-                var store = S3BlobStore.open(s3, dataDir.root().resolve("s3-uploads"));
+                var store = S3BlobStore.open(s3, dataDir.root().resolve("s3-uploads"), cipher);
                 closeInReverse.add(store);
                 yield store;
             }

@@ -28,8 +28,16 @@ public final class LocalBlobStore implements BlobStore {
     private final Path root;
     private final Path blobs;
     private final UploadSpool spool;
+    private final BlobCipher cipher;
 
+    /** A store keeping blobs as they are. */
     public LocalBlobStore(Path root) throws IOException {
+        this(root, null);
+    }
+
+    /** A store keeping blobs encrypted by {@code cipher} (null: as they are). */
+    public LocalBlobStore(Path root, BlobCipher cipher) throws IOException {
+        this.cipher = cipher;
         this.root = root;
         this.blobs = root.resolve(Digest.ALGORITHM);
         try {
@@ -46,16 +54,16 @@ public final class LocalBlobStore implements BlobStore {
 
     @Override
     public BlobUpload upload() throws IOException {
-        return new SpooledUpload(spool.newFile(), root.toString()) {
+        return new SpooledUpload(spool.newFile(), root.toString(), cipher) {
             @Override
-            protected Blob store(Path file, FileChannel channel, Digest digest, long size) throws IOException {
+            protected void store(Path file, FileChannel channel, Digest digest, long storedBytes) throws IOException {
                 channel.force(true);
                 Path target = pathOf(digest);
                 if (Files.exists(target)) {
                     // Same content is already there: put is idempotent, and the blob is fresh again (a
                     // collector's grace period must cover this writer too).
                     Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
-                    return new Blob(digest, size);
+                    return;
                 }
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
                 try {
@@ -65,7 +73,6 @@ public final class LocalBlobStore implements BlobStore {
                     throw new IOException("blob store: rename " + file + " to " + target + ": " + e, e);
                 }
                 syncDirectory(blobs);
-                return new Blob(digest, size);
             }
         };
     }
@@ -73,7 +80,8 @@ public final class LocalBlobStore implements BlobStore {
     @Override
     public InputStream open(Digest digest) throws IOException {
         try {
-            return new VerifyingInputStream(Files.newInputStream(pathOf(digest)), digest, root.toString());
+            InputStream stored = Files.newInputStream(pathOf(digest));
+            return new VerifyingInputStream(cipher == null ? stored : cipher.decrypting(stored), digest, root.toString());
         } catch (NoSuchFileException e) {
             throw new NoSuchBlobException(digest, root.toString());
         }

@@ -20,12 +20,39 @@ public abstract class SpooledUpload implements BlobUpload {
     private final String where;
     private final MessageDigest sha = Digest.newSha256();
     private final OutputStream stream;
+    /** Where the content goes after hashing: the spool file, through the cipher when there is one. */
+    private final OutputStream sink;
     private long size;
     private boolean done;
 
-    protected SpooledUpload(UploadSpool.SpoolFile spooled, String where) {
+    protected SpooledUpload(UploadSpool.SpoolFile spooled, String where) throws IOException {
+        this(spooled, where, null);
+    }
+
+    /** An upload spooled encrypted by {@code cipher} (null: as it is). */
+    protected SpooledUpload(UploadSpool.SpoolFile spooled, String where, BlobCipher cipher) throws IOException {
         this.spooled = spooled;
         this.where = where;
+        OutputStream file = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+                while (buffer.hasRemaining()) {
+                    spooled.channel().write(buffer);
+                }
+            }
+
+            @Override
+            public void close() {
+                // the store still reads the channel back after the cipher's last segment
+            }
+        };
+        this.sink = cipher == null ? file : cipher.encrypting(file);
         this.stream = new OutputStream() {
             @Override
             public void write(int b) throws IOException {
@@ -38,10 +65,7 @@ public abstract class SpooledUpload implements BlobUpload {
                     throw new IOException("blob upload " + spooled.path() + " is already finished");
                 }
                 sha.update(b, off, len);
-                ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
-                while (buffer.hasRemaining()) {
-                    spooled.channel().write(buffer);
-                }
+                sink.write(b, off, len);
                 size += len;
             }
 
@@ -53,10 +77,11 @@ public abstract class SpooledUpload implements BlobUpload {
     }
 
     /**
-     * Keeps the spooled content as the blob {@code digest}: the channel is still open (for a store that
-     * reads the file back) and the file is removed afterwards unless this moved it.
+     * Keeps the spooled file ({@code storedBytes} long: the content, or its ciphertext) as the blob
+     * {@code digest}: the channel is still open (for a store that reads the file back) and the file is
+     * removed afterwards unless this moved it.
      */
-    protected abstract Blob store(Path file, FileChannel channel, Digest digest, long size) throws IOException;
+    protected abstract void store(Path file, FileChannel channel, Digest digest, long storedBytes) throws IOException;
 
     @Override
     public OutputStream stream() {
@@ -79,11 +104,13 @@ public abstract class SpooledUpload implements BlobUpload {
         }
         done = true;
         try (FileChannel channel = spooled.channel()) {
+            sink.close();
             Digest digest = Digest.of(sha);
             if (expected != null && !expected.equals(digest)) {
                 throw new DigestMismatchException(expected, digest, "blob store " + where + ": verify upload");
             }
-            return store(spooled.path(), channel, digest, size);
+            store(spooled.path(), channel, digest, channel.size());
+            return new Blob(digest, size);
         } finally {
             Files.deleteIfExists(spooled.path());
         }

@@ -2,6 +2,7 @@ package ai.sandbox0.server.blob;
 
 import ai.sandbox0.node.Digest;
 import ai.sandbox0.node.blob.Blob;
+import ai.sandbox0.node.blob.BlobCipher;
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.BlobUpload;
 import ai.sandbox0.node.blob.NoSuchBlobException;
@@ -74,12 +75,20 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     private final long partSize;
     private final int pageSize;
     private final String where;
+    private final BlobCipher cipher;
 
     /**
      * @param spool a local directory for uploads in progress (as large as the largest layer)
      * @param pageSize keys per ListObjectsV2 page (1000 is S3's maximum)
      */
     S3BlobStore(S3Client s3, String bucket, String prefix, Path spool, long partSize, int pageSize) throws IOException {
+        this(s3, bucket, prefix, spool, partSize, pageSize, null);
+    }
+
+    /** @param cipher what encrypts the objects (null: kept as they are) */
+    S3BlobStore(S3Client s3, String bucket, String prefix, Path spool, long partSize, int pageSize, BlobCipher cipher)
+            throws IOException {
+        this.cipher = cipher;
         if (partSize < MIN_PART_SIZE) {
             throw new IllegalArgumentException("S3 parts are at least 5 MiB, got " + partSize);
         }
@@ -96,10 +105,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
      * Connects to the bucket {@code settings} name and checks it can be reached, so a wrong endpoint,
      * bucket or credential fails the server's start with a message saying which.
      */
-    public static S3BlobStore open(BlobStorage.S3 settings, Path spool) throws IOException {
+    public static S3BlobStore open(BlobStorage.S3 settings, Path spool, BlobCipher cipher) throws IOException {
         S3Client s3 = client(settings);
         try {
-            var store = new S3BlobStore(s3, settings.bucket(), settings.prefix(), spool, DEFAULT_PART_SIZE, 1000);
+            var store = new S3BlobStore(s3, settings.bucket(), settings.prefix(), spool, DEFAULT_PART_SIZE, 1000,
+                    cipher);
             store.checkReachable();
             store.abortAbandonedUploads(Instant.now().minus(ABANDONED_AFTER));
             return store;
@@ -149,9 +159,9 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public BlobUpload upload() throws IOException {
-        return new SpooledUpload(spool.newFile(), where) {
+        return new SpooledUpload(spool.newFile(), where, cipher) {
             @Override
-            protected Blob store(Path file, FileChannel channel, Digest digest, long size) throws IOException {
+            protected void store(Path file, FileChannel channel, Digest digest, long size) throws IOException {
                 try {
                     HeadObjectResponse existing = head(digest);
                     if (existing == null) {
@@ -159,7 +169,6 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
                     } else {
                         refresh(file, channel, digest, size, existing.contentLength());
                     }
-                    return new Blob(digest, size);
                 } catch (SdkException e) {
                     throw new IOException("blob store " + where + ": store " + digest + ": " + message(e), e);
                 }
@@ -170,7 +179,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     @Override
     public InputStream open(Digest digest) throws IOException {
         try {
-            return new VerifyingInputStream(s3.getObject(b -> b.bucket(bucket).key(keyOf(digest))), digest, where);
+            InputStream stored = s3.getObject(b -> b.bucket(bucket).key(keyOf(digest)));
+            return new VerifyingInputStream(cipher == null ? stored : cipher.decrypting(stored), digest, where);
         } catch (SdkException e) {
             throw failure("read", digest, e);
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sandbox0.node.Digest;
 import ai.sandbox0.node.blob.Blob;
+import ai.sandbox0.node.blob.BlobCipher;
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.BlobUpload;
 import ai.sandbox0.node.blob.CorruptBlobException;
@@ -40,7 +41,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 @EnumSource(BlobStoreContractTest.Kind.class)
 class BlobStoreContractTest {
 
-    enum Kind { LOCAL, S3 }
+    enum Kind {
+        LOCAL, S3, LOCAL_ENCRYPTED, S3_ENCRYPTED;
+
+        boolean encrypted() {
+            return this == LOCAL_ENCRYPTED || this == S3_ENCRYPTED;
+        }
+    }
 
     /** Small enough to make a test's 12 MiB blob three parts; as small as S3 allows. */
     private static final long PART_SIZE = S3BlobStore.MIN_PART_SIZE;
@@ -57,8 +64,11 @@ class BlobStoreContractTest {
     @BeforeEach
     void open() throws IOException {
         fixture = switch (kind) {
-            case LOCAL -> new LocalFixture(dir.resolve("blobs"));
-            case S3 -> new S3Fixture(TestS3.newBucket("layers"), dir.resolve("spool"));
+            case LOCAL -> new LocalFixture(dir.resolve("blobs"), null);
+            case S3 -> new S3Fixture(TestS3.newBucket("layers"), dir.resolve("spool"), null);
+            case LOCAL_ENCRYPTED -> new LocalFixture(dir.resolve("blobs"), BlobCipher.loadOrCreate(dir.resolve("key.json")));
+            case S3_ENCRYPTED -> new S3Fixture(TestS3.newBucket("layers"), dir.resolve("spool"),
+                    BlobCipher.loadOrCreate(dir.resolve("key.json")));
         };
         store = fixture.store();
     }
@@ -76,7 +86,7 @@ class BlobStoreContractTest {
 
         assertThat(blob).isEqualTo(new Blob(Digest.of(content), content.length));
         assertThat(store.exists(blob.digest())).isTrue();
-        assertThat(store.size(blob.digest())).isEqualTo(content.length);
+        assertThat(store.size(blob.digest())).isEqualTo(fixture.raw(blob.digest()).length);
         assertThat(read(blob.digest())).isEqualTo(content);
         assertThat(store.list()).containsExactly(blob.digest());
     }
@@ -180,9 +190,29 @@ class BlobStoreContractTest {
         Blob blob = store.put(new ByteArrayInputStream(content), Digest.of(content));
 
         assertThat(blob.size()).isEqualTo(content.length);
-        assertThat(store.size(blob.digest())).isEqualTo(content.length);
+        assertThat(store.size(blob.digest())).isEqualTo(fixture.raw(blob.digest()).length);
         assertThat(read(blob.digest())).isEqualTo(content);
         assertThat(fixture.stored()).hasSize(1);
+    }
+
+    @Test
+    void withEncryptionWhatIsKeptRevealsNothingOfTheContent() throws IOException {
+        String secret = "credentials-in-a-layer-" + kind;
+        byte[] content = (secret + " ").repeat(50_000).getBytes(StandardCharsets.UTF_8);
+
+        Blob blob = store.put(new ByteArrayInputStream(content));
+
+        String kept = new String(fixture.raw(blob.digest()), StandardCharsets.ISO_8859_1);
+        if (kind.encrypted()) {
+            assertThat(kept).doesNotContain(secret);
+            // Two objects of one content share a key name but no ciphertext (each has a key of its own).
+            assertThat(BlobCipher.loadOrCreate(dir.resolve("key.json")).encrypt(content))
+                    .isNotEqualTo(fixture.raw(blob.digest()));
+        } else {
+            assertThat(kept).contains(secret);
+        }
+        assertThat(read(blob.digest())).isEqualTo(content);
+        assertThat(read(fixture.reopen(), blob.digest())).isEqualTo(content);
     }
 
     @Test
@@ -209,7 +239,11 @@ class BlobStoreContractTest {
     }
 
     private byte[] read(Digest digest) throws IOException {
-        try (InputStream in = store.open(digest)) {
+        return read(store, digest);
+    }
+
+    private static byte[] read(BlobStore from, Digest digest) throws IOException {
+        try (InputStream in = from.open(digest)) {
             return in.readAllBytes();
         }
     }
@@ -238,16 +272,26 @@ class BlobStoreContractTest {
 
         /** Everything the store left in its place: files, objects and unfinished uploads. */
         List<String> stored() throws IOException;
+
+        /** The bytes kept for a blob, as someone reading the disk or the bucket sees them. */
+        byte[] raw(Digest digest) throws IOException;
     }
 
     private static final class LocalFixture implements Fixture {
 
         private final Path root;
+        private final BlobCipher cipher;
         private final LocalBlobStore store;
 
-        LocalFixture(Path root) throws IOException {
+        LocalFixture(Path root, BlobCipher cipher) throws IOException {
             this.root = root;
-            this.store = new LocalBlobStore(root);
+            this.cipher = cipher;
+            this.store = new LocalBlobStore(root, cipher);
+        }
+
+        @Override
+        public byte[] raw(Digest digest) throws IOException {
+            return Files.readAllBytes(root.resolve("sha256").resolve(digest.hex()));
         }
 
         @Override
@@ -257,7 +301,7 @@ class BlobStoreContractTest {
 
         @Override
         public BlobStore reopen() throws IOException {
-            return new LocalBlobStore(root);
+            return new LocalBlobStore(root, cipher);
         }
 
         @Override
@@ -283,13 +327,21 @@ class BlobStoreContractTest {
 
         private final BlobStorage.S3 settings;
         private final Path spool;
+        private final BlobCipher cipher;
         private final S3Client raw = TestS3.client();
         private final List<S3BlobStore> opened = new ArrayList<>();
 
-        S3Fixture(BlobStorage.S3 settings, Path spool) throws IOException {
+        S3Fixture(BlobStorage.S3 settings, Path spool, BlobCipher cipher) throws IOException {
             this.settings = settings;
             this.spool = spool;
+            this.cipher = cipher;
             reopen();
+        }
+
+        @Override
+        public byte[] raw(Digest digest) {
+            return raw.getObjectAsBytes(b -> b.bucket(settings.bucket()).key(opened.getFirst().keyOf(digest)))
+                    .asByteArray();
         }
 
         @Override
@@ -299,7 +351,8 @@ class BlobStoreContractTest {
 
         @Override
         public BlobStore reopen() throws IOException {
-            var store = new S3BlobStore(S3BlobStore.client(settings), settings.bucket(), settings.prefix(), spool, PART_SIZE, 7);
+            var store = new S3BlobStore(S3BlobStore.client(settings), settings.bucket(), settings.prefix(), spool, PART_SIZE, 7,
+                    cipher);
             opened.add(store);
             return store;
         }

@@ -66,7 +66,7 @@ class S3BlobStoreTest {
         raw.putObject(b -> b.bucket(bucket.bucket()).key("theirs/sha256/" + other.hex()), RequestBody.fromBytes(new byte[] {9}));
         raw.putObject(b -> b.bucket(bucket.bucket()).key("mine/sha256/README"), RequestBody.fromString("not a blob"));
 
-        try (var store = S3BlobStore.open(bucket, dir)) {
+        try (var store = S3BlobStore.open(bucket, dir, null)) {
             Digest mine = store.put(new ByteArrayInputStream(new byte[] {7})).digest();
 
             assertThat(store.list()).containsExactly(mine);
@@ -81,7 +81,7 @@ class S3BlobStoreTest {
         BlobStorage.S3 nowhere = new BlobStorage.S3("no-such-bucket-s0", "", TestS3.endpoint(), "us-east-1", true,
                 TestS3.ACCESS_KEY, TestS3.SECRET_KEY);
 
-        assertThatThrownBy(() -> S3BlobStore.open(nowhere, dir))
+        assertThatThrownBy(() -> S3BlobStore.open(nowhere, dir, null))
                 .hasMessage("cannot use the S3 bucket s3://no-such-bucket-s0/: it does not exist");
     }
 
@@ -89,7 +89,7 @@ class S3BlobStoreTest {
     void aWrongSecretIsReportedWithoutIt() {
         BlobStorage.S3 bucket = TestS3.newBucket("").withCredentials(TestS3.ACCESS_KEY, "wrong-secret-never-shown");
 
-        assertThatThrownBy(() -> S3BlobStore.open(bucket, dir))
+        assertThatThrownBy(() -> S3BlobStore.open(bucket, dir, null))
                 .hasMessageStartingWith("cannot use the S3 bucket s3://" + bucket.bucket() + "/: ")
                 .hasMessageContaining("HTTP 403")
                 .hasMessageNotContaining("wrong-secret-never-shown")
@@ -105,6 +105,6 @@ class S3BlobStoreTest {
         }
         BlobStorage.S3 closed = TestS3.newBucket("").withEndpoint(URI.create("http://127.0.0.1:" + port));
 
-        assertThatThrownBy(() -> S3BlobStore.open(closed, dir)).hasMessageStartingWith("cannot use the S3 bucket");
+        assertThatThrownBy(() -> S3BlobStore.open(closed, dir, null)).hasMessageStartingWith("cannot use the S3 bucket");
     }
 }

@@ -55,6 +55,13 @@ class S3CheckpointTest {
         assertThat(after).as("the checkpoint layer").hasSizeGreaterThan(before.size()).allMatch(k -> k.startsWith("node-a/sha256/"));
         assertThat(before).as("the image layer went to the bucket too").isNotEmpty();
         assertThat(dataDir.resolve("storage/blobs")).as("no local blob dir").doesNotExist();
+        try (S3Client s3 = TestS3.client()) {
+            for (String key : after) {
+                byte[] head = s3.getObjectAsBytes(b -> b.bucket(bucket.bucket()).key(key).range("bytes=0-7")).asByteArray();
+                assertThat(new String(head, java.nio.charset.StandardCharsets.ISO_8859_1)).as("object %s is encrypted", key)
+                        .isEqualTo("S0BLOB\u0000\u0001");
+            }
+        }
 
         // A restart that lost every extracted layer: only the bucket has them now.
         server.close();

@@ -273,6 +273,15 @@ class SandboxApiTest {
         JsonNode paused = pauseAndWait(id);
         assertThat(paused.get("pod_name").asText()).isEmpty();
         ok(server.json("POST", "/api/v1/sandboxes/" + id + "/pause", null), 200); // idempotent
+        try (var blobs = Files.list(dataDir.resolve("storage/blobs/sha256"))) {
+            assertThat(blobs.toList()).as("image and checkpoint layers, every one encrypted").isNotEmpty()
+                    .allSatisfy(blob -> {
+                        try (var in = Files.newInputStream(blob)) {
+                            assertThat(new String(in.readNBytes(8), java.nio.charset.StandardCharsets.ISO_8859_1))
+                                    .isEqualTo("S0BLOB\u0000\u0001");
+                        }
+                    });
+        }
 
         JsonNode resumed = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200);
         assertThat(resumed.get("resumed").asBoolean()).isTrue();
