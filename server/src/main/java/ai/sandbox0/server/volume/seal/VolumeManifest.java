@@ -4,13 +4,15 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A volume's whole state at one sealed moment: every directory, symbolic link and file with its owner,
+ * A volume's whole state at one sealed moment ({@code sealedAt}, read before the snapshot was taken): every directory, symbolic link and file with its owner,
  * mode and time, and each file's content as the digests of its {@link VolumeObjects#CHUNK_BYTES} chunks in
  * the volume object store. Immutable once stored; stored encrypted, under its own digest.
  */
 public record VolumeManifest(int version, String volumeId, long seq, Instant sealedAt, List<Entry> entries) {
 
     public static final int VERSION = 1;
+    /** Wider than any filesystem's timestamp tick and than the gap between a snapshot and its seal's clock read. */
+    static final java.time.Duration RACY = java.time.Duration.ofSeconds(2);
 
     public VolumeManifest {
         entries = List.copyOf(entries);
@@ -24,9 +26,15 @@ public record VolumeManifest(int version, String volumeId, long seq, Instant sea
             chunks = chunks == null ? List.of() : List.copyOf(chunks);
         }
 
-        /** Whether {@code other} has the same content and metadata as this. */
-        boolean unchanged(Entry other) {
-            return other != null && type == other.type && size == other.size && modified.equals(other.modified);
+        /**
+         * Whether this file (as seen now) still has the content {@code before} describes, judged by size and
+         * modification time. Timestamps are coarse (a clock tick), so a file rewritten at the same size within
+         * a tick of the last seal would look unchanged: one modified within {@link #RACY} of that seal's
+         * moment is read again instead (as git does with racily clean index entries).
+         */
+        boolean unchanged(Entry before, Instant beforeSealed) {
+            return before != null && type == before.type && size == before.size && modified.equals(before.modified)
+                    && before.modified.isBefore(beforeSealed.minus(RACY));
         }
     }
 

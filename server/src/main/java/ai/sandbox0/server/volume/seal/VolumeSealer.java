@@ -9,6 +9,7 @@ import ai.sandbox0.server.volume.seal.VolumeManifest.Type;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -61,9 +62,10 @@ public final class VolumeSealer {
         try {
             String moment = "seal-" + volumeId;
             pool.deleteSnapshot(moment); // one a crash left behind
+            Instant at = clock.instant();
             pool.snapshot(volumeId, moment);
             try {
-                return sealFrom(volumeId, pool.snapshotFiles(moment), heads.head(volumeId));
+                return sealFrom(volumeId, pool.snapshotFiles(moment), heads.head(volumeId), at);
             } finally {
                 pool.deleteSnapshot(moment);
             }
@@ -80,7 +82,7 @@ public final class VolumeSealer {
         ReentrantLock lock = lock(volumeId);
         lock.lock();
         try {
-            Head head = sealFrom(volumeId, pool.snapshotFiles(snapshotId), heads.head(volumeId));
+            Head head = sealFrom(volumeId, pool.snapshotFiles(snapshotId), heads.head(volumeId), clock.instant());
             heads.setSnapshotManifest(snapshotId, head.manifest());
             return head.manifest();
         } finally {
@@ -100,10 +102,11 @@ public final class VolumeSealer {
             if (head.isEmpty() && basisManifest.isPresent()) {
                 String moment = "seal-" + volumeId;
                 pool.deleteSnapshot(moment);
+                Instant at = clock.instant();
                 pool.snapshot(volumeId, moment);
                 try {
                     VolumeManifest basis = objects.manifest(basisManifest.get());
-                    return sealTree(volumeId, pool.snapshotFiles(moment), Optional.empty(), basis);
+                    return sealTree(volumeId, pool.snapshotFiles(moment), Optional.empty(), basis, at);
                 } finally {
                     pool.deleteSnapshot(moment);
                 }
@@ -139,32 +142,32 @@ public final class VolumeSealer {
         return heads.head(volumeId);
     }
 
-    private Head sealFrom(String volumeId, VolumeFiles files, Optional<Head> head) throws IOException {
+    private Head sealFrom(String volumeId, VolumeFiles files, Optional<Head> head, Instant at) throws IOException {
         VolumeManifest previous = head.isPresent() ? objects.manifest(head.get().manifest()) : null;
-        return sealTree(volumeId, files, head, previous);
+        return sealTree(volumeId, files, head, previous, at);
     }
 
-    private Head sealTree(String volumeId, VolumeFiles files, Optional<Head> head, VolumeManifest basis)
+    private Head sealTree(String volumeId, VolumeFiles files, Optional<Head> head, VolumeManifest basis, Instant at)
             throws IOException {
         objects.sealing().lock();
         try {
-            return sealTreeLocked(volumeId, files, head, basis);
+            return sealTreeLocked(volumeId, files, head, basis, at);
         } finally {
             objects.sealing().unlock();
         }
     }
 
-    private Head sealTreeLocked(String volumeId, VolumeFiles files, Optional<Head> head, VolumeManifest basis)
-            throws IOException {
+    private Head sealTreeLocked(String volumeId, VolumeFiles files, Optional<Head> head, VolumeManifest basis,
+            Instant at) throws IOException {
         long started = System.nanoTime();
         Map<String, Entry> known = new HashMap<>();
         if (basis != null) {
             basis.entries().forEach(e -> known.put(e.path(), e));
         }
         var stats = new int[2];
-        List<Entry> entries = describe(files, known, stats);
+        List<Entry> entries = describe(files, known, basis == null ? Instant.MIN : basis.sealedAt(), stats);
         long seq = head.map(Head::seq).orElse(0L) + 1;
-        var manifest = new VolumeManifest(VolumeManifest.VERSION, volumeId, seq, clock.instant(), entries);
+        var manifest = new VolumeManifest(VolumeManifest.VERSION, volumeId, seq, at, entries);
         if (head.isPresent() && basis != null && manifest.sameTree(basis)) {
             return head.get();
         }
@@ -179,7 +182,8 @@ public final class VolumeSealer {
     }
 
     /** Every entry of the tree, parents before children, in path order; changed files are stored on the way. */
-    private List<Entry> describe(VolumeFiles files, Map<String, Entry> known, int[] stats) throws IOException {
+    private List<Entry> describe(VolumeFiles files, Map<String, Entry> known, Instant knownSealed, int[] stats)
+            throws IOException {
         var entries = new ArrayList<Entry>();
         entries.add(entry(files.stat("/"), "/", List.of()));
         Deque<String> dirs = new ArrayDeque<>();
@@ -200,7 +204,7 @@ public final class VolumeSealer {
                     case FILE -> {
                         Entry before = known.get(path);
                         Entry now = entry(child, path, List.of());
-                        if (now.unchanged(before)) {
+                        if (now.unchanged(before, knownSealed)) {
                             entries.add(entry(child, path, before.chunks()));
                             stats[1]++;
                         } else {

@@ -4,17 +4,21 @@ import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Seals volumes in the background: every interval, each volume a sandbox has mounted writable and each one
- * changed through the file API since its last seal. A failed seal is tried again at the next interval; the
- * volume keeps its last sealed head meanwhile. At start every volume counts as changed once, so what a crash
- * left unsealed is sealed first.
+ * Seals volumes in the background, so the API's snapshot and fork stay as cheap as the copy-on-write they
+ * are: a snapshot (immutable) and a new fork are sealed as soon as the worker gets to them; every interval,
+ * each volume a sandbox has mounted writable and each one changed through the file API since its last seal.
+ * A failed seal is tried again at the next interval; the volume keeps its last sealed head meanwhile.
  */
 public final class VolumeSealing implements AutoCloseable {
 
@@ -24,6 +28,11 @@ public final class VolumeSealing implements AutoCloseable {
     private final Supplier<Collection<String>> mountedWritable;
     private final Duration interval;
     private final Set<String> changed = ConcurrentHashMap.newKeySet();
+    /** Snapshot id → its volume. */
+    private final Map<String, String> snapshots = new ConcurrentHashMap<>();
+    /** New volume id → the manifest it was copied from (empty string: none sealed). */
+    private final Map<String, String> copies = new ConcurrentHashMap<>();
+    private final Semaphore wake = new Semaphore(0);
     private volatile Thread thread;
 
     public VolumeSealing(VolumeSealer sealer, Supplier<Collection<String>> mountedWritable, Duration interval) {
@@ -32,7 +41,7 @@ public final class VolumeSealing implements AutoCloseable {
         this.interval = interval;
     }
 
-    /** The volume changed (through the file API, or a sandbox let it go): seal it at the next pass. */
+    /** The volume changed (through the file API, or a sandbox let it go): seal it at the next interval. */
     public void changed(String volumeId) {
         changed.add(volumeId);
     }
@@ -41,37 +50,84 @@ public final class VolumeSealing implements AutoCloseable {
         changed.addAll(volumeIds);
     }
 
+    /** An API snapshot was taken: seal it now. */
+    public void snapshotTaken(String volumeId, String snapshotId) {
+        snapshots.put(snapshotId, volumeId);
+        wake.release();
+    }
+
+    /** A volume was made from another's state (whose sealed manifest, if any, is given): seal it now. */
+    public void copied(String volumeId, Optional<String> basisManifest) {
+        copies.put(volumeId, basisManifest.orElse(""));
+        wake.release();
+    }
+
     /** The volume is gone: nothing to seal. */
     public void forget(String volumeId) {
         changed.remove(volumeId);
+        copies.remove(volumeId);
+        snapshots.values().remove(volumeId);
     }
 
-    /** One pass: seals what changed and what is mounted writable; returns how many seals failed. */
-    public int sealDue() {
-        var due = new LinkedHashSet<String>(changed);
-        due.addAll(mountedWritable.get());
+    /** Seals the snapshots and copies waiting; returns how many failed (they stay queued). */
+    public int sealPrompt() {
         int failed = 0;
-        for (String volumeId : due) {
-            changed.remove(volumeId);
-            try {
-                sealer.seal(volumeId);
-            } catch (NoSuchFileException gone) {
-                LOG.debug("volume {}: gone before its seal", volumeId);
-            } catch (Exception e) {
-                failed++;
-                changed.add(volumeId);
-                LOG.warn("volume {}: seal failed, trying again in {} s: {}", volumeId, interval.toSeconds(),
-                        e.getMessage());
-            }
+        for (var e : Map.copyOf(snapshots).entrySet()) {
+            failed += attempt(e.getValue(), () -> sealer.sealSnapshot(e.getValue(), e.getKey()),
+                    () -> snapshots.remove(e.getKey()));
+        }
+        for (var e : Map.copyOf(copies).entrySet()) {
+            Optional<String> basis = e.getValue().isEmpty() ? Optional.empty() : Optional.of(e.getValue());
+            failed += attempt(e.getKey(), () -> sealer.sealCopy(e.getKey(), basis), () -> copies.remove(e.getKey()));
         }
         return failed;
     }
 
+    /** One full pass: what is prompt, then what changed and what is mounted writable; returns the failures. */
+    public int sealDue() {
+        int failed = sealPrompt();
+        var due = new LinkedHashSet<String>(changed);
+        due.addAll(mountedWritable.get());
+        for (String volumeId : due) {
+            changed.remove(volumeId);
+            failed += attempt(volumeId, () -> sealer.seal(volumeId), () -> { });
+        }
+        return failed;
+    }
+
+    private interface SealStep {
+        Object run() throws Exception;
+    }
+
+    private int attempt(String volumeId, SealStep step, Runnable done) {
+        try {
+            step.run();
+            done.run();
+            return 0;
+        } catch (NoSuchFileException gone) {
+            LOG.debug("volume {}: gone before its seal", volumeId);
+            done.run();
+            return 0;
+        } catch (Exception e) {
+            changed.add(volumeId);
+            LOG.warn("volume {}: seal failed, trying again within {} s: {}", volumeId, interval.toSeconds(),
+                    e.getMessage());
+            return 1;
+        }
+    }
+
     public VolumeSealing start() {
         thread = Thread.ofVirtual().name("volume-sealing").start(() -> {
+            long next = System.nanoTime() + interval.toNanos();
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    Thread.sleep(interval);
+                    long left = next - System.nanoTime();
+                    if (left > 0 && wake.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+                        wake.drainPermits();
+                        sealPrompt();
+                        continue;
+                    }
+                    next = System.nanoTime() + interval.toNanos();
                     sealDue();
                 } catch (InterruptedException e) {
                     return;
