@@ -75,14 +75,14 @@ public final class VolumeSealer {
     }
 
     /**
-     * Seals a read-only snapshot the API took of the volume: its manifest (returned) is both the snapshot's
-     * durable state and the volume's new head.
+     * Seals a read-only snapshot the API took of the volume at or after {@code takenAt}: its manifest
+     * (returned) is both the snapshot's durable state and the volume's new head.
      */
-    public String sealSnapshot(String volumeId, String snapshotId) throws IOException {
+    public String sealSnapshot(String volumeId, String snapshotId, Instant takenAt) throws IOException {
         ReentrantLock lock = lock(volumeId);
         lock.lock();
         try {
-            Head head = sealFrom(volumeId, pool.snapshotFiles(snapshotId), heads.head(volumeId), clock.instant());
+            Head head = sealFrom(volumeId, pool.snapshotFiles(snapshotId), heads.head(volumeId), takenAt);
             heads.setSnapshotManifest(snapshotId, head.manifest());
             return head.manifest();
         } finally {

@@ -2,6 +2,7 @@ package ai.sandbox0.server.volume.seal;
 
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -28,8 +29,11 @@ public final class VolumeSealing implements AutoCloseable {
     private final Supplier<Collection<String>> mountedWritable;
     private final Duration interval;
     private final Set<String> changed = ConcurrentHashMap.newKeySet();
-    /** Snapshot id → its volume. */
-    private final Map<String, String> snapshots = new ConcurrentHashMap<>();
+    /** A snapshot waiting for its seal, taken at or after {@code takenAt}. */
+    private record Taken(String volumeId, Instant takenAt) {
+    }
+
+    private final Map<String, Taken> snapshots = new ConcurrentHashMap<>();
     /** New volume id → the manifest it was copied from (empty string: none sealed). */
     private final Map<String, String> copies = new ConcurrentHashMap<>();
     private final Semaphore wake = new Semaphore(0);
@@ -50,9 +54,9 @@ public final class VolumeSealing implements AutoCloseable {
         changed.addAll(volumeIds);
     }
 
-    /** An API snapshot was taken: seal it now. */
-    public void snapshotTaken(String volumeId, String snapshotId) {
-        snapshots.put(snapshotId, volumeId);
+    /** An API snapshot was taken (at or after {@code takenAt}, a time read before taking it): seal it now. */
+    public void snapshotTaken(String volumeId, String snapshotId, Instant takenAt) {
+        snapshots.put(snapshotId, new Taken(volumeId, takenAt));
         wake.release();
     }
 
@@ -66,14 +70,15 @@ public final class VolumeSealing implements AutoCloseable {
     public void forget(String volumeId) {
         changed.remove(volumeId);
         copies.remove(volumeId);
-        snapshots.values().remove(volumeId);
+        snapshots.values().removeIf(t -> t.volumeId().equals(volumeId));
     }
 
     /** Seals the snapshots and copies waiting; returns how many failed (they stay queued). */
     public int sealPrompt() {
         int failed = 0;
         for (var e : Map.copyOf(snapshots).entrySet()) {
-            failed += attempt(e.getValue(), () -> sealer.sealSnapshot(e.getValue(), e.getKey()),
+            Taken taken = e.getValue();
+            failed += attempt(taken.volumeId(), () -> sealer.sealSnapshot(taken.volumeId(), e.getKey(), taken.takenAt()),
                     () -> snapshots.remove(e.getKey()));
         }
         for (var e : Map.copyOf(copies).entrySet()) {

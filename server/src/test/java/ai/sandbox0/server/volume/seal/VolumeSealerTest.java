@@ -106,10 +106,11 @@ class VolumeSealerTest {
             write(source, "/shared.bin", random(4 << 20, 3));
             write(source, "/a.txt", "state one");
             String snapshot = UUID.randomUUID().toString();
+            java.time.Instant taken = java.time.Instant.now();
             pool.snapshot(source, snapshot);
             database.jdbi().useHandle(h -> h.execute("INSERT INTO volume_snapshots (id, volume_id, team_id, name, state,"
                     + " created_at) VALUES (?, ?, 't', 's', 'ready', 0)", snapshot, source));
-            String snapshotManifest = sealer.sealSnapshot(source, snapshot);
+            String snapshotManifest = sealer.sealSnapshot(source, snapshot, taken);
             write(source, "/a.txt", "state two");
             sealer.seal(source);
             String fork = UUID.randomUUID().toString();
