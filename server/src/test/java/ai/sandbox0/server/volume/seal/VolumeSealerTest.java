@@ -147,6 +147,49 @@ class VolumeSealerTest {
     }
 
     @Test
+    void aVolumeTheNodeLostIsRebuiltFromItsSealedStateWithOwnersModesAndLinks() throws Exception {
+        String vol = newVolume();
+        write(vol, "/app/run.sh", "#!/bin/sh\necho hi\n");
+        write(vol, "/app/data/blob.bin", random(6 << 20, 4));
+        Path root = pool.root(vol);
+        Files.setAttribute(root.resolve("app/run.sh"), "unix:mode", 04755);
+        Files.setAttribute(root.resolve("app/data"), "unix:uid", 1234);
+        Files.createSymbolicLink(root.resolve("app/latest"), Path.of("data/blob.bin"));
+        Files.createSymbolicLink(root.resolve("escape"), Path.of("/etc/shadow"));
+        Head head = sealer.seal(vol);
+        String expected = describe(root);
+
+        pool.deleteVolume(vol);
+        var materializer = new VolumeMaterializer(pool, objects, dir.resolve("markers"));
+        materializer.volume(vol, head.manifest());
+
+        assertThat(describe(pool.root(vol))).isEqualTo(expected);
+        assertThat(Files.readString(pool.root(vol).resolve("app/run.sh"))).isEqualTo("#!/bin/sh\necho hi\n");
+        assertThat(Files.mismatch(pool.root(vol).resolve("app/data/blob.bin"), root.resolve("app/data/blob.bin")))
+                .isEqualTo(-1L);
+        assertThat(Files.readSymbolicLink(pool.root(vol).resolve("escape"))).isEqualTo(Path.of("/etc/shadow"));
+        assertThat(sealer.seal(vol)).as("the rebuilt tree is the sealed one").isEqualTo(head);
+
+        // A crash in the middle of a rebuild: the next start undoes it and builds again.
+        pool.deleteVolume(vol);
+        Files.writeString(dir.resolve("markers").resolve(vol), head.manifest());
+        pool.create(vol, 0, 0);
+        materializer.undoInterrupted();
+        assertThat(pool.exists(vol)).isFalse();
+        materializer.volume(vol, head.manifest());
+        assertThat(describe(pool.root(vol))).isEqualTo(expected);
+    }
+
+    /** Every path under {@code root} with its type, owner, mode, size and time, as stat shows them. */
+    private static String describe(Path root) throws Exception {
+        var p = new ProcessBuilder("sh", "-c", "cd '" + root + "' && find . -printf '%p %y %U:%G %m %s %T@ %l\\n' | sort")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+
+    @Test
     void aHeadMovesOnlyFromTheSeqItWasReadAt() {
         var first = new Head("v", 1, "sha256:" + "a".repeat(64), java.time.Instant.EPOCH);
         assertThat(heads.advance("v", 0, first)).isTrue();
