@@ -53,6 +53,13 @@ final class Btrfs {
     static final long IOC_QGROUP_LIMIT = ioc(IOC_READ, 43, QGROUP_LIMIT_ARGS_SIZE);
 
     static final long SUBVOL_RDONLY = 1L << 1;
+    static final long SUBVOL_QGROUP_INHERIT = 1L << 2;
+    /**
+     * {@code struct btrfs_qgroup_inherit}: flags, num_qgroups, num_ref_copies, num_excl_copies, then a
+     * {@code struct btrfs_qgroup_limit} (flags, max_rfer, max_excl, rsv_rfer, rsv_excl); no qgroups follow.
+     */
+    private static final int QGROUP_INHERIT_SIZE = 72, QGROUP_INHERIT_LIMIT = 32;
+    private static final long QGROUP_INHERIT_SET_LIMITS = 1L << 0;
     static final long QUOTA_CTL_ENABLE_SIMPLE_QUOTA = 4;
     static final long QGROUP_LIMIT_MAX_RFER = 1L << 0;
     /** A limit of all ones clears it. */
@@ -111,16 +118,32 @@ final class Btrfs {
         }
     }
 
+    static void snapshot(Path source, Path parent, String name, boolean readOnly) throws IOException {
+        snapshot(source, parent, name, readOnly, java.util.OptionalLong.empty());
+    }
+
     /**
      * Snapshots the subvolume {@code source} as {@code name} in {@code parent}: writable (a fork) or
-     * read-only. The kernel flushes the source's dirty data inside the snapshot; flush before ({@link #syncfs})
-     * so that work happens outside it.
+     * read-only, its quota group bounded by {@code limit} in the same transaction (a snapshot does not get
+     * its source's limit). The kernel flushes the source's dirty data inside the snapshot; flush before
+     * ({@link #syncfs}) so that work happens outside it.
      */
-    static void snapshot(Path source, Path parent, String name, boolean readOnly) throws IOException {
+    static void snapshot(Path source, Path parent, String name, boolean readOnly, java.util.OptionalLong limit)
+            throws IOException {
         try (Arena arena = Arena.ofConfined(); var src = Dir.open(source); var dir = Dir.open(parent)) {
             MemorySegment args = arena.allocate(VOL_ARGS_V2_SIZE, 8);
             args.set(ValueLayout.JAVA_LONG, 0, src.fd);
-            args.set(ValueLayout.JAVA_LONG, VOL_ARGS_V2_FLAGS, readOnly ? SUBVOL_RDONLY : 0L);
+            long flags = readOnly ? SUBVOL_RDONLY : 0L;
+            if (limit.isPresent()) {
+                MemorySegment inherit = arena.allocate(QGROUP_INHERIT_SIZE, 8);
+                inherit.set(ValueLayout.JAVA_LONG, 0, QGROUP_INHERIT_SET_LIMITS);
+                inherit.set(ValueLayout.JAVA_LONG, QGROUP_INHERIT_LIMIT, QGROUP_LIMIT_MAX_RFER);
+                inherit.set(ValueLayout.JAVA_LONG, QGROUP_INHERIT_LIMIT + 8, limit.getAsLong());
+                flags |= SUBVOL_QGROUP_INHERIT;
+                args.set(ValueLayout.JAVA_LONG, 24, QGROUP_INHERIT_SIZE); // the union's {size, pointer}
+                args.set(ValueLayout.ADDRESS, 32, inherit);
+            }
+            args.set(ValueLayout.JAVA_LONG, VOL_ARGS_V2_FLAGS, flags);
             putName(args, VOL_ARGS_V2_NAME, name, SUBVOL_NAME_MAX);
             dir.ioctl(arena, IOC_SNAP_CREATE_V2, args, "snapshot " + source + " as", parent.resolve(name));
         }

@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A volume's owner (for {@link #files}) and limit live in {@code trusted.} xattrs of its root, which
  * nothing in a sandbox's user namespace can read or change and which every snapshot of it carries, so a
- * fork gets its parent's without a second write. A new subvolume is made under {@code <id>.tmp} and renamed
- * into place when complete; names with a dot are never ids, so whatever {@link #open} finds with one is a
- * crash's leftover.
+ * fork gets its parent's without a second write (and its limit in the snapshot ioctl itself). A new empty
+ * volume is made under {@code <id>.tmp} and renamed into place when complete; names with a dot are never
+ * ids, so whatever {@link #open} finds with one is a crash's leftover.
  */
 public final class VolumePool implements AutoCloseable {
 
@@ -145,6 +145,8 @@ public final class VolumePool implements AutoCloseable {
         try (var _ = lock(volumeKey(sourceVolumeId), volumeKey(newVolumeId))) {
             Path source = requirePresent(volume(sourceVolumeId), "volume " + sourceVolumeId);
             requireAbsent(volume(newVolumeId));
+            // Flushed outside the snapshot, which would otherwise write all of it back inside its commit.
+            Btrfs.syncfs(source);
             copy(source, newVolumeId);
         }
     }
@@ -170,15 +172,12 @@ public final class VolumePool implements AutoCloseable {
         }
     }
 
-    /** A writable snapshot of {@code source} as the volume {@code id}, with the limit its root records. */
+    /**
+     * A writable snapshot of {@code source} as the volume {@code id}, bounded by the limit its root records. One
+     * ioctl, which also sets the limit: after a crash the volume is there whole or not at all.
+     */
     private void copy(Path source, String id) throws IOException {
-        String making = id + MAKING;
-        destroy(vols, making);
-        Btrfs.syncfs(source);
-        Btrfs.snapshot(source, vols, making, false);
-        // A snapshot gets a quota group of its own, without its source's limit.
-        applyLimit(vols.resolve(making));
-        publish(vols, making, id);
+        Btrfs.snapshot(source, vols, id, false, recordedLimit(source));
     }
 
     /** Replaces the volume's state by the snapshot's; {@link VolumeBusyException} while it is mounted. */
@@ -189,12 +188,15 @@ public final class VolumePool implements AutoCloseable {
             requireUnmounted(volumeId, "restored");
             String restoring = volumeId + RESTORING;
             destroy(vols, restoring);
-            Btrfs.snapshot(snapshot, vols, restoring, false);
+            Btrfs.snapshot(snapshot, vols, restoring, false, recordedLimit(current));
             // The volume keeps its own owner and limit, whatever they were when the snapshot was taken.
             Path next = vols.resolve(restoring);
-            Btrfs.setXattr(next, OWNER, Btrfs.getXattr(current, OWNER).orElse(""));
-            Btrfs.setXattr(next, LIMIT, Btrfs.getXattr(current, LIMIT).orElse(""));
-            applyLimit(next);
+            for (String record : List.of(OWNER, LIMIT)) {
+                String kept = Btrfs.getXattr(current, record).orElse("");
+                if (!kept.equals(Btrfs.getXattr(next, record).orElse(""))) {
+                    Btrfs.setXattr(next, record, kept);
+                }
+            }
             // From here the old state is under the .restoring name: a crash leaves it to open() to delete.
             Btrfs.exchange(vols, restoring, volumeId);
             destroy(vols, restoring);

@@ -290,7 +290,7 @@ class VolumePoolTest {
         write(pool.root(A), "a.txt", "current");
         pool.snapshot(A, S);
         Path vols = pool.root(A).getParent();
-        // A restore that died before its exchange, and a fork that died before it was renamed into place.
+        // A restore that died before its exchange, and a create that died before it was renamed into place.
         btrfs("subvolume", "snapshot", pool.snapshotRoot(S).toString(), vols.resolve(A + ".restoring").toString());
         btrfs("subvolume", "snapshot", pool.root(A).toString(), vols.resolve(B + ".tmp").toString());
         pool.close();
@@ -303,7 +303,7 @@ class VolumePoolTest {
         assertThat(tree(pool.root(A))).isEqualTo(Map.of("/a.txt", "current"));
         assertThat(pool.exists(B)).isFalse();
         pool.fork(A, B);
-        assertThat(pool.exists(B)).as("the interrupted fork can be done again").isTrue();
+        assertThat(pool.exists(B)).as("the id of the interrupted create is free").isTrue();
     }
 
     @Test
