@@ -45,6 +45,7 @@ final class Btrfs {
     private static final int QGROUP_LIMIT_ARGS_SIZE = 48;
 
     static final long IOC_SYNC = ioc(0, 8, 0);
+    static final long IOC_RESIZE = ioc(IOC_WRITE, 3, VOL_ARGS_SIZE);
     static final long IOC_SUBVOL_CREATE = ioc(IOC_WRITE, 14, VOL_ARGS_SIZE);
     static final long IOC_SNAP_DESTROY = ioc(IOC_WRITE, 15, VOL_ARGS_SIZE);
     static final long IOC_SNAP_CREATE_V2 = ioc(IOC_WRITE, 23, VOL_ARGS_V2_SIZE);
@@ -155,6 +156,15 @@ final class Btrfs {
             MemorySegment args = arena.allocate(VOL_ARGS_SIZE, 8);
             putName(args, VOL_ARGS_NAME, name, VOL_ARGS_SIZE - VOL_ARGS_NAME - 1);
             dir.ioctl(arena, IOC_SNAP_DESTROY, args, "delete subvolume", parent.resolve(name));
+        }
+    }
+
+    /** Grows the filesystem mounted at {@code mount} to the whole of its (grown) device. */
+    static void growToDevice(Path mount) throws IOException {
+        try (Arena arena = Arena.ofConfined(); var dir = Dir.open(mount)) {
+            MemorySegment args = arena.allocate(VOL_ARGS_SIZE, 8);
+            putName(args, VOL_ARGS_NAME, "max", VOL_ARGS_SIZE - VOL_ARGS_NAME - 1);
+            dir.ioctl(arena, IOC_RESIZE, args, "resize", mount);
         }
     }
 

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * The pool's one btrfs filesystem: a sparse image {@code <dir>/pool.img} on a loop device with direct I/O
  * (a buffered loop device caches every page twice and writes far slower than the host disk), mounted at
  * {@code <dir>/mnt}. Attaching picks up whatever a previous process left: the mount, else the loop device,
- * else the image; only a missing or never-formatted image is made anew.
+ * else the image; only a missing or never-formatted image is made anew, and one smaller than asked for grows.
  *
  * @param device the loop device, e.g. {@code /dev/loop3}
  * @param number the filesystem's {@code major:minor} in the mount table
@@ -48,7 +48,7 @@ record PoolDisk(Path image, Path mount, String device, String number) {
         Optional<MountInfo> mounted = MountInfo.at(MountInfo.read(MountInfo.SELF), mount);
         if (mounted.isPresent() && mounted.get().type().equals("btrfs")) {
             log.info("volume pool {} still mounted from {}", mount, mounted.get().source());
-            return new PoolDisk(image, mount, mounted.get().source(), mounted.get().device());
+            return new PoolDisk(image, mount, mounted.get().source(), mounted.get().device()).grownTo(maxBytes);
         }
         if (mounted.isPresent()) {
             throw new IOException(mount + " has a " + mounted.get().type() + " filesystem mounted, not the volume pool");
@@ -83,7 +83,29 @@ record PoolDisk(Path image, Path mount, String device, String number) {
         }
         MountInfo m = MountInfo.at(MountInfo.read(MountInfo.SELF), mount)
                 .orElseThrow(() -> new IOException(mount + " is not mounted after mount"));
-        return new PoolDisk(image, mount, device, m.device());
+        return new PoolDisk(image, mount, device, m.device()).grownTo(maxBytes);
+    }
+
+    /**
+     * Grows the image, its loop device and the filesystem to {@code maxBytes} when a bigger size is asked
+     * for than the image has (a node given more room); never shrinks.
+     */
+    PoolDisk grownTo(long maxBytes) throws IOException {
+        long size = Files.size(image);
+        if (maxBytes <= size) {
+            if (maxBytes < size) {
+                log.info("volume pool {} keeps its {} MiB (asked for {} MiB: pools never shrink)", image, size >> 20,
+                        maxBytes >> 20);
+            }
+            return this;
+        }
+        try (var file = FileChannel.open(image, StandardOpenOption.WRITE)) {
+            file.write(ByteBuffer.wrap(new byte[1]), maxBytes - 1); // sparse
+        }
+        run(List.of("losetup", "--set-capacity", device), "grow " + device);
+        Btrfs.growToDevice(mount);
+        log.info("volume pool {} grown from {} MiB to {} MiB", image, size >> 20, maxBytes >> 20);
+        return this;
     }
 
     /** Unmounts (lazily if something still holds it) and frees the loop device. */

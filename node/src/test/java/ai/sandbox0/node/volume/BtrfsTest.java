@@ -10,6 +10,7 @@ class BtrfsTest {
     @Test
     void ioctlNumbersAreTheKernelHeadersOnes() {
         assertThat(Btrfs.IOC_SYNC).isEqualTo(0x9408L);
+        assertThat(Btrfs.IOC_RESIZE).isEqualTo(0x50009403L);
         assertThat(Btrfs.IOC_SUBVOL_CREATE).isEqualTo(0x5000940eL);
         assertThat(Btrfs.IOC_SNAP_DESTROY).isEqualTo(0x5000940fL);
         assertThat(Btrfs.IOC_SNAP_CREATE_V2).isEqualTo(0x50009417L);

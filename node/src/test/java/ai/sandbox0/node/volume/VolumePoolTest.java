@@ -270,6 +270,19 @@ class VolumePoolTest {
     }
 
     @Test
+    void aPoolOpenedWithMoreRoomGrowsAndKeepsItsVolumes() throws IOException {
+        pool.create(A, 0, 0);
+        write(pool.root(A), "a.txt", "kept");
+        long before = Files.getFileStore(pool.root(A)).getTotalSpace();
+        pool.close();
+
+        pool = VolumePool.open(dir, 2 * GIB);
+
+        assertThat(Files.getFileStore(pool.root(A)).getTotalSpace()).isGreaterThan(before + GIB / 2);
+        assertThat(tree(pool.root(A))).isEqualTo(Map.of("/a.txt", "kept"));
+    }
+
+    @Test
     void aProcessThatDiedWithThePoolAttachedIsSucceededWithoutASecondDevice() throws IOException {
         pool.create(A, 0, 0);
         write(pool.root(A), "a.txt", "kept");
