@@ -12,6 +12,11 @@ public final class VolumeHeads {
 
     /** A volume's sealed state: the {@code seq}-th seal, its manifest's digest. */
     public record Head(String volumeId, long seq, String manifest, Instant sealedAt) {
+
+        /** The store keeps milliseconds. */
+        public Head {
+            sealedAt = sealedAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        }
     }
 
     private final Jdbi jdbi;
