@@ -14,4 +14,5 @@ module ai.sandbox0.node {
 
     exports ai.sandbox0.node;
     exports ai.sandbox0.node.blob;
+    exports ai.sandbox0.node.volume;
 }
