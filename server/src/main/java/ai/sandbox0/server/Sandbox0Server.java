@@ -210,7 +210,7 @@ public final class Sandbox0Server implements AutoCloseable {
         if (host != null) {
             try {
                 volumes = openVolumes(dataDir, quotaStore, clock);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 volumesUnavailable = "the volume pool cannot be opened: " + e.getMessage();
                 LOG.warn("volumes are not available on this host: {}", volumesUnavailable);
             }
