@@ -42,16 +42,14 @@ public final class ErrorReplies {
             case AuthenticationFailure e -> envelope(401, ErrorCode.UNAUTHORIZED.wire(), e.getMessage(), null);
             case DomainException e -> of(e);
             // File operations of volumes fail with the JDK's exceptions, naming the path inside the volume.
-            case NoSuchFileException e -> envelope(404, ErrorCode.NOT_FOUND.wire(), "no such file or directory: "
-                    + e.getFile(), null);
-            case FileAlreadyExistsException e -> envelope(409, ErrorCode.CONFLICT.wire(), "path already exists: "
-                    + e.getFile(), null);
-            case DirectoryNotEmptyException e -> envelope(409, ErrorCode.CONFLICT.wire(), "directory is not empty: "
-                    + e.getFile(), null);
-            case NotDirectoryException e -> envelope(409, ErrorCode.CONFLICT.wire(), "not a directory: " + e.getFile(),
-                    null);
-            case AccessDeniedException e -> envelope(403, ErrorCode.FORBIDDEN.wire(), "permission denied: "
-                    + e.getFile(), null);
+            case NoSuchFileException e -> envelope(404, ErrorCode.NOT_FOUND.wire(),
+                    "no such file or directory" + file(e), null);
+            case FileAlreadyExistsException e -> envelope(409, ErrorCode.CONFLICT.wire(),
+                    "path already exists" + file(e), null);
+            case DirectoryNotEmptyException e -> envelope(409, ErrorCode.CONFLICT.wire(),
+                    "directory is not empty" + file(e), null);
+            case NotDirectoryException e -> envelope(409, ErrorCode.CONFLICT.wire(), "not a directory" + file(e), null);
+            case AccessDeniedException e -> envelope(403, ErrorCode.FORBIDDEN.wire(), "permission denied" + file(e), null);
             case VolumeBusyException e -> envelope(409, ErrorCode.CONFLICT.wire(), e.getMessage(), null);
             case VolumeFullException e -> envelope(503, ErrorCode.UNAVAILABLE.wire(),
                     "no space left for the volume: " + e.getMessage(), null);
@@ -84,6 +82,11 @@ public final class ErrorReplies {
             default -> null;
         };
         return envelope(code.status(), code.wire(), failure.getMessage(), details);
+    }
+
+    /** The path a file operation names, for its message (the path inside the volume, never the host's). */
+    private static String file(java.nio.file.FileSystemException e) {
+        return e.getFile() == null ? "" : ": " + e.getFile();
     }
 
     public static Reply.Raw envelope(int status, String code, String message, Object details) {

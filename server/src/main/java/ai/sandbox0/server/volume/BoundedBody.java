@@ -28,6 +28,13 @@ final class BoundedBody extends FilterInputStream {
         }
     }
 
+    /** The client's body could not be read (it hung up, or sent less than it declared). */
+    static final class Unreadable extends IOException {
+        Unreadable(IOException cause) {
+            super("cannot read request body: " + cause.getMessage(), cause);
+        }
+    }
+
     private final long maxBytes;
     private final long allowance;
     private long read;
@@ -48,7 +55,12 @@ final class BoundedBody extends FilterInputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
+        int n;
+        try {
+            n = in.read(b, off, len);
+        } catch (IOException e) {
+            throw new Unreadable(e);
+        }
         if (n > 0) {
             read += n;
             if (read > maxBytes) {
@@ -81,15 +93,15 @@ final class BoundedBody extends FilterInputStream {
         return false;
     }
 
-    /** The {@link Exceeded} behind {@code failure}, if a bound is why it failed. */
-    static Exceeded exceeded(Throwable failure) {
+    /** The failure of this body behind {@code failure} (a bound, or the client), if that is why it failed. */
+    static IOException bodyFailure(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof Exceeded e) {
-                return e;
+            if (t instanceof Exceeded || t instanceof Unreadable) {
+                return (IOException) t;
             }
             for (Throwable suppressed : t.getSuppressed()) {
-                if (suppressed instanceof Exceeded e) {
-                    return e;
+                if (suppressed instanceof Exceeded || suppressed instanceof Unreadable) {
+                    return (IOException) suppressed;
                 }
             }
         }

@@ -212,10 +212,12 @@ public final class VolumeFileOperations {
      * the node is out of space; any other refusal of the file system is the caller's path, a 400.
      */
     private IOException translate(Exception failure, String path, Principal caller) throws IOException {
-        BoundedBody.Exceeded exceeded = BoundedBody.exceeded(failure);
-        if (exceeded != null) {
-            throw exceeded.bound() == BoundedBody.Bound.SIZE ? tooLarge()
-                    : volumes.quota().volumeExceeded(caller.teamId(), "this write");
+        switch (BoundedBody.bodyFailure(failure)) {
+            case BoundedBody.Exceeded e when e.bound() == BoundedBody.Bound.SIZE -> throw tooLarge();
+            case BoundedBody.Exceeded e -> throw volumes.quota().volumeExceeded(caller.teamId(), "this write");
+            case BoundedBody.Unreadable e -> throw new Invalid(e.getMessage());
+            case null, default -> {
+            }
         }
         switch (failure) {
             case NoSuchFileException e -> throw e;
