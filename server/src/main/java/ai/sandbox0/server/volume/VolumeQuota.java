@@ -98,7 +98,7 @@ final class VolumeQuota {
         if (known != null) {
             return known;
         }
-        long bytes = pool.files(volume.id()).logicalBytes();
+        long bytes = VolumeService.onPool(() -> pool.files(volume.id()).logicalBytes());
         if (!held) {
             volumeBytes.put(volume.id(), bytes);
         }
@@ -118,8 +118,13 @@ final class VolumeQuota {
     void bound(String volumeId, String teamId) throws IOException {
         OptionalLong limit = limitBytes(teamId, QuotaDimension.VOLUME_STORAGE_GB);
         if (limit.isPresent()) {
-            pool.limit(volumeId, limit);
+            pool.limit(volumeId, nodeBound(limit));
         }
+    }
+
+    /** The node takes no bound of 0 bytes: a limit of 0 GB is a bound of one byte, which no write fits in. */
+    private static OptionalLong nodeBound(OptionalLong limit) {
+        return limit.isPresent() ? OptionalLong.of(Math.max(1, limit.getAsLong())) : limit;
     }
 
     /** The team's volume limit changed: every volume of the team gets the new bound (or none). */
@@ -127,7 +132,7 @@ final class VolumeQuota {
         OptionalLong limit = limitBytes(teamId, QuotaDimension.VOLUME_STORAGE_GB);
         for (VolumeRecord volume : volumes.list(teamId)) {
             try {
-                pool.limit(volume.id(), limit);
+                pool.limit(volume.id(), nodeBound(limit));
             } catch (IOException | RuntimeException e) {
                 LOG.warn("cannot bound volume {} at the team's new limit: {}", volume.id(), e.getMessage());
             }

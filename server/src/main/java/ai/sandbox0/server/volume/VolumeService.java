@@ -12,7 +12,10 @@ import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.domain.DomainException.Conflict;
 import ai.sandbox0.server.domain.DomainException.Invalid;
 import ai.sandbox0.server.domain.DomainException.NotFound;
+import ai.sandbox0.server.domain.DomainException.Unavailable;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -217,8 +220,10 @@ public final class VolumeService {
             });
             long size;
             try {
-                pool.snapshot(volume.id(), record.id());
-                size = pool.snapshotFiles(record.id()).logicalBytes();
+                size = onPool(() -> {
+                    pool.snapshot(volume.id(), record.id());
+                    return pool.snapshotFiles(record.id()).logicalBytes();
+                });
             } catch (IOException | RuntimeException e) {
                 undoSnapshot(record.id(), e);
                 throw e;
@@ -248,7 +253,10 @@ public final class VolumeService {
             VolumeRecord volume = ready(caller, volumeId);
             VolumeSnapshotRecord snapshot = snapshotOf(volume, snapshotId);
             try {
-                pool.restore(volume.id(), snapshot.id());
+                onPool(() -> {
+                    pool.restore(volume.id(), snapshot.id());
+                    return null;
+                });
             } catch (VolumeBusyException e) {
                 throw new Conflict("volume is mounted by a running sandbox; it cannot be restored until that sandbox"
                         + " stops or pauses");
@@ -321,6 +329,19 @@ public final class VolumeService {
         return locks.with(volumeId, work);
     }
 
+    /**
+     * Runs a pool operation on something the store says exists. A subvolume that is missing (or in the way) then
+     * means the node's storage and the store disagree: a 503 naming what is wrong, never the host's paths.
+     */
+    static <T> T onPool(VolumeLocks.Work<T> call) throws IOException {
+        try {
+            return call.run();
+        } catch (NoSuchFileException | FileAlreadyExistsException e) {
+            throw new Unavailable("the node's volume storage does not match the store: " + (e.getReason() == null
+                    ? "a subvolume is missing or in the way" : e.getReason()));
+        }
+    }
+
     /** A new volume: its row (creating), its subvolume made by {@code step}, its node bound, then ready. */
     private VolumeRecord make(Principal caller, String sourceVolumeId, PosixIds ids, VolumeAccessMode mode,
             PoolStep step) throws IOException {
@@ -329,8 +350,11 @@ public final class VolumeService {
                 ids.gid(), mode, VolumeRecord.State.CREATING, 0, now, now);
         volumes.insert(record);
         try {
-            step.make(record.id());
-            quota.bound(record.id(), record.teamId());
+            onPool(() -> {
+                step.make(record.id());
+                quota.bound(record.id(), record.teamId());
+                return null;
+            });
         } catch (IOException | RuntimeException e) {
             try {
                 pool.deleteVolume(record.id());

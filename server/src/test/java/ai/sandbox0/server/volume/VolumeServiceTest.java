@@ -10,13 +10,13 @@ import ai.sandbox0.node.volume.VolumePool;
 import ai.sandbox0.server.MutableClock;
 import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.domain.DomainException.Conflict;
+import ai.sandbox0.server.domain.DomainException.Unavailable;
 import ai.sandbox0.server.store.Database;
 import ai.sandbox0.server.store.TestDatabases;
 import ai.sandbox0.server.tenancy.QuotaStore;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -144,7 +144,8 @@ class VolumeServiceTest {
         snapshotRow(lost, source, VolumeSnapshotRecord.State.READY);
 
         assertThatThrownBy(() -> service().create(ALICE, new CreateSandboxVolumeRequest(lost, null, null, null)))
-                .isInstanceOf(NoSuchFileException.class);
+                .isInstanceOf(Unavailable.class).hasMessageContaining("does not match the store")
+                .hasMessageNotContaining(dir.toString());
         assertThat(volumes.list("team-a")).extracting(VolumeRecord::id).containsExactly(source);
         assertThat(volumes.unsettled()).isEmpty();
     }
