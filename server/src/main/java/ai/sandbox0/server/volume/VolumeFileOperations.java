@@ -6,6 +6,7 @@ import ai.sandbox0.api.file.FileType;
 import ai.sandbox0.api.tenancy.QuotaDimension;
 import ai.sandbox0.node.volume.ArchiveCounts;
 import ai.sandbox0.node.volume.ArchiveLimits;
+import ai.sandbox0.node.volume.FileTooLargeException;
 import ai.sandbox0.node.volume.VolumeEntry;
 import ai.sandbox0.node.volume.VolumeFiles;
 import ai.sandbox0.node.volume.VolumeFullException;
@@ -187,13 +188,9 @@ public final class VolumeFileOperations {
         return files(volumes.ready(caller, volumeId));
     }
 
-    /** The volume's files, made as its default owner. */
+    /** The volume's files, made as its default owner (which the pool keeps with the volume). */
     private VolumeFiles files(VolumeRecord volume) throws IOException {
-        if (!volumes.pool().exists(volume.id())) {
-            throw new Unavailable("the data of sandbox volume " + volume.id() + " is missing on this node");
-        }
-        return VolumeFiles.at(volumes.pool().root(volume.id()), volume.defaultPosixUid(), volume.defaultPosixGid(),
-                false);
+        return VolumeService.onPool(() -> volumes.pool().files(volume.id()));
     }
 
     /** The size of the regular file a write would replace; 0 when there is none. */
@@ -235,6 +232,7 @@ public final class VolumeFileOperations {
             case FileSystemException e -> throw new Invalid(path + ": " + (e.getReason() == null ? "refused by the file"
                     + " system" : e.getReason()));
             case IllegalArgumentException e -> throw new Invalid(e.getMessage());
+            case FileTooLargeException e -> throw tooLarge();
             case IOException e -> throw e;
             default -> throw (RuntimeException) failure;
         }

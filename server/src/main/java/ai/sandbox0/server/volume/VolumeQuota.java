@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 final class VolumeQuota {
 
     static final long GB = 1_000_000_000L;
+    /** What a volume's directories, links and small files take in the file system's own records, about. */
+    static final long METADATA_ROOM = 16L << 20;
     private static final Logger LOG = LoggerFactory.getLogger(VolumeQuota.class);
 
     private final QuotaStore quotas;
@@ -114,17 +116,24 @@ final class VolumeQuota {
         volumeBytes.remove(volumeId);
     }
 
-    /** Bounds a new volume on the node at its team's limit, if the team has one. */
+    /**
+     * Bounds a new volume on the node at its team's limit. A fork or a volume from a snapshot comes with its
+     * source's bound; when the team has no limit (any more), that one is lifted.
+     */
     void bound(String volumeId, String teamId) throws IOException {
         OptionalLong limit = limitBytes(teamId, QuotaDimension.VOLUME_STORAGE_GB);
-        if (limit.isPresent()) {
+        if (limit.isPresent() || pool.limitOf(volumeId).isPresent()) {
             pool.limit(volumeId, nodeBound(limit));
         }
     }
 
-    /** The node takes no bound of 0 bytes: a limit of 0 GB is a bound of one byte, which no write fits in. */
-    private static OptionalLong nodeBound(OptionalLong limit) {
-        return limit.isPresent() ? OptionalLong.of(Math.max(1, limit.getAsLong())) : limit;
+    /**
+     * The node's bound for a team limit: the limit plus room for the file system's own records, which the node
+     * counts too (without it, a volume at a limit of 0 GB could not take even an empty file or a directory,
+     * which the quota allows).
+     */
+    static OptionalLong nodeBound(OptionalLong limit) {
+        return limit.isPresent() ? OptionalLong.of(saturatingAdd(limit.getAsLong(), METADATA_ROOM)) : limit;
     }
 
     /** The team's volume limit changed: every volume of the team gets the new bound (or none). */

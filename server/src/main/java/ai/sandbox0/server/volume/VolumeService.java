@@ -113,7 +113,11 @@ public final class VolumeService {
         VolumeRecord made = locks.with(found.volumeId(), () -> {
             VolumeSnapshotRecord snapshot = readySnapshot(team, snapshotId);
             quota.requireVolumeRoom(team, snapshot.sizeBytes(), "a volume from this snapshot");
-            return make(caller, snapshot.volumeId(), ids, mode, id -> pool.createFromSnapshot(snapshot.id(), id));
+            // The new volume's owner is the request's (root by default), not the snapshot's.
+            return make(caller, snapshot.volumeId(), ids, mode, id -> {
+                pool.createFromSnapshot(snapshot.id(), id);
+                pool.setOwner(id, ids.uid(), ids.gid());
+            });
         });
         LOG.info("volume {} created from snapshot {}", made.id(), snapshotId);
         return made.view();
@@ -189,7 +193,12 @@ public final class VolumeService {
             VolumeRecord source = ready(caller, sourceId);
             PosixIds ids = given.orElse(new PosixIds(source.defaultPosixUid(), source.defaultPosixGid()));
             quota.requireVolumeRoom(caller.teamId(), quota.bytesOf(source), "this fork");
-            return make(caller, source.id(), ids, mode, id -> pool.fork(source.id(), id));
+            return make(caller, source.id(), ids, mode, id -> {
+                pool.fork(source.id(), id);
+                if (given.isPresent()) {
+                    pool.setOwner(id, ids.uid(), ids.gid());
+                }
+            });
         });
         LOG.info("volume {} forked from {}", made.id(), sourceId);
         return made.view();
