@@ -50,6 +50,11 @@ final class ServerCommand implements Callable<Integer> {
                     + " (env SANDBOX0_SANDBOX_LOG_SIZE; default 10Mi).")
     String sandboxLogSize;
 
+    @Option(names = "--volume-pool-size", paramLabel = "SIZE",
+            description = "Size of the sparse image in the data dir that holds every volume and volume snapshot; only"
+                    + " what they hold takes disk space (env SANDBOX0_VOLUME_POOL_SIZE; default 64Gi, at least 1Gi).")
+    String volumePoolSize;
+
     @Option(names = "--sandbox-uid-base", paramLabel = "UID",
             description = "Host uid a sandbox's root becomes, in the first of 65536-id ranges, one per sandbox; must"
                     + " not overlap another server on this host (env SANDBOX0_SANDBOX_UID_BASE; default 1073741824).")
@@ -128,6 +133,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (sandboxLogSize != null) {
             flags.put("sandbox-log-size", sandboxLogSize);
+        }
+        if (volumePoolSize != null) {
+            flags.put("volume-pool-size", volumePoolSize);
         }
         if (sandboxUidBase != null) {
             flags.put("sandbox-uid-base", sandboxUidBase);

@@ -35,6 +35,7 @@ public final class ServerSettings {
             Map.entry("default-ttl", "SANDBOX0_DEFAULT_TTL"),
             Map.entry("sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE"),
             Map.entry("sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE"),
+            Map.entry("volume-pool-size", "SANDBOX0_VOLUME_POOL_SIZE"),
             Map.entry("database-url", "SANDBOX0_DATABASE_URL"),
             Map.entry("admin-email", "SANDBOX0_ADMIN_EMAIL"),
             Map.entry("registration", "SANDBOX0_REGISTRATION"),
@@ -93,6 +94,10 @@ public final class ServerSettings {
         String uidBase = pick("sandbox-uid-base", flags, env, file);
         if (uidBase != null) {
             sandboxes = sandboxes.withFirstHostId(uidBase(uidBase));
+        }
+        String poolSize = pick("volume-pool-size", flags, env, file);
+        if (poolSize != null) {
+            sandboxes = sandboxes.withVolumePoolBytes(volumePoolBytes(poolSize));
         }
         String databaseUrl = pick("database-url", flags, env, file);
         if (databaseUrl != null && !databaseUrl.strip().startsWith("jdbc:postgresql://")) {
@@ -286,6 +291,20 @@ public final class ServerSettings {
         }
         if (bytes < 4096) {
             throw new IllegalArgumentException("sandbox-log-size must be a size of at least 4Ki (e.g. 10Mi), got '"
+                    + value + "'");
+        }
+        return bytes;
+    }
+
+    private static long volumePoolBytes(String value) {
+        long bytes;
+        try {
+            bytes = Quantity.bytes(value.strip());
+        } catch (RuntimeException e) {
+            bytes = -1;
+        }
+        if (bytes < ServerConfig.Sandboxes.MIN_VOLUME_POOL_BYTES) {
+            throw new IllegalArgumentException("volume-pool-size must be a size of at least 1Gi (e.g. 64Gi), got '"
                     + value + "'");
         }
         return bytes;

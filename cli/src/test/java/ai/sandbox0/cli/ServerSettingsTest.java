@@ -201,6 +201,23 @@ class ServerSettingsTest {
     }
 
     @Test
+    void theVolumePoolIs64GiUnlessSetAndAtLeast1Gi() throws Exception {
+        assertThat(ServerSettings.resolve(Map.of(), Map.of(), null, true, null).sandboxes().volumePoolBytes())
+                .isEqualTo(64L << 30);
+        Path config = Files.writeString(dir.resolve("pool.yaml"), "volume-pool-size: 8Gi\n");
+        assertThat(ServerSettings.resolve(Map.of(), Map.of(), config, true, null).sandboxes().volumePoolBytes())
+                .isEqualTo(8L << 30);
+        assertThat(ServerSettings.resolve(Map.of(), Map.of("SANDBOX0_VOLUME_POOL_SIZE", "2Ti"), config, true, null)
+                .sandboxes().volumePoolBytes()).isEqualTo(2L << 40);
+        assertThat(ServerSettings.resolve(Map.of("volume-pool-size", "1Gi"), Map.of("SANDBOX0_VOLUME_POOL_SIZE", "2Ti"),
+                config, true, null).sandboxes().volumePoolBytes()).isEqualTo(1L << 30);
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("volume-pool-size", "100Mi"), Map.of(), null, true, null))
+                .hasMessageContaining("volume-pool-size must be a size of at least 1Gi");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("volume-pool-size", "lots"), Map.of(), null, true, null))
+                .hasMessageContaining("volume-pool-size must be a size of at least 1Gi (e.g. 64Gi), got 'lots'");
+    }
+
+    @Test
     void listenAcceptsAllInterfacesAndIpv6() {
         assertThat(ServerConfig.parseListen(":7600").getAddress().isAnyLocalAddress()).isTrue();
         assertThat(ServerConfig.parseListen("[::1]:7600").getHostString()).isEqualTo("::1");

@@ -56,6 +56,11 @@ public final class DataDir implements AutoCloseable {
         }
     }
 
+    /** The volume pool: its sparse image and where it is mounted. */
+    public Path volumes() {
+        return root.resolve("volumes");
+    }
+
     public Path adminApiKey() {
         return root.resolve("admin-api-key");
     }

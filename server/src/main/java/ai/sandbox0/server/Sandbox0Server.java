@@ -31,6 +31,15 @@ import ai.sandbox0.server.sandbox.SandboxManager;
 import ai.sandbox0.server.sandbox.SandboxStore;
 import ai.sandbox0.server.sandbox.SnapshotStore;
 import ai.sandbox0.server.store.Database;
+import ai.sandbox0.server.volume.VolumeEndpoints;
+import ai.sandbox0.server.volume.VolumeFileEndpoints;
+import ai.sandbox0.server.volume.VolumeFileOperations;
+import ai.sandbox0.server.volume.VolumeMounts;
+import ai.sandbox0.server.volume.VolumeService;
+import ai.sandbox0.server.volume.VolumeSnapshotStore;
+import ai.sandbox0.server.volume.VolumeStore;
+import ai.sandbox0.api.tenancy.QuotaDimension;
+import ai.sandbox0.node.volume.VolumePool;
 import ai.sandbox0.server.template.NoWarmPools;
 import ai.sandbox0.server.template.TemplateCatalog;
 import ai.sandbox0.server.template.TemplateEndpoints;
@@ -198,6 +207,18 @@ public final class Sandbox0Server implements AutoCloseable {
             LOG.warn("sandboxes are not available on this host: {}", unavailable);
         }
 
+        VolumeService volumes = null;
+        String volumesUnavailable = unavailable == null ? null : "volumes need the sandbox runtime: " + unavailable;
+        if (host != null) {
+            try {
+                volumes = openVolumes(dataDir, quotaStore, clock);
+            } catch (IOException | RuntimeException e) {
+                volumesUnavailable = "the volume pool cannot be opened: " + e.getMessage();
+                LOG.warn("volumes are not available on this host: {}", volumesUnavailable);
+            }
+        }
+        VolumeService volumeService = volumes;
+
         var templateStore = new TemplateStore(database.jdbi());
         var templates = new TemplateCatalog(templateStore, new TemplateRules(MEMORY_PER_CPU), pools, clock);
         templates.seedBuiltins();
@@ -227,7 +248,11 @@ public final class Sandbox0Server implements AutoCloseable {
                 .addAll(new ApiKeyEndpoints(apiKeys, apiKeyAuthenticator, apiKeyUsage, config.region(), clock, random)
                         .routes())
                 .addAll(new TemplateEndpoints(templates).routes())
-                .addAll(new QuotaEndpoints(quotaStore, clock).routes())
+                .addAll(new QuotaEndpoints(quotaStore, clock, (team, dimension) -> {
+                    if (dimension == QuotaDimension.VOLUME_STORAGE_GB && volumeService != null) {
+                        volumeService.volumeLimitChanged(team);
+                    }
+                }).routes())
                 .addAll(new RegionEndpoints(config.region(), this::publicUrl).routes())
                 .addAll(new SshKeyEndpoints(new SshKeyStore(database.jdbi()), clock).routes());
         if (host != null) {
@@ -248,6 +273,16 @@ public final class Sandbox0Server implements AutoCloseable {
                 throw ApiException.unavailable("sandboxes are not available on this host: " + unavailable);
             });
             router.addUnder("/api/v1/sandboxes", refuse).addUnder("/api/v1/sandbox-rootfs-snapshots", refuse);
+        }
+        if (volumes != null) {
+            router.addAll(new VolumeEndpoints(volumes).routes())
+                    .addAll(new VolumeFileEndpoints(new VolumeFileOperations(volumes)).routes());
+            features.add("volumes");
+        } else {
+            String reason = volumesUnavailable;
+            router.addUnder("/api/v1/sandboxvolumes", Route.authenticated("*", "/api/v1/sandboxvolumes", call -> {
+                throw ApiException.unavailable("volumes are not available on this host: " + reason);
+            }));
         }
         var info = new GatewayMetadata(GatewayMode.DIRECT, "sandbox0", config.region(), Version.current(), features);
         router.addAll(new HealthEndpoints(clock, this::isReady, info, registry).routes());
@@ -286,6 +321,20 @@ public final class Sandbox0Server implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the sandbox runtime: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The volume pool in the data dir (made the first time), with the store's view of it settled: creates and
+     * deletes a stop interrupted are undone or finished before the API answers for volumes.
+     */
+    private VolumeService openVolumes(DataDir dataDir, QuotaStore quotas, Clock clock) throws IOException {
+        VolumePool pool = VolumePool.open(dataDir.volumes(), config.sandboxes().volumePoolBytes());
+        closeInReverse.add(pool);
+        var volumes = new VolumeService(new VolumeStore(database.jdbi()), new VolumeSnapshotStore(database.jdbi()),
+                new VolumeMounts(database.jdbi()), pool, quotas, clock, Duration.ofSeconds(60));
+        volumes.recover();
+        LOG.info("volumes: pool at {}", dataDir.volumes());
+        return volumes;
     }
 
     /**

@@ -129,29 +129,50 @@ public record ServerConfig(
      * @param logCapBytes a sandbox's container log is rotated past this size, the last part kept
      * @param firstHostId the host uid a sandbox's root is in the first address slot (65536 ids per slot); must
      *     not overlap another server's on the same host
+     * @param volumePoolBytes the size of the sparse image that holds every volume and volume snapshot
      */
     public record Sandboxes(Path procdDir, Path imageCache, String addressPool, Path runtime, Duration defaultTtl,
-            long logCapBytes, long firstHostId) {
+            long logCapBytes, long firstHostId, long volumePoolBytes) {
+
+        /** The volume pool's default size: sparse, so only what volumes hold takes disk space. */
+        public static final long DEFAULT_VOLUME_POOL_BYTES = 64L << 30;
+        /** Smaller pools leave btrfs too little room for its own metadata. */
+        public static final long MIN_VOLUME_POOL_BYTES = 1L << 30;
+
+        public Sandboxes {
+            if (volumePoolBytes < MIN_VOLUME_POOL_BYTES) {
+                throw new IllegalArgumentException("the volume pool must be at least 1Gi, got " + volumePoolBytes
+                        + " bytes");
+            }
+        }
 
         public static Sandboxes defaults(Path procdDir) {
             return new Sandboxes(procdDir, Path.of("/var/cache/sandbox0"), "10.88.0.0/16", Path.of("/usr/sbin/runc"),
-                    Duration.ofMinutes(5), 10L << 20, NodeConfig.DEFAULT_FIRST_HOST_ID);
+                    Duration.ofMinutes(5), 10L << 20, NodeConfig.DEFAULT_FIRST_HOST_ID, DEFAULT_VOLUME_POOL_BYTES);
         }
 
         public Sandboxes withAddressPool(String cidr) {
-            return new Sandboxes(procdDir, imageCache, cidr, runtime, defaultTtl, logCapBytes, firstHostId);
+            return new Sandboxes(procdDir, imageCache, cidr, runtime, defaultTtl, logCapBytes, firstHostId,
+                    volumePoolBytes);
         }
 
         public Sandboxes withDefaultTtl(Duration ttl) {
-            return new Sandboxes(procdDir, imageCache, addressPool, runtime, ttl, logCapBytes, firstHostId);
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, ttl, logCapBytes, firstHostId,
+                    volumePoolBytes);
         }
 
         public Sandboxes withLogCap(long bytes) {
-            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, bytes, firstHostId);
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, bytes, firstHostId,
+                    volumePoolBytes);
         }
 
         public Sandboxes withFirstHostId(long id) {
-            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, id);
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, id,
+                    volumePoolBytes);
+        }
+
+        public Sandboxes withVolumePoolBytes(long bytes) {
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId, bytes);
         }
     }
 

@@ -45,6 +45,8 @@ class TenancyMatrixTest {
     private static String teamA;
     private static String sandboxA;
     private static String snapshotA;
+    private static String volumeA;
+    private static String volumeSnapshotA;
     private static String adminUserA;
     private static String carol;
     private static String developerKeyId;
@@ -67,6 +69,13 @@ class TenancyMatrixTest {
                 .get("id").asText();
         ok(server.json("POST", "/api/v1/templates", "{\"template_id\":\"matrix-a\",\"spec\":{\"mainContainer\":{"
                 + "\"image\":\"default\",\"resources\":{\"cpu\":\"1\",\"memory\":\"4Gi\"}}}}"), 201);
+
+        // A volume with a file and a snapshot.
+        volumeA = ok(server.json("POST", "/api/v1/sandboxvolumes", "{}"), 201).get("id").asText();
+        ok(server.send(HttpRequest.newBuilder(server.uri("/api/v1/sandboxvolumes/" + volumeA + "/files?path=/tmp"))
+                .POST(HttpRequest.BodyPublishers.ofString("team A's file")), "Authorization", "Bearer " + admin), 200);
+        volumeSnapshotA = ok(server.json("POST", "/api/v1/sandboxvolumes/" + volumeA + "/snapshots",
+                "{\"name\":\"matrix\"}"), 201).get("id").asText();
 
         // Team B: Bob's own team, with his session and an admin key of it.
         String bob = server.createUser("bob@example.com", "bob-password");
@@ -108,7 +117,7 @@ class TenancyMatrixTest {
                 new Caller("carol session, no X-Team-ID (two teams)", bearer(carolSession, null), Set.of(), false),
                 new Caller("team B session", bearer(bobSession, teamB), null, false),
                 new Caller("team B key", bearer(teamBKey, null), null, false));
-        secretsOfA = List.of(teamA, sandboxA, snapshotA, "matrix-a", adminUserA, developerKeyId);
+        secretsOfA = List.of(teamA, sandboxA, snapshotA, "matrix-a", adminUserA, developerKeyId, volumeA, volumeSnapshotA);
     }
 
     @AfterAll
@@ -147,6 +156,8 @@ class TenancyMatrixTest {
         String path = t.replace("/api/v1/sandboxes/{id}", "/api/v1/sandboxes/" + sandboxA)
                 .replace("/api/v1/sandbox-rootfs-snapshots/{sid}", "/api/v1/sandbox-rootfs-snapshots/" + snapshotA)
                 .replace("/api/v1/templates/{id}", "/api/v1/templates/matrix-a")
+                .replace("/api/v1/sandboxvolumes/{id}", "/api/v1/sandboxvolumes/" + volumeA)
+                .replace("/snapshots/{sid}", "/snapshots/" + volumeSnapshotA)
                 .replace("{dimension}", "active_sandboxes")
                 .replace("/teams/{id}", "/teams/" + teamA)
                 // Another member than the caller: nobody removes themselves mid-matrix.
@@ -155,7 +166,8 @@ class TenancyMatrixTest {
                 .replace("/api-keys/{id}", "/api-keys/" + developerKeyId)
                 .replace("/regions/{id}", "/regions/local")
                 .replace("{id}", "00000000-0000-4000-8000-000000000000");
-        if (t.endsWith("/files") || t.endsWith("/files/stat") || t.endsWith("/files/list") || t.endsWith("/files/watch")) {
+        if (t.endsWith("/files") || t.endsWith("/files/stat") || t.endsWith("/files/list") || t.endsWith("/files/watch")
+                || t.endsWith("/files/archive")) {
             path += "?path=/tmp";
         }
         // Reads that touch only the store; everything else may wake a paused sandbox or change something.
@@ -167,12 +179,15 @@ class TenancyMatrixTest {
     private static String nonexistent(String path) {
         return path.replace(sandboxA, "sb-nonexistent").replace(snapshotA, "rootfs-snapshot-nonexist")
                 .replace("matrix-a", "matrix-none").replace(developerKeyId, "00000000-0000-4000-8000-0000000000aa")
+                .replace(volumeA, "00000000-0000-4000-8000-0000000000bb")
+                .replace(volumeSnapshotA, "00000000-0000-4000-8000-0000000000dd")
                 .replace("/members/" + adminUserA, "/members/00000000-0000-4000-8000-0000000000cc");
     }
 
     private static HttpResponse<String> call(String method, String path, Caller caller) throws Exception {
         var publisher = method.equals("GET") || method.equals("DELETE") ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString("{\"matrix\": \"not a valid body\"}");
+                // An access mode no volume takes: a create of a volume is refused too.
+                : HttpRequest.BodyPublishers.ofString("{\"matrix\": \"not a valid body\", \"access_mode\": \"matrix\"}");
         return server.send(HttpRequest.newBuilder(server.uri(path)).method(method, publisher)
                 .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30)), caller.headers());
     }
@@ -218,7 +233,7 @@ class TenancyMatrixTest {
     void listsShowAnotherTeamNoneOfTeamAsResources() throws Exception {
         Caller outsider = callers.stream().filter(c -> c.name().equals("team B key")).findFirst().orElseThrow();
         for (String path : List.of("/api/v1/sandboxes", "/api/v1/templates", "/teams", "/api/v1/sandboxes/" + sandboxA
-                + "/snapshots")) {
+                + "/snapshots", "/api/v1/sandboxvolumes")) {
             String body = call("GET", path, outsider).body();
             for (String secret : secretsOfA) {
                 assertThat(body).as(path).doesNotContain(secret);
@@ -290,6 +305,7 @@ class TenancyMatrixTest {
     private static Expected teamRoute(Route route, Permission permission, Caller caller) {
         String t = route.template();
         boolean collection = t.equals("/api/v1/sandboxes") || t.equals("/api/v1/templates")
+                || t.equals("/api/v1/sandboxvolumes")
                 || t.startsWith("/api/v1/quotas/") || t.equals("/api-keys");
         if (caller.outsider()) {
             if (collection) {

@@ -43,6 +43,13 @@ public abstract sealed class DomainException extends RuntimeException {
         }
     }
 
+    /** The request is larger than the server takes (a body, an archive): 413 with upstream's {@code bad_request}. */
+    public static final class TooLarge extends DomainException {
+        public TooLarge(String message) {
+            super(message);
+        }
+    }
+
     /** The thing exists but is in a state that does not allow this now; the message names the state. */
     public static final class Conflict extends DomainException {
         private final transient Object details;

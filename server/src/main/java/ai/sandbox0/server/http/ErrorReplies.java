@@ -9,8 +9,17 @@ import ai.sandbox0.server.domain.DomainException.Forbidden;
 import ai.sandbox0.server.domain.DomainException.Invalid;
 import ai.sandbox0.server.domain.DomainException.NotFound;
 import ai.sandbox0.server.domain.DomainException.QuotaExceeded;
+import ai.sandbox0.server.domain.DomainException.TooLarge;
 import ai.sandbox0.server.domain.DomainException.Unavailable;
 import ai.sandbox0.server.domain.DomainException;
+import ai.sandbox0.node.volume.InvalidArchiveException;
+import ai.sandbox0.node.volume.VolumeBusyException;
+import ai.sandbox0.node.volume.VolumeFullException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +41,20 @@ public final class ErrorReplies {
             case ApiException e -> envelope(e.status(), e.code().wire(), e.getMessage(), e.details());
             case AuthenticationFailure e -> envelope(401, ErrorCode.UNAUTHORIZED.wire(), e.getMessage(), null);
             case DomainException e -> of(e);
+            // File operations of volumes fail with the JDK's exceptions, naming the path inside the volume.
+            case NoSuchFileException e -> envelope(404, ErrorCode.NOT_FOUND.wire(),
+                    "no such file or directory" + file(e), null);
+            case FileAlreadyExistsException e -> envelope(409, ErrorCode.CONFLICT.wire(),
+                    "path already exists" + file(e), null);
+            case DirectoryNotEmptyException e -> envelope(409, ErrorCode.CONFLICT.wire(),
+                    "directory is not empty" + file(e), null);
+            case NotDirectoryException e -> envelope(409, ErrorCode.CONFLICT.wire(), "not a directory" + file(e), null);
+            case AccessDeniedException e -> envelope(403, ErrorCode.FORBIDDEN.wire(), "permission denied" + file(e), null);
+            case VolumeBusyException e -> envelope(409, ErrorCode.CONFLICT.wire(), e.getMessage(), null);
+            case VolumeFullException e -> envelope(503, ErrorCode.UNAVAILABLE.wire(),
+                    "no space left for the volume: " + e.getMessage(), null);
+            case InvalidArchiveException e -> envelope(e.tooLarge() ? 413 : 400, ErrorCode.BAD_REQUEST.wire(),
+                    "invalid archive: " + e.getMessage(), null);
             default -> {
                 // Unexpected: the client learns only that it happened and how to find it in our logs.
                 LOG.error("internal error", failure);
@@ -41,8 +64,12 @@ public final class ErrorReplies {
     }
 
     private static Reply.Raw of(DomainException failure) {
+        if (failure instanceof TooLarge) {
+            return envelope(413, ErrorCode.BAD_REQUEST.wire(), failure.getMessage(), null);
+        }
         ErrorCode code = switch (failure) {
             case Invalid e -> ErrorCode.BAD_REQUEST;
+            case TooLarge e -> ErrorCode.BAD_REQUEST;
             case Forbidden e -> ErrorCode.FORBIDDEN;
             case NotFound e -> ErrorCode.NOT_FOUND;
             case Conflict e -> ErrorCode.CONFLICT;
@@ -55,6 +82,11 @@ public final class ErrorReplies {
             default -> null;
         };
         return envelope(code.status(), code.wire(), failure.getMessage(), details);
+    }
+
+    /** The path a file operation names, for its message (the path inside the volume, never the host's). */
+    private static String file(java.nio.file.FileSystemException e) {
+        return e.getFile() == null ? "" : ": " + e.getFile();
     }
 
     public static Reply.Raw envelope(int status, String code, String message, Object details) {

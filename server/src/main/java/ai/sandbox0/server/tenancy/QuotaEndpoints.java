@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 
 /** {@code /api/v1/quotas/{dimension}} for the caller's team (spec §8.4). */
@@ -22,10 +23,18 @@ public final class QuotaEndpoints {
 
     private final QuotaStore quotas;
     private final Clock clock;
+    private final BiConsumer<String, QuotaDimension> changed;
 
     public QuotaEndpoints(QuotaStore quotas, Clock clock) {
+        this(quotas, clock, (team, dimension) -> {
+        });
+    }
+
+    /** {@code changed} hears of every limit set or removed (team, dimension), after it is stored. */
+    public QuotaEndpoints(QuotaStore quotas, Clock clock, BiConsumer<String, QuotaDimension> changed) {
         this.quotas = quotas;
         this.clock = clock;
+        this.changed = changed;
     }
 
     public List<Route> routes() {
@@ -38,7 +47,9 @@ public final class QuotaEndpoints {
                 }),
                 Route.requires(Permission.QUOTA_WRITE, "PUT", path, this::put),
                 Route.requires(Permission.QUOTA_WRITE, "DELETE", path, call -> {
-                    quotas.delete(call.principal().teamId(), dimension(call));
+                    QuotaDimension d = dimension(call);
+                    quotas.delete(call.principal().teamId(), d);
+                    changed.accept(call.principal().teamId(), d);
                     return Reply.ok(Map.of("deleted", true));
                 }));
     }
@@ -51,6 +62,7 @@ public final class QuotaEndpoints {
         }
         String team = call.principal().teamId();
         quotas.put(team, d, body.limitValue(), clock.instant());
+        changed.accept(team, d);
         return Reply.ok(new TeamQuota(team, d, body.limitValue()));
     }
 

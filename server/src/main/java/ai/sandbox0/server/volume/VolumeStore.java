@@ -40,6 +40,12 @@ public final class VolumeStore {
                 .bind("id", id).bind("team", teamId).map(VolumeStore::map).findOne());
     }
 
+    /** The volume in any team and state: to tell another team's volume (404) from none at all. */
+    public Optional<VolumeRecord> findAnyTeam(String id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM sandbox_volumes WHERE id = :id")
+                .bind("id", id).map(VolumeStore::map).findOne());
+    }
+
     /** The team's volume if the API shows it (ready). */
     public Optional<VolumeRecord> findReady(String teamId, String id) {
         return find(teamId, id).filter(v -> v.state() == VolumeRecord.State.READY);
@@ -62,6 +68,19 @@ public final class VolumeStore {
         jdbi.useHandle(h -> h.createUpdate("UPDATE sandbox_volumes SET state = :state, updated_at = :now WHERE id = :id")
                 .bind("id", id).bind("state", state.name().toLowerCase(Locale.ROOT)).bind("now", now.toEpochMilli())
                 .execute());
+    }
+
+    /** Ids of the team's volumes some sandbox holds (a mount row): what they hold can change behind the API. */
+    public java.util.Set<String> heldBySandboxes(String teamId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT m.volume_id FROM volume_mounts m"
+                        + " JOIN sandbox_volumes v ON v.id = m.volume_id WHERE v.team_id = :team")
+                .bind("team", teamId).mapTo(String.class).collectIntoSet());
+    }
+
+    /** Marks the volume's content as changed as a whole (a restore). */
+    public void touch(String id, Instant now) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE sandbox_volumes SET updated_at = :now WHERE id = :id")
+                .bind("id", id).bind("now", now.toEpochMilli()).execute());
     }
 
     public void setSize(String id, long bytes) {
