@@ -6,6 +6,7 @@ import ai.sandbox0.node.Node;
 import ai.sandbox0.node.NodeConfig;
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.ProcdRuntime;
+import ai.sandbox0.node.volume.VolumePool;
 import ai.sandbox0.server.blob.S3BlobStore;
 import ai.sandbox0.server.health.HealthEndpoints;
 import ai.sandbox0.server.http.ApiException;
@@ -27,6 +28,7 @@ import ai.sandbox0.server.sandbox.SandboxLocks;
 import ai.sandbox0.server.sandbox.SandboxLogs;
 import ai.sandbox0.server.sandbox.SandboxManager;
 import ai.sandbox0.server.sandbox.SandboxStore;
+import ai.sandbox0.server.sandbox.SandboxVolumes;
 import ai.sandbox0.server.sandbox.SnapshotStore;
 import ai.sandbox0.server.store.Database;
 import ai.sandbox0.server.template.NoWarmPools;
@@ -68,6 +70,8 @@ import ai.sandbox0.server.tenancy.SshKeyEndpoints;
 import ai.sandbox0.server.tenancy.SshKeyStore;
 import ai.sandbox0.server.tenancy.ApiKeyStore;
 import ai.sandbox0.server.tenancy.InitialAdmin;
+import ai.sandbox0.server.volume.VolumeMounts;
+import ai.sandbox0.server.volume.VolumeStore;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -100,6 +104,8 @@ public final class Sandbox0Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sandbox0Server.class);
     /** Upstream's default: every CPU of a template comes with 4Gi of memory. */
     private static final long MEMORY_PER_CPU = 4L << 30;
+    /** The sparse size of the node's volume pool: a bound, not an allocation. */
+    private static final long VOLUME_POOL_BYTES = 64L << 30;
 
     private final ServerConfig config;
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
@@ -113,6 +119,7 @@ public final class Sandbox0Server implements AutoCloseable {
     private HttpApi http;
     private Router router;
     private Node node;
+    private VolumePool volumePool;
 
     private Sandbox0Server(ServerConfig config) {
         this.config = config;
@@ -182,6 +189,9 @@ public final class Sandbox0Server implements AutoCloseable {
         closeInReverse.add(procdClient);
         var sandboxStore = new SandboxStore(database.jdbi());
         var snapshotStore = new SnapshotStore(database.jdbi());
+        var volumeStore = new VolumeStore(database.jdbi());
+        // One for the server: it serialises the check that an RWO volume has one writer.
+        var volumeMounts = new VolumeMounts(database.jdbi());
         var background = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("background-", 0).factory());
         closeInReverse.add(background::shutdown);
 
@@ -232,7 +242,8 @@ public final class Sandbox0Server implements AutoCloseable {
             var locks = new SandboxLocks(Duration.ofMinutes(2));
             var ids = new SandboxIds();
             var manager = new SandboxManager(sandboxStore, templates, snapshotStore, host, locks, ids, clock,
-                    config.sandboxes().defaultTtl(), background, new QuotaGate(quotaStore, sandboxStore));
+                    config.sandboxes().defaultTtl(), background, new QuotaGate(quotaStore, sandboxStore),
+                    new SandboxVolumes(volumeStore, volumeMounts, clock));
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);
@@ -280,9 +291,25 @@ public final class Sandbox0Server implements AutoCloseable {
                     sandboxes.imageCache(), SandboxManager.expectedRuns(store));
             closeInReverse.add(node);
             LOG.info("node {} ready: {}", nodeConfig.name(), node.reconcileReport());
-            return new LocalSandboxHost(node, procdClient);
+            return new LocalSandboxHost(node, procdClient, openVolumePool(dataDir));
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the sandbox runtime: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The node's volume pool, opened after the node (whose reconcile unmounts what dropped runs had of it) and
+     * closed before it; null when this host cannot keep one (no btrfs): claims that mount volumes then fail.
+     */
+    private VolumePool openVolumePool(DataDir dataDir) {
+        try {
+            VolumePool pool = VolumePool.open(dataDir.root().resolve("volumes"), VOLUME_POOL_BYTES);
+            closeInReverse.add(pool);
+            volumePool = pool;
+            return pool;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("sandbox volumes are not available on this host: {}", e.getMessage());
+            return null;
         }
     }
 
@@ -397,6 +424,11 @@ public final class Sandbox0Server implements AutoCloseable {
     /** Every route served, for tests that check each one. */
     List<Route> routes() {
         return router.routes();
+    }
+
+    /** The node's volume pool (null without one), for tests in this package that make volumes behind the API. */
+    VolumePool volumePool() {
+        return volumePool;
     }
 
     /** The store, for tests in this package that seed it the way an admin would. */

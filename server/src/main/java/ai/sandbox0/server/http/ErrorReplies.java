@@ -11,6 +11,7 @@ import ai.sandbox0.server.domain.DomainException.NotFound;
 import ai.sandbox0.server.domain.DomainException.QuotaExceeded;
 import ai.sandbox0.server.domain.DomainException.Unavailable;
 import ai.sandbox0.server.domain.DomainException;
+import ai.sandbox0.server.volume.VolumeMounts;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,8 @@ public final class ErrorReplies {
             case ApiException e -> envelope(e.status(), e.code().wire(), e.getMessage(), e.details());
             case AuthenticationFailure e -> envelope(401, ErrorCode.UNAUTHORIZED.wire(), e.getMessage(), null);
             case DomainException e -> of(e);
+            // Another sandbox holds the volume writable: the claim or mount conflicts with it.
+            case VolumeMounts.Conflict e -> envelope(409, ErrorCode.CONFLICT.wire(), e.getMessage(), null);
             default -> {
                 // Unexpected: the client learns only that it happened and how to find it in our logs.
                 LOG.error("internal error", failure);
