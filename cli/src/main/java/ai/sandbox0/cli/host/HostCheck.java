@@ -37,7 +37,9 @@ public final class HostCheck {
             new HostRequirement("openssl", "openssl", "makes the key the registry token-auth test signs with"),
             new HostRequirement("pg_ctlcluster", "postgresql", "is the PostgreSQL the store suites also run on"),
             new HostRequirement("ssh-keygen", "openssh-client", "makes the SSH keys the key tests register and checks"
-                    + " their fingerprints"))).toList();
+                    + " their fingerprints"),
+            new HostRequirement("mkfs.btrfs", "btrfs-progs", "formats the btrfs volume pool the volume tests run on")))
+            .toList();
 
     /** Idmapped lower layers of overlayfs, which give each sandbox its own ids without a chown, came in 5.19. */
     static final int[] MIN_KERNEL = {5, 19};

@@ -41,9 +41,9 @@ class HostCheckTest {
         assertThat(report.problems()).isEmpty();
         assertThat(report.missingPackages()).containsExactly("tini", "debootstrap", "iproute2", "nftables", "e2fsprogs",
                 "mount", "python3", "nodejs", "npm", "docker-registry", "openssl", "postgresql",
-                "openssh-client");
+                "openssh-client", "btrfs-progs");
         assertThat(report.installCommand()).isEqualTo("apt-get install -y tini debootstrap iproute2 nftables e2fsprogs"
-                + " mount python3 nodejs npm docker-registry openssl postgresql openssh-client");
+                + " mount python3 nodejs npm docker-registry openssl postgresql openssh-client btrfs-progs");
     }
 
     @Test
