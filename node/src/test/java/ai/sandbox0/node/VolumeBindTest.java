@@ -153,6 +153,35 @@ class VolumeBindTest {
         assertThat(config.stateDir().resolve("sandboxes/vol-bad")).doesNotExist();
     }
 
+    /**
+     * A volume of a real pool (a btrfs subvolume): the pool sees it mounted while a run has it (so it refuses to
+     * delete it), its limit reaches inside as EDQUOT, and after the checkpoint it is free again.
+     */
+    @Test
+    void aPoolVolumeIsBusyWhileARunHasItAndBoundedInside() throws Exception {
+        String id = "7c0f3b2a-5d1e-4f6a-8b9c-0d1e2f3a4b5c";
+        try (var pool = ai.sandbox0.node.volume.VolumePool.open(config.stateDir().resolve("test-pool"), 1L << 30)) {
+            pool.create(id, 1000, 1000);
+            pool.limit(id, java.util.OptionalLong.of(16L << 20));
+            Sandbox s = node.start("vol-pool", TestRootfs.defaultImage().chain(), SMALL, NetworkMode.BLOCK_ALL, Map.of(),
+                    List.of(), SandboxSecurity.DEFAULT, List.of(new VolumeBind(pool.root(id), "/data", false)));
+            assertThat(pool.mounted(id)).isTrue();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pool.deleteVolume(id))
+                    .isInstanceOf(ai.sandbox0.node.volume.VolumeBusyException.class);
+
+            ExecResult r = sh(s, "stat -c %u:%g /data; setpriv --reuid=1000 --regid=1000 --clear-groups"
+                    + " sh -c 'echo mine > /data/mine.txt; head -c 32M /dev/zero > /data/big; echo rc=$?'");
+            assertThat(r.stdout() + r.stderr()).contains("1000:1000").contains("Disk quota exceeded").contains("rc=1");
+            assertThat(owner(pool.root(id).resolve("mine.txt"))).isEqualTo("1000:1000");
+
+            node.checkpoint(s.id());
+            assertThat(pool.mounted(id)).as("the checkpoint unmounted it").isFalse();
+            assertThat(Files.readString(pool.root(id).resolve("mine.txt"))).isEqualTo("mine\n");
+            pool.deleteVolume(id);
+        }
+        assertThat(runMounts()).isEmpty();
+    }
+
     private ExecResult sh(Sandbox s, String script) throws Exception {
         return node.exec(s.id(), List.of("sh", "-c", script), Duration.ofSeconds(60));
     }
