@@ -14,6 +14,7 @@ import ai.sandbox0.api.sandbox.ClaimResponse;
 import ai.sandbox0.api.sandbox.PauseSandboxResponse;
 import ai.sandbox0.api.sandbox.RefreshResponse;
 import ai.sandbox0.api.sandbox.ResumeSandboxResponse;
+import ai.sandbox0.api.sandbox.Sandbox;
 import ai.sandbox0.api.sandbox.SandboxConfig;
 import ai.sandbox0.api.sandbox.SandboxLifecycleStatus;
 import ai.sandbox0.api.sandbox.SandboxRefreshRequest;
@@ -430,7 +431,7 @@ public final class SandboxManager implements SandboxAccess {
     }
 
     /** The sandbox as {@code GET /sandboxes/{id}} shows it, its volume mounts included. */
-    public ai.sandbox0.api.sandbox.Sandbox detail(SandboxRecord record) {
+    public Sandbox detail(SandboxRecord record) {
         return SandboxViews.detail(record, volumes.shown(record.id()));
     }
 
