@@ -324,9 +324,18 @@ public final class Node implements AutoCloseable {
     /** Like {@link #start(String, LayerChain, Resources, NetworkMode, Map, List)}, its processes run as {@code security} says. */
     public Sandbox start(String id, LayerChain chain, Resources resources, NetworkMode mode, Map<String, String> env,
             List<EmptyDir> emptyDirs, SandboxSecurity security) throws IOException {
+        return start(id, chain, resources, mode, env, emptyDirs, security, List.of());
+    }
+
+    /**
+     * Like {@link #start(String, LayerChain, Resources, NetworkMode, Map, List, SandboxSecurity)}, with volumes
+     * bound in through the run's id map. A volume is never part of the rootfs: {@link #checkpoint} leaves it out.
+     */
+    public Sandbox start(String id, LayerChain chain, Resources resources, NetworkMode mode, Map<String, String> env,
+            List<EmptyDir> emptyDirs, SandboxSecurity security, List<VolumeBind> volumes) throws IOException {
         List<Path> dirs = layerDirs(id, chain);
         try {
-            return start(new SandboxSpec(id, dirs, resources, mode, env, List.of(), emptyDirs, security));
+            return start(new SandboxSpec(id, dirs, resources, mode, env, List.of(), emptyDirs, security, volumes));
         } catch (IOException | RuntimeException e) {
             releaseLayers(id);
             throw e;

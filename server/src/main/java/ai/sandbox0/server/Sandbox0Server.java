@@ -8,6 +8,7 @@ import ai.sandbox0.node.blob.BlobCipher;
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.LocalBlobStore;
 import ai.sandbox0.node.ProcdRuntime;
+import ai.sandbox0.node.volume.VolumePool;
 import ai.sandbox0.server.blob.S3BlobStore;
 import ai.sandbox0.server.health.HealthEndpoints;
 import ai.sandbox0.server.http.ApiException;
@@ -29,6 +30,7 @@ import ai.sandbox0.server.sandbox.SandboxLocks;
 import ai.sandbox0.server.sandbox.SandboxLogs;
 import ai.sandbox0.server.sandbox.SandboxManager;
 import ai.sandbox0.server.sandbox.SandboxStore;
+import ai.sandbox0.server.sandbox.SandboxVolumes;
 import ai.sandbox0.server.sandbox.SnapshotStore;
 import ai.sandbox0.server.store.Database;
 import ai.sandbox0.server.volume.VolumeEndpoints;
@@ -79,6 +81,7 @@ import ai.sandbox0.server.tenancy.SshKeyEndpoints;
 import ai.sandbox0.server.tenancy.SshKeyStore;
 import ai.sandbox0.server.tenancy.ApiKeyStore;
 import ai.sandbox0.server.tenancy.InitialAdmin;
+import ai.sandbox0.server.volume.VolumeStore;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -111,6 +114,7 @@ public final class Sandbox0Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sandbox0Server.class);
     /** Upstream's default: every CPU of a template comes with 4Gi of memory. */
     private static final long MEMORY_PER_CPU = 4L << 30;
+    /** The sparse size of the node's volume pool: a bound, not an allocation. */
 
     private final ServerConfig config;
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
@@ -124,6 +128,8 @@ public final class Sandbox0Server implements AutoCloseable {
     private HttpApi http;
     private Router router;
     private Node node;
+    private VolumePool volumePool;
+    private String volumePoolProblem;
 
     private Sandbox0Server(ServerConfig config) {
         this.config = config;
@@ -193,6 +199,9 @@ public final class Sandbox0Server implements AutoCloseable {
         closeInReverse.add(procdClient);
         var sandboxStore = new SandboxStore(database.jdbi());
         var snapshotStore = new SnapshotStore(database.jdbi());
+        var volumeStore = new VolumeStore(database.jdbi());
+        // One for the server: it serialises the check that an RWO volume has one writer.
+        var volumeMounts = new VolumeMounts(database.jdbi());
         var background = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("background-", 0).factory());
         closeInReverse.add(background::shutdown);
 
@@ -208,12 +217,12 @@ public final class Sandbox0Server implements AutoCloseable {
         }
 
         VolumeService volumes = null;
-        String volumesUnavailable = unavailable == null ? null : "volumes need the sandbox runtime: " + unavailable;
-        if (host != null) {
+        String volumesUnavailable = unavailable == null ? volumePoolProblem : "volumes need the sandbox runtime: " + unavailable;
+        if (volumePool != null) {
             try {
-                volumes = openVolumes(dataDir, quotaStore, clock);
+                volumes = openVolumes(dataDir, volumePool, volumeStore, volumeMounts, quotaStore, clock);
             } catch (IOException | RuntimeException e) {
-                volumesUnavailable = "the volume pool cannot be opened: " + e.getMessage();
+                volumesUnavailable = "the volume store cannot be settled: " + e.getMessage();
                 LOG.warn("volumes are not available on this host: {}", volumesUnavailable);
             }
         }
@@ -259,7 +268,8 @@ public final class Sandbox0Server implements AutoCloseable {
             var locks = new SandboxLocks(Duration.ofMinutes(2));
             var ids = new SandboxIds();
             var manager = new SandboxManager(sandboxStore, templates, snapshotStore, host, locks, ids, clock,
-                    config.sandboxes().defaultTtl(), background, new QuotaGate(quotaStore, sandboxStore));
+                    config.sandboxes().defaultTtl(), background, new QuotaGate(quotaStore, sandboxStore),
+                    new SandboxVolumes(volumeStore, volumeMounts, clock));
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);
@@ -317,9 +327,27 @@ public final class Sandbox0Server implements AutoCloseable {
                     sandboxes.imageCache(), SandboxManager.expectedRuns(store));
             closeInReverse.add(node);
             LOG.info("node {} ready: {}", nodeConfig.name(), node.reconcileReport());
-            return new LocalSandboxHost(node, procdClient);
+            return new LocalSandboxHost(node, procdClient, openVolumePool(dataDir));
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the sandbox runtime: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The node's volume pool, opened after the node (whose reconcile unmounts what dropped runs had of it) and
+     * closed before it; null when this host cannot keep one (no btrfs): volume routes then answer 503 and claims
+     * that mount volumes fail.
+     */
+    private VolumePool openVolumePool(DataDir dataDir) {
+        try {
+            VolumePool pool = VolumePool.open(dataDir.volumes(), config.sandboxes().volumePoolBytes());
+            closeInReverse.add(pool);
+            volumePool = pool;
+            return pool;
+        } catch (IOException | RuntimeException e) {
+            volumePoolProblem = "the volume pool cannot be opened: " + e.getMessage();
+            LOG.warn("sandbox volumes are not available on this host: {}", volumePoolProblem);
+            return null;
         }
     }
 
@@ -327,11 +355,10 @@ public final class Sandbox0Server implements AutoCloseable {
      * The volume pool in the data dir (made the first time), with the store's view of it settled: creates and
      * deletes a stop interrupted are undone or finished before the API answers for volumes.
      */
-    private VolumeService openVolumes(DataDir dataDir, QuotaStore quotas, Clock clock) throws IOException {
-        VolumePool pool = VolumePool.open(dataDir.volumes(), config.sandboxes().volumePoolBytes());
-        closeInReverse.add(pool);
-        var volumes = new VolumeService(new VolumeStore(database.jdbi()), new VolumeSnapshotStore(database.jdbi()),
-                new VolumeMounts(database.jdbi()), pool, quotas, clock, Duration.ofSeconds(60));
+    private VolumeService openVolumes(DataDir dataDir, VolumePool pool, VolumeStore store, VolumeMounts mounts,
+            QuotaStore quotas, Clock clock) throws IOException {
+        var volumes = new VolumeService(store, new VolumeSnapshotStore(database.jdbi()), mounts, pool, quotas, clock,
+                Duration.ofSeconds(60));
         volumes.recover();
         LOG.info("volumes: pool at {}", dataDir.volumes());
         return volumes;
@@ -449,6 +476,11 @@ public final class Sandbox0Server implements AutoCloseable {
     /** Every route served, for tests that check each one. */
     List<Route> routes() {
         return router.routes();
+    }
+
+    /** The node's volume pool (null without one), for tests in this package that make volumes behind the API. */
+    VolumePool volumePool() {
+        return volumePool;
     }
 
     /** The store, for tests in this package that seed it the way an admin would. */

@@ -219,6 +219,44 @@ public final class TestServer implements AutoCloseable {
         return token;
     }
 
+    /** The team the admin key belongs to. */
+    public String adminTeamId() throws IOException {
+        return new ApiKeyStore(server.database().jdbi()).findByDigest(ApiKeyToken.digest(adminKey())).orElseThrow()
+                .teamId();
+    }
+
+    /**
+     * A ready volume of {@code teamId} whose root belongs to {@code uid}:{@code gid}, made behind the API (its
+     * record and its subvolume) as the volume service would.
+     */
+    public String createVolume(String teamId, ai.sandbox0.api.volume.VolumeAccessMode mode, long uid, long gid)
+            throws IOException {
+        var pool = server.volumePool();
+        if (pool == null) {
+            throw new IllegalStateException("the server has no volume pool (is btrfs available on this host?)");
+        }
+        String id = UUID.randomUUID().toString();
+        Instant now = Instant.now();
+        pool.create(id, uid, gid);
+        new ai.sandbox0.server.volume.VolumeStore(server.database().jdbi()).insert(new ai.sandbox0.server.volume.VolumeRecord(
+                id, teamId, null, null, uid, gid, mode, ai.sandbox0.server.volume.VolumeRecord.State.READY, 0, now, now));
+        return id;
+    }
+
+    /** Where the volume's files are on the host. */
+    public Path volumeDir(String volumeId) {
+        return server.volumePool().root(volumeId);
+    }
+
+    /**
+     * Stops this server the way an operator's restart does (its sandboxes keep running) and starts another on the
+     * same data dir, store and sandbox network, which adopts them.
+     */
+    public TestServer restarted() {
+        server.close();
+        return new TestServer(Sandbox0Server.start(server.config()), dataDir);
+    }
+
     /** Stops the server and removes every sandbox run it started from the host. */
     @Override
     public void close() {

@@ -3,7 +3,7 @@ package ai.sandbox0.node.runtime;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Mounts and unmounts the overlay root of sandboxes and what it is built from. */
+/** Mounts and unmounts the overlay root of sandboxes, what it is built from and the volumes bound in. */
 public interface Mounter {
 
     /**
@@ -11,7 +11,16 @@ public interface Mounter {
      * namespace {@code userns} (an nsfs file) maps them: a file owned by 0 on disk shows as the namespace's
      * host uid for 0. The sandbox's root then sees its image as its own without a chown of the image.
      */
-    void bindIdmapped(Path source, Path target, Path userns) throws SetupException;
+    default void bindIdmapped(Path source, Path target, Path userns) throws SetupException {
+        bindIdmapped(source, target, userns, true);
+    }
+
+    /**
+     * Like {@link #bindIdmapped(Path, Path, Path)}, writable unless {@code readOnly}: what the namespace's ids
+     * write is stored with the ids they have inside it (a volume's files keep their container-side owners).
+     * Always without setuid and device files.
+     */
+    void bindIdmapped(Path source, Path target, Path userns, boolean readOnly) throws SetupException;
 
     /** A plain bind mount of {@code source} on {@code target} (an nsfs file, to keep a namespace). */
     void bind(Path source, Path target) throws SetupException;

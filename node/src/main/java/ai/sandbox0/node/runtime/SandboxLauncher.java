@@ -6,6 +6,7 @@ import ai.sandbox0.node.IdMap;
 import ai.sandbox0.node.ProcdRuntime;
 import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.SandboxSecurity;
+import ai.sandbox0.node.VolumeBind;
 import ai.sandbox0.node.layer.Posix;
 import ai.sandbox0.node.net.AddressLease;
 import ai.sandbox0.node.net.AddressPool;
@@ -95,10 +96,11 @@ public final class SandboxLauncher {
             Thread.ofVirtual().name("wire-" + id).start(wiring);
             long tNet = System.nanoTime();
             // 4. The overlay root: image and checkpoint layers below, seen through the run's id map, and this
-            // run's upper dir on top.
+            // run's upper dir on top; the volumes beside it, seen through the same map.
             var lowers = new ArrayList<Path>(spec.lowerDirs());
             lowers.add(skeleton);
             mountRoot(id, lowers);
+            mountVolumes(id, spec.volumes());
             long tMount = System.nanoTime();
             // 5. config.json and the /etc files.
             String token = newToken();
@@ -245,6 +247,32 @@ public final class SandboxLauncher {
     }
 
     /**
+     * Attaches each volume idmapped under the run's dir, writable unless it is read-only, for runc to bind in at
+     * its path (runc creates that path in the root when the image lacks it). A volume is not part of the overlay:
+     * what is written there never reaches the upper dir, so no checkpoint holds it. Teardown unmounts it with
+     * everything else under the run's dir.
+     */
+    private void mountVolumes(String id, List<VolumeBind> volumes) throws SetupException {
+        for (int i = 0; i < volumes.size(); i++) {
+            VolumeBind volume = volumes.get(i);
+            Path target = layout.volumeMount(id, i);
+            try {
+                if (!Files.isDirectory(volume.source(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new SetupException(Step.MOUNT_VOLUME, id + ": " + volume.mountPath() + ": " + volume.source()
+                            + " is not a directory");
+                }
+                Files.createDirectories(target);
+                mounter.bindIdmapped(volume.source(), target, layout.userNamespace(id), volume.readOnly());
+            } catch (SetupException e) {
+                throw e.step() == Step.MOUNT_VOLUME ? e
+                        : new SetupException(Step.MOUNT_VOLUME, id + ": " + volume.mountPath() + ": " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new SetupException(Step.MOUNT_VOLUME, id + ": " + volume.mountPath() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
      * Whether {@code path} names a directory of the image reached without a symbolic link: the node resolves it
      * on the host (a bind mount's source), where an image's link to {@code /} would mean the host's root.
      */
@@ -285,6 +313,13 @@ public final class SandboxLauncher {
         for (int i = 0; i < spec.emptyDirs().size(); i++) {
             mounts.add(OciMount.writableBind(SandboxDisks.emptyDirData(emptyDirDisks.get(i)),
                     spec.emptyDirs().get(i).mountPath()));
+        }
+        // Last: a volume wins over every other mount at or above its path.
+        for (int i = 0; i < spec.volumes().size(); i++) {
+            VolumeBind volume = spec.volumes().get(i);
+            Path attached = layout.volumeMount(spec.id(), i);
+            mounts.add(volume.readOnly() ? OciMount.readOnlyBind(attached, volume.mountPath())
+                    : OciMount.writableBind(attached, volume.mountPath()));
         }
         var caps = new CapabilitySet(security.capabilities(CapabilitySet.SANDBOX_DEFAULT));
         return new ContainerConfig(spec.hostname(), rootfs, procd.args(home), env, home, netns,

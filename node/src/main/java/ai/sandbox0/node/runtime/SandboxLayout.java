@@ -66,6 +66,11 @@ public record SandboxLayout(Path stateDir) {
         return dir(id).resolve("lower").resolve(Integer.toString(index));
     }
 
+    /** Where the run's {@code index}th volume is attached, idmapped, for runc to bind into the sandbox. */
+    public Path volumeMount(String id, int index) {
+        return dir(id).resolve("volume").resolve(Integer.toString(index));
+    }
+
     public Path output(String id) {
         return disk(id).resolve("procd.log");
     }

@@ -4,6 +4,7 @@ import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.node.EmptyDir;
 import ai.sandbox0.node.Resources;
 import ai.sandbox0.node.SandboxSecurity;
+import ai.sandbox0.node.VolumeBind;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,8 @@ import java.util.Map;
 /**
  * What to run: the node's own id for the sandbox, its root as read-only layer dirs (lowest first; the
  * node adds a fresh upper dir for this run), its limits, its egress mode, extra environment for procd
- * and its children, extra mounts (volumes), empty dirs and how its processes run.
+ * and its children, extra mounts, empty dirs, how its processes run and the volumes bound in (idmapped,
+ * mounted after everything else so they win over any other mount at or above their path).
  */
 public record SandboxSpec(
         String id,
@@ -21,16 +23,22 @@ public record SandboxSpec(
         Map<String, String> env,
         List<OciMount> mounts,
         List<EmptyDir> emptyDirs,
-        SandboxSecurity security) {
+        SandboxSecurity security,
+        List<VolumeBind> volumes) {
 
     public SandboxSpec(String id, List<Path> lowerDirs, Resources resources, NetworkMode networkMode,
             Map<String, String> env, List<OciMount> mounts) {
-        this(id, lowerDirs, resources, networkMode, env, mounts, List.of(), SandboxSecurity.DEFAULT);
+        this(id, lowerDirs, resources, networkMode, env, mounts, List.of(), SandboxSecurity.DEFAULT, List.of());
     }
 
     public SandboxSpec(String id, List<Path> lowerDirs, Resources resources, NetworkMode networkMode,
             Map<String, String> env, List<OciMount> mounts, List<EmptyDir> emptyDirs) {
         this(id, lowerDirs, resources, networkMode, env, mounts, emptyDirs, SandboxSecurity.DEFAULT);
+    }
+
+    public SandboxSpec(String id, List<Path> lowerDirs, Resources resources, NetworkMode networkMode,
+            Map<String, String> env, List<OciMount> mounts, List<EmptyDir> emptyDirs, SandboxSecurity security) {
+        this(id, lowerDirs, resources, networkMode, env, mounts, emptyDirs, security, List.of());
     }
 
     public SandboxSpec {
@@ -46,6 +54,7 @@ public record SandboxSpec(
         emptyDirs = emptyDirs == null ? List.of() : List.copyOf(emptyDirs);
         networkMode = networkMode == null ? NetworkMode.ALLOW_ALL : networkMode;
         security = security == null ? SandboxSecurity.DEFAULT : security;
+        volumes = volumes == null ? List.of() : List.copyOf(volumes);
     }
 
     public static SandboxSpec of(String id, List<Path> lowerDirs, Resources resources, NetworkMode mode) {
@@ -53,11 +62,11 @@ public record SandboxSpec(
     }
 
     public SandboxSpec withId(String newId) {
-        return new SandboxSpec(newId, lowerDirs, resources, networkMode, env, mounts, emptyDirs, security);
+        return new SandboxSpec(newId, lowerDirs, resources, networkMode, env, mounts, emptyDirs, security, volumes);
     }
 
     public SandboxSpec withNetworkMode(NetworkMode mode) {
-        return new SandboxSpec(id, lowerDirs, resources, mode, env, mounts, emptyDirs, security);
+        return new SandboxSpec(id, lowerDirs, resources, mode, env, mounts, emptyDirs, security, volumes);
     }
 
     /** The hostname inside: short, stable and free of the caller's naming. */

@@ -95,35 +95,35 @@ public final class SyscallMounter implements Mounter {
     }
 
     @Override
-    public void bindIdmapped(Path source, Path target, Path userns) throws SetupException {
+    public void bindIdmapped(Path source, Path target, Path userns, boolean readOnly) throws SetupException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             int nsFd = (int) OPEN.invokeExact(state, arena.allocateFrom(userns.toString()), O_RDONLY_CLOEXEC);
             if (nsFd < 0) {
-                throw failure(Step.MOUNT_ROOTFS, "open " + userns, state);
+                throw failure(Step.BIND_IDMAPPED, "open " + userns, state);
             }
             int treeFd = -1;
             try {
                 treeFd = (int) (long) OPEN_TREE.invokeExact(state, SYS_OPEN_TREE, AT_FDCWD,
                         arena.allocateFrom(source.toString()), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
                 if (treeFd < 0) {
-                    throw failure(Step.MOUNT_ROOTFS, "open_tree " + source, state);
+                    throw failure(Step.BIND_IDMAPPED, "open_tree " + source, state);
                 }
                 // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; }
                 MemorySegment attr = arena.allocate(32, 8);
-                attr.set(ValueLayout.JAVA_LONG, 0, MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
-                        | MOUNT_ATTR_NODEV);
+                attr.set(ValueLayout.JAVA_LONG, 0, MOUNT_ATTR_IDMAP | (readOnly ? MOUNT_ATTR_RDONLY : 0)
+                        | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
                 attr.set(ValueLayout.JAVA_LONG, 24, nsFd);
                 long rc = (long) MOUNT_SETATTR.invokeExact(state, SYS_MOUNT_SETATTR, treeFd, arena.allocateFrom(""),
                         AT_EMPTY_PATH, attr, 32L);
                 if (rc != 0) {
-                    throw failure(Step.MOUNT_ROOTFS, "idmapping " + source + " (does its filesystem support "
+                    throw failure(Step.BIND_IDMAPPED, "idmapping " + source + " (does its filesystem support "
                             + "idmapped mounts?)", state);
                 }
                 rc = (long) MOVE_MOUNT.invokeExact(state, SYS_MOVE_MOUNT, treeFd, arena.allocateFrom(""), AT_FDCWD,
                         arena.allocateFrom(target.toString()), MOVE_MOUNT_F_EMPTY_PATH);
                 if (rc != 0) {
-                    throw failure(Step.MOUNT_ROOTFS, "attaching " + source + " at " + target, state);
+                    throw failure(Step.BIND_IDMAPPED, "attaching " + source + " at " + target, state);
                 }
             } finally {
                 if (treeFd >= 0) {
@@ -134,7 +134,7 @@ public final class SyscallMounter implements Mounter {
         } catch (SetupException e) {
             throw e;
         } catch (Throwable t) {
-            throw new SetupException(Step.MOUNT_ROOTFS, source + ": " + t, t);
+            throw new SetupException(Step.BIND_IDMAPPED, source + ": " + t, t);
         }
     }
 

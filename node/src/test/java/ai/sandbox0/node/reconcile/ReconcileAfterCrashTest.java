@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A node with live sandboxes and a warm pool dies by SIGKILL; its successor adopts what the caller
- * still expects, removes the rest, and after a shutdown nothing of either is left on the host.
+ * still expects, removes the rest, and after a shutdown nothing of either is left on the host. An adopted
+ * sandbox keeps its volume mounted; the others' volumes are unmounted with their files left in place.
  */
 class ReconcileAfterCrashTest {
 
@@ -73,6 +74,19 @@ class ReconcileAfterCrashTest {
                     .contains("trecv" + keep.slot());
             assertThat(Files.readString(node.upperDir("lost").resolve("root/work.txt"))).isEqualTo("unsaved\n");
 
+            // The adopted sandbox still has its volume, both ways; the lost run's volume file is in the volume,
+            // not in the upper dir its checkpoint will be made of.
+            Path keepVolume = CrashingNode.volumeOf(config, "keep");
+            assertThat(node.exec("keep", List.of("sh", "-c", "echo after-crash > /data/adopted.txt"),
+                    Duration.ofSeconds(10)).ok()).isTrue();
+            assertThat(Files.readString(keepVolume.resolve("adopted.txt"))).isEqualTo("after-crash\n");
+            Files.writeString(keepVolume.resolve("from-host.txt"), "host\n");
+            assertThat(node.exec("keep", List.of("cat", "/data/from-host.txt"), Duration.ofSeconds(10)).stdout())
+                    .isEqualTo("host\n");
+            assertThat(Files.readString(CrashingNode.volumeOf(config, "lost").resolve("in-volume.txt")))
+                    .isEqualTo("durable\n");
+            assertThat(node.upperDir("lost").resolve("data/in-volume.txt")).doesNotExist();
+
             // Only what was adopted is on the host.
             assertThat(runcList(config)).containsExactly("keep");
             assertThat(netns(config)).containsExactly("trec-keep");
@@ -86,7 +100,8 @@ class ReconcileAfterCrashTest {
             }
             assertThat(lowers).as("the adopted run's idmapped layers").isNotEmpty();
             var expectedMounts = new java.util.ArrayList<String>(List.of(keepDir.resolve("rootfs").toString(),
-                    keepDir.resolve("userns").toString(), keepDisk.toString(), lostDisk.toString()));
+                    keepDir.resolve("userns").toString(), keepDir.resolve("volume/0").toString(), keepDisk.toString(),
+                    lostDisk.toString()));
             expectedMounts.addAll(lowers);
             assertThat(mounts(config)).containsExactlyInAnyOrderElementsOf(expectedMounts);
             try (var images = Files.list(config.stateDir().resolve("disks"))) {

@@ -20,6 +20,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import ai.sandbox0.server.volume.VolumeMounts;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,8 @@ public final class ErrorReplies {
                     "no space left for the volume: " + e.getMessage(), null);
             case InvalidArchiveException e -> envelope(e.tooLarge() ? 413 : 400, ErrorCode.BAD_REQUEST.wire(),
                     "invalid archive: " + e.getMessage(), null);
+            // Another sandbox holds the volume writable: the claim or mount conflicts with it.
+            case VolumeMounts.Conflict e -> envelope(409, ErrorCode.CONFLICT.wire(), e.getMessage(), null);
             default -> {
                 // Unexpected: the client learns only that it happened and how to find it in our logs.
                 LOG.error("internal error", failure);

@@ -11,6 +11,8 @@ import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.Node;
 import ai.sandbox0.node.Resources;
 import ai.sandbox0.node.Sandbox;
+import ai.sandbox0.node.VolumeBind;
+import ai.sandbox0.node.volume.VolumePool;
 import ai.sandbox0.server.procd.ProcdClient;
 import ai.sandbox0.server.procd.ProcdEndpoint;
 import ai.sandbox0.server.template.TemplateRules;
@@ -40,10 +42,13 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
     private static final Logger LOG = LoggerFactory.getLogger(LocalSandboxHost.class);
     private final Node node;
     private final ProcdClient procd;
+    private final VolumePool volumes;
 
-    public LocalSandboxHost(Node node, ProcdClient procd) {
+    /** @param volumes the node's volumes, which runs mount by id; null when this host has none */
+    public LocalSandboxHost(Node node, ProcdClient procd, VolumePool volumes) {
         this.node = node;
         this.procd = procd;
+        this.volumes = volumes;
     }
 
     @Override
@@ -57,11 +62,13 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
     }
 
     @Override
-    public Run start(String runId, SandboxTemplateSpec spec, SandboxConfig config, LayerChain chain) {
+    public Run start(String runId, SandboxTemplateSpec spec, SandboxConfig config, LayerChain chain,
+            List<VolumeMount> mounts) {
+        List<VolumeBind> binds = binds(mounts);
         Sandbox sandbox;
         try {
             sandbox = node.start(runId, chain, resources(spec), networkMode(spec, config), Map.of(), emptyDirs(spec),
-                    TemplateRules.security(spec));
+                    TemplateRules.security(spec), binds);
         } catch (IOException | RuntimeException e) {
             throw new HostFailure("sandbox could not start: " + e.getMessage(), e);
         }
@@ -91,6 +98,24 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
             }
         }
         return Optional.of(readied(sandbox, spec, config));
+    }
+
+    /** Each volume's directory on this node, by its id: never a path a caller gave. */
+    private List<VolumeBind> binds(List<VolumeMount> mounts) {
+        if (mounts.isEmpty()) {
+            return List.of();
+        }
+        if (volumes == null) {
+            throw new HostFailure("sandbox volumes are not available on this host");
+        }
+        var binds = new java.util.ArrayList<VolumeBind>(mounts.size());
+        for (VolumeMount mount : mounts) {
+            if (!volumes.exists(mount.volumeId())) {
+                throw new HostFailure("sandbox volume " + mount.volumeId() + " is not on this host");
+            }
+            binds.add(new VolumeBind(volumes.root(mount.volumeId()), mount.mountPoint(), mount.readOnly()));
+        }
+        return binds;
     }
 
     /** The run of a sandbox that just came up, with its environment; destroyed again if that fails. */

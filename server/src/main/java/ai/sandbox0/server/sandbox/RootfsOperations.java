@@ -86,7 +86,11 @@ public final class RootfsOperations {
         });
     }
 
-    /** A new paused sandbox with the source's template, configuration and rootfs; TTL deadlines start now. */
+    /**
+     * A new paused sandbox with the source's template, configuration and rootfs; TTL deadlines start now. Like
+     * upstream's, it mounts none of the source's volumes: an RWO volume has one writer, and a fork that took the
+     * source's volumes along would share them without asking.
+     */
     public ForkSandboxResponse fork(Principal caller, String sandboxId) {
         return locks.with(sandboxId, () -> {
             SandboxRecord source = pausedSource(caller, sandboxId);
@@ -98,7 +102,7 @@ public final class RootfsOperations {
             var fork = SandboxRecord.forkOf(source, ids.sandbox(), new SandboxRecord.Owner(caller.teamId(), caller.userId()),
                     new SandboxRecord.Deadlines(expires, hardExpires), now);
             store.insert(fork);
-            return new ForkSandboxResponse(source.id(), SandboxViews.detail(fork));
+            return new ForkSandboxResponse(source.id(), SandboxViews.detail(fork, null));
         });
     }
 

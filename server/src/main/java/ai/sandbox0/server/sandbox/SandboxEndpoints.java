@@ -38,13 +38,13 @@ public final class SandboxEndpoints {
                         call -> Reply.created(sandboxes.claim(call.principal(), call.optionalBody(ClaimRequest.class)))),
                 Route.requires(Permission.SANDBOX_READ, "GET", "/api/v1/sandboxes", this::list),
                 Route.requires(Permission.SANDBOX_READ, "GET", SANDBOX,
-                        call -> Reply.ok(SandboxViews.detail(sandboxes.visible(call.principal(), id(call))))),
+                        call -> Reply.ok(sandboxes.detail(sandboxes.visible(call.principal(), id(call))))),
                 Route.requires(Permission.SANDBOX_READ, "GET", SANDBOX + "/status",
                         call -> Reply.ok(SandboxViews.status(sandboxes.visible(call.principal(), id(call))))),
                 Route.requires(Permission.SANDBOX_READ, "GET", SANDBOX + "/logs", call -> logs.logs(call)),
                 Route.requires(Permission.SANDBOX_WRITE, "PUT", SANDBOX, call -> {
                     SandboxUpdateRequest request = call.optionalBody(SandboxUpdateRequest.class);
-                    return Reply.ok(SandboxViews.detail(sandboxes.update(call.principal(), id(call),
+                    return Reply.ok(sandboxes.detail(sandboxes.update(call.principal(), id(call),
                             request == null ? null : request.config())));
                 }),
                 Route.requires(Permission.SANDBOX_WRITE, "POST", SANDBOX + "/refresh", call -> Reply.ok(

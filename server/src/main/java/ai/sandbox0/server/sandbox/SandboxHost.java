@@ -6,6 +6,7 @@ import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.server.procd.ProcdEndpoint;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -23,18 +24,32 @@ public interface SandboxHost {
     record Run(String runId, ProcdEndpoint procd) {
     }
 
+    /**
+     * A sandbox volume a run mounts, by id: the host resolves it to its own storage. Files keep the owners they
+     * have in the volume, whichever sandbox or host-side API wrote them.
+     */
+    record VolumeMount(String volumeId, String mountPoint, boolean readOnly) {
+    }
+
     /** The layers of the template's image (building or pulling it the first time). */
     LayerChain imageChain(SandboxTemplateSpec spec);
 
-    /** Starts run {@code runId} on {@code chain}; returns once its procd answers with the environment applied. */
-    Run start(String runId, SandboxTemplateSpec spec, SandboxConfig config, LayerChain chain);
+    /**
+     * Starts run {@code runId} on {@code chain} with {@code volumes} mounted; returns once its procd answers with
+     * the environment applied. A volume that cannot be mounted fails the start.
+     */
+    Run start(String runId, SandboxTemplateSpec spec, SandboxConfig config, LayerChain chain, List<VolumeMount> volumes);
 
-    /** A ready run from the pool's idle ones with the environment applied; empty when it has none. */
+    /**
+     * A ready run from the pool's idle ones with the environment applied; empty when it has none. Idle runs have
+     * no volumes: a claim with mounts starts cold.
+     */
     Optional<Run> claimWarm(String poolId, SandboxTemplateSpec spec, SandboxConfig config);
 
     /**
-     * Stops the run and returns the chain it started from with the run's changes on top; the run is
-     * gone afterwards and the end of its log is kept as the sandbox's previous log. When this fails,
+     * Stops the run and returns the chain it started from with the run's changes on top (never what it wrote to
+     * its volumes: they stay in the volumes); the run is gone afterwards and the end of its log is kept as the
+     * sandbox's previous log. When this fails,
      * the run's changes stay on the host and a later call for the same run tries again.
      */
     LayerChain checkpoint(String runId, String sandboxId);

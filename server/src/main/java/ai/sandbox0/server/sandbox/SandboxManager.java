@@ -8,11 +8,13 @@ import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.RUNNING;
 import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.STARTING;
 import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.TERMINATING;
 
+import ai.sandbox0.api.sandbox.ClaimMountRequest;
 import ai.sandbox0.api.sandbox.ClaimRequest;
 import ai.sandbox0.api.sandbox.ClaimResponse;
 import ai.sandbox0.api.sandbox.PauseSandboxResponse;
 import ai.sandbox0.api.sandbox.RefreshResponse;
 import ai.sandbox0.api.sandbox.ResumeSandboxResponse;
+import ai.sandbox0.api.sandbox.Sandbox;
 import ai.sandbox0.api.sandbox.SandboxConfig;
 import ai.sandbox0.api.sandbox.SandboxLifecycleStatus;
 import ai.sandbox0.api.sandbox.SandboxRefreshRequest;
@@ -33,6 +35,7 @@ import ai.sandbox0.server.sandbox.LifecycleCommand.Resume;
 import ai.sandbox0.server.sandbox.LifecycleCommand.Update;
 import ai.sandbox0.server.sandbox.LifecycleCommand.UseRuntime;
 import ai.sandbox0.server.sandbox.SandboxHost.Run;
+import ai.sandbox0.server.sandbox.SandboxHost.VolumeMount;
 import ai.sandbox0.server.sandbox.SandboxRecord.Deadlines;
 import ai.sandbox0.server.sandbox.SandboxRecord.Owner;
 import ai.sandbox0.server.sandbox.SandboxRecord.TemplateRef;
@@ -83,9 +86,12 @@ public final class SandboxManager implements SandboxAccess {
     private final Executor background;
     private final SandboxIds ids;
     private final SandboxLocks locks;
+    private final SandboxVolumes volumes;
 
     public SandboxManager(SandboxStore store, TemplateCatalog templates, SnapshotStore snapshots, SandboxHost host,
-            SandboxLocks locks, SandboxIds ids, Clock clock, Duration defaultTtl, Executor background, QuotaGate quotas) {
+            SandboxLocks locks, SandboxIds ids, Clock clock, Duration defaultTtl, Executor background, QuotaGate quotas,
+            SandboxVolumes volumes) {
+        this.volumes = volumes;
         this.quotas = quotas;
         this.store = store;
         this.templates = templates;
@@ -103,19 +109,19 @@ public final class SandboxManager implements SandboxAccess {
     /**
      * A new sandbox from a template (or a snapshot of one): recorded as {@link Lifecycle#FIRST}, served
      * by an idle run of the template's pool or a run started now, and answered once its procd is ready.
-     * A claim that cannot start leaves nothing behind.
+     * A claim with volumes holds them before its run starts (409 when another sandbox holds one writable)
+     * and always starts cold: idle runs have no volumes. A claim that cannot start leaves nothing behind.
      */
     public ClaimResponse claim(Principal caller, ClaimRequest request) {
         if (request == null || request.template() == null || request.template().isBlank()) {
             throw new Invalid("template is required");
         }
         SandboxConfig config = ClaimRules.check(request.config() == null ? emptyConfig() : request.config());
-        if (request.mounts() != null && !request.mounts().isEmpty()) {
-            throw new Unavailable("sandbox volumes are not enabled on this server");
-        }
+        List<ClaimMountRequest> requested = ClaimRules.mounts(request.mounts());
         String templateId = request.template().strip().toLowerCase(Locale.ROOT);
         StoredTemplate template = templates.resolve(caller, templateId)
                 .orElseThrow(() -> new NotFound("template " + templateId + " not found"));
+        List<VolumeMount> mounts = volumes.plan(caller.teamId(), template.templateId(), template.spec(), requested);
         Optional<SnapshotStore.Snapshot> snapshot = request.snapshotId() == null ? Optional.empty()
                 : Optional.of(snapshots.findUsable(caller.teamId(), request.snapshotId(), clock.instant())
                         .orElseThrow(() -> new NotFound("snapshot " + request.snapshotId() + " not found")));
@@ -132,19 +138,20 @@ public final class SandboxManager implements SandboxAccess {
         return withSandbox(record.id(), () -> {
             Run run;
             try {
-                run = snapshot.isPresent() ? null
+                volumes.hold(record.id(), mounts);
+                run = snapshot.isPresent() || !mounts.isEmpty() ? null
                         : host.claimWarm(NodeWarmPools.poolId(template), template.spec(), config).orElse(null);
                 if (run == null) {
                     // Recorded before the start, so a crash mid-start can find (and adopt or remove) the run.
                     String runId = SandboxRecord.runId(record.id(), 1);
                     store.update(record.withRuntime(runId, 1, now), STARTING);
-                    run = host.start(runId, template.spec(), config, chain);
+                    run = host.start(runId, template.spec(), config, chain, SandboxVolumes.inMountOrder(mounts));
                 }
             } catch (HostFailure e) {
-                store.delete(record.id());
+                removeRecord(record.id());
                 throw new Unavailable(e.getMessage());
             } catch (RuntimeException e) {
-                store.delete(record.id());
+                removeRecord(record.id());
                 throw e;
             }
             Instant started = clock.instant();
@@ -154,7 +161,8 @@ public final class SandboxManager implements SandboxAccess {
                 throw new NotFound("sandbox not found");
             }
             LOG.info("claimed from template {} ({})", template.templateId(), run.runId());
-            return new ClaimResponse(record.id(), RUNNING, run.runId(), template.templateId(), null, null);
+            return new ClaimResponse(record.id(), RUNNING, run.runId(), template.templateId(), null,
+                    SandboxVolumes.bootstrap(mounts, started));
         });
     }
 
@@ -252,7 +260,8 @@ public final class SandboxManager implements SandboxAccess {
         }
         Run run;
         try {
-            run = host.start(runId, record.spec(), record.config(), record.rootfs());
+            // The volumes it held since its claim, mounted again.
+            run = host.start(runId, record.spec(), record.config(), record.rootfs(), volumes.of(record.id()));
         } catch (HostFailure e) {
             Instant failed = clock.instant();
             store.update(record.withRuntime(null, record.runtimeGeneration(), failed)
@@ -331,9 +340,18 @@ public final class SandboxManager implements SandboxAccess {
             }
         }
         host.forget(record.id());
-        store.delete(record.id());
+        removeRecord(record.id());
         locks.forget(record.id());
         LOG.info("deleted");
+    }
+
+    /**
+     * Removes a sandbox from the store once nothing of it runs: its volume holds first, so a crash in between
+     * leaves a record that recovery deletes again, never holds nobody owns.
+     */
+    private void removeRecord(String id) {
+        volumes.release(id);
+        store.delete(id);
     }
 
     public SandboxRecord update(Principal caller, String id, SandboxUpdateConfig update) {
@@ -403,7 +421,6 @@ public final class SandboxManager implements SandboxAccess {
 
     // ---- reads ---------------------------------------------------------------------------------------
 
-    /** The sandbox if the caller's team owns it; another team's is as absent as a deleted one (404). */
     /** The caller's sandbox; another team's is 403 and an unknown one 404, as upstream answers. */
     public SandboxRecord visible(Principal caller, String id) {
         SandboxRecord record = store.find(id).orElseThrow(() -> new NotFound("sandbox not found"));
@@ -411,6 +428,11 @@ public final class SandboxManager implements SandboxAccess {
             throw new Forbidden("sandbox belongs to a different team");
         }
         return record;
+    }
+
+    /** The sandbox as {@code GET /sandboxes/{id}} shows it, its volume mounts included. */
+    public Sandbox detail(SandboxRecord record) {
+        return SandboxViews.detail(record, volumes.shown(record.id()));
     }
 
     public SandboxStore.Page list(Principal caller, SandboxLifecycleStatus status, String templateId, Boolean paused,
@@ -550,7 +572,7 @@ public final class SandboxManager implements SandboxAccess {
                     if (runId != null) {
                         destroyLater(runId);
                     }
-                    store.delete(record.id()); // the claim never answered; nothing was stored in it yet
+                    removeRecord(record.id()); // the claim never answered; nothing was stored in it yet
                 }
             }
             case TERMINATING -> deleteLocked(record);

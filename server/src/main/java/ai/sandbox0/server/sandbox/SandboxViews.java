@@ -1,11 +1,13 @@
 package ai.sandbox0.server.sandbox;
 
+import ai.sandbox0.api.sandbox.ClaimMountRequest;
 import ai.sandbox0.api.sandbox.Sandbox;
 import ai.sandbox0.api.sandbox.SandboxLifecycleStatus;
 import ai.sandbox0.api.sandbox.SandboxStatus;
 import ai.sandbox0.api.sandbox.SandboxSummary;
 import ai.sandbox0.api.snapshot.SandboxRootfsSnapshot;
 import java.time.Instant;
+import java.util.List;
 
 /** Stored sandboxes and snapshots as the API shows them. */
 final class SandboxViews {
@@ -20,9 +22,10 @@ final class SandboxViews {
         return instant == null ? ZERO : instant;
     }
 
-    static Sandbox detail(SandboxRecord s) {
+    /** @param mounts the volumes the sandbox holds, as its claim asked for them (null: none) */
+    static Sandbox detail(SandboxRecord s, List<ClaimMountRequest> mounts) {
         return new Sandbox(s.id(), s.templateId(), s.teamId(), s.userId(), s.status(), s.paused(), s.autoResume(),
-                s.config().services(), null, podName(s), s.runtimeGeneration(), null, orZero(s.expiresAt()),
+                s.config().services(), mounts, podName(s), s.runtimeGeneration(), null, orZero(s.expiresAt()),
                 orZero(s.hardExpiresAt()), s.claimedAt(), s.createdAt(), s.updatedAt(),
                 s.status() == SandboxLifecycleStatus.FAILED || s.status() == SandboxLifecycleStatus.TERMINATING
                         ? s.statusReason() : null);

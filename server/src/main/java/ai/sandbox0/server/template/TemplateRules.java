@@ -38,8 +38,9 @@ public final class TemplateRules {
     /** A template id must be able to name things on the wire: sandbox names, exposure labels. */
     private static final Pattern TEMPLATE_ID = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final List<String> UNSUPPORTED = List.of("lifecycle", "public", "allowedTeams");
+    /** The runtime's own paths, and upstream's webhook-state path: no volume or empty dir may go at or below them. */
     private static final List<String> RESERVED_PATHS = List.of("/procd", "/config", "/var/run/sandbox0", "/opt/sandbox0",
-            "/proc", "/sys", "/dev");
+            "/var/lib/sandbox0/procd", "/proc", "/sys", "/dev");
 
     private final long memoryPerCpuBytes;
 
@@ -230,12 +231,20 @@ public final class TemplateRules {
         if (!path.startsWith("/") || !Path.of(path).normalize().toString().equals(path) || path.equals("/")) {
             throw new Invalid(where + " must be a clean absolute path other than /, got \"" + path + "\"");
         }
-        for (String reserved : RESERVED_PATHS) {
-            if (path.equals(reserved) || path.startsWith(reserved + "/")) {
-                throw new Invalid(where + " \"" + path + "\" is reserved for the runtime");
-            }
+        if (reserved(path)) {
+            throw new Invalid(where + " \"" + path + "\" is reserved for the runtime");
         }
         return path;
+    }
+
+    /** Whether a clean absolute path is at or below a path the runtime keeps for itself. */
+    public static boolean reserved(String path) {
+        for (String reserved : RESERVED_PATHS) {
+            if (path.equals(reserved) || path.startsWith(reserved + "/")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void checkPrivileged(SandboxTemplateSpec spec, Principal caller) {

@@ -50,6 +50,8 @@ final class FakeSandboxHost implements SandboxHost {
     final Map<String, Deque<String>> idle = new ConcurrentHashMap<>();
     final Set<String> keptLogs = ConcurrentHashMap.newKeySet();
     final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The volumes each run started with. */
+    final Map<String, List<VolumeMount>> mounted = new ConcurrentHashMap<>();
     volatile Collection<LayerChain> lastReferenced = List.of();
 
     /** The layer a checkpoint of {@code runId} adds. */
@@ -96,8 +98,10 @@ final class FakeSandboxHost implements SandboxHost {
     }
 
     @Override
-    public Run start(String runId, SandboxTemplateSpec spec, SandboxConfig config, LayerChain chain) {
+    public Run start(String runId, SandboxTemplateSpec spec, SandboxConfig config, LayerChain chain,
+            List<VolumeMount> volumes) {
         step(Step.START);
+        mounted.put(runId, List.copyOf(volumes));
         if (alive.containsKey(runId)) {
             throw new IllegalStateException("run " + runId + " is already running");
         }

@@ -74,6 +74,8 @@ class SandboxManagerTest {
     private QuotaStore quotas;
     private TemplateCatalog templates;
     private SnapshotStore snapshots;
+    private ai.sandbox0.server.volume.VolumeStore volumeStore;
+    private ai.sandbox0.server.volume.VolumeMounts volumeMounts;
     private final FakeSandboxHost host = new FakeSandboxHost();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
     private final Background background = new Background();
@@ -85,6 +87,8 @@ class SandboxManagerTest {
         store = new SandboxStore(database.jdbi());
         quotas = new QuotaStore(database.jdbi());
         snapshots = new SnapshotStore(database.jdbi());
+        volumeStore = new ai.sandbox0.server.volume.VolumeStore(database.jdbi());
+        volumeMounts = new ai.sandbox0.server.volume.VolumeMounts(database.jdbi());
         templates = new TemplateCatalog(new TemplateStore(database.jdbi()), new TemplateRules(4L << 30), new NoWarmPools(),
                 clock);
         templates.seedBuiltins();
@@ -100,7 +104,7 @@ class SandboxManagerTest {
     private SandboxManager restart() {
         return new SandboxManager(store, templates, snapshots, host, new SandboxLocks(Duration.ofSeconds(10)),
                 new SandboxIds(), clock, Duration.ofSeconds(300), background,
-                new QuotaGate(quotas, store));
+                new QuotaGate(quotas, store), new SandboxVolumes(volumeStore, volumeMounts, clock));
     }
 
     private String claim() {
@@ -280,7 +284,7 @@ class SandboxManagerTest {
         SandboxRecord failed = record(id);
         assertThat(failed.status()).isEqualTo(FAILED);
         assertThat(failed.statusReason()).contains("checkpoint failed");
-        assertThat(SandboxViews.detail(failed).statusReason()).as("the API says why").contains("checkpoint failed");
+        assertThat(manager.detail(failed).statusReason()).as("the API says why").contains("checkpoint failed");
         assertThat(failed.nodeSandboxId()).as("the run whose changes are not saved yet").isEqualTo(run);
         assertThat(host.onHost).containsKey(run);
 
@@ -295,7 +299,7 @@ class SandboxManagerTest {
         manager.resume(ALICE, id);
         SandboxRecord running = record(id);
         assertThat(running.status()).isEqualTo(RUNNING);
-        assertThat(SandboxViews.detail(running).statusReason()).isNull();
+        assertThat(manager.detail(running).statusReason()).isNull();
         assertThat(running.rootfs()).isEqualTo(FakeSandboxHost.IMAGE.plus(FakeSandboxHost.layer(run)));
         assertThat(host.onHost.get(running.nodeSandboxId())).isEqualTo(running.rootfs());
     }
@@ -380,7 +384,7 @@ class SandboxManagerTest {
         SandboxRecord terminating = record(id);
         assertThat(terminating.status()).isEqualTo(TERMINATING);
         assertThat(terminating.statusReason()).contains("teardown failed");
-        assertThat(SandboxViews.detail(terminating).statusReason()).contains("teardown failed");
+        assertThat(manager.detail(terminating).statusReason()).contains("teardown failed");
         assertThat(host.onHost).containsKey(run);
         assertThatThrownBy(() -> manager.resume(ALICE, id)).isInstanceOf(Conflict.class);
 
@@ -408,6 +412,182 @@ class SandboxManagerTest {
         clock.advance(Duration.ofSeconds(600));
         manager.reap();
         assertThat(store.find(id)).isEmpty();
+    }
+
+    // ---- volumes ----------------------------------------------------------------------------------------
+
+    /** Alice's team template with a writable mount at /data and a read-only one at /shared. */
+    private void volumeTemplate() {
+        templates.create(ALICE, "vols", new ai.sandbox0.api.template.SandboxTemplateSpec(null, null, null,
+                new ai.sandbox0.api.template.ContainerSpec("default", null, null,
+                        new ai.sandbox0.api.template.ResourceQuota("500m", "2Gi", null), null),
+                List.of(new ai.sandbox0.api.template.VolumeMountSpec("data", "/data", null),
+                        new ai.sandbox0.api.template.VolumeMountSpec("shared", "/shared", true)),
+                null, null, null, null, null));
+    }
+
+    private String volume(Principal owner, ai.sandbox0.api.volume.VolumeAccessMode mode) {
+        String id = java.util.UUID.randomUUID().toString();
+        volumeStore.insert(new ai.sandbox0.server.volume.VolumeRecord(id, owner.teamId(), owner.userId(), null, 0, 0,
+                mode, ai.sandbox0.server.volume.VolumeRecord.State.READY, 0, clock.instant(), clock.instant()));
+        return id;
+    }
+
+    private String claimWith(String... volumeAndPoint) {
+        var mounts = new java.util.ArrayList<ai.sandbox0.api.sandbox.ClaimMountRequest>();
+        for (int i = 0; i < volumeAndPoint.length; i += 2) {
+            mounts.add(new ai.sandbox0.api.sandbox.ClaimMountRequest(volumeAndPoint[i], volumeAndPoint[i + 1]));
+        }
+        return manager.claim(ALICE, new ClaimRequest("vols", null, null, mounts)).sandboxId();
+    }
+
+    private List<String> holders(String volumeId) {
+        return volumeMounts.ofVolume(volumeId).stream().map(ai.sandbox0.server.volume.VolumeMounts.Mount::sandboxId).toList();
+    }
+
+    @Test
+    void aClaimWithVolumesStartsColdWithThemAndShowsThem() {
+        volumeTemplate();
+        host.addIdle(NodeWarmPools.poolId(templates.resolve(ALICE, "vols").orElseThrow()), "vols-idle1");
+        String data = volume(ALICE, ai.sandbox0.api.volume.VolumeAccessMode.RWO);
+        String shared = volume(ALICE, ai.sandbox0.api.volume.VolumeAccessMode.ROX);
+        var claimed = manager.claim(ALICE, new ClaimRequest("vols", null, null, List.of(
+                new ai.sandbox0.api.sandbox.ClaimMountRequest(" " + shared + " ", "/shared/"),
+                new ai.sandbox0.api.sandbox.ClaimMountRequest(data, "/data"))));
+
+        assertThat(claimed.podName()).as("not the idle run: it has no volumes").isEqualTo(claimed.sandboxId() + "-g1");
+        assertThat(host.mounted.get(claimed.podName())).containsExactly(
+                new SandboxHost.VolumeMount(data, "/data", false), new SandboxHost.VolumeMount(shared, "/shared", true));
+        assertThat(claimed.bootstrapMounts()).extracting(m -> m.sandboxVolumeId() + " " + m.mountPoint() + " "
+                + m.state().wire()).containsExactly(shared + " /shared mounted", data + " /data mounted");
+        assertThat(claimed.bootstrapMounts()).allMatch(m -> m.mountedAt().equals(clock.instant()));
+        assertThat(manager.detail(record(claimed.sandboxId())).mounts()).containsExactlyInAnyOrder(
+                new ai.sandbox0.api.sandbox.ClaimMountRequest(data, "/data"),
+                new ai.sandbox0.api.sandbox.ClaimMountRequest(shared, "/shared"));
+        assertThat(manager.detail(record(claim())).mounts()).as("none: absent").isNull();
+    }
+
+    @Test
+    void aPausedSandboxKeepsItsVolumesAndMountsThemAgainOnResume() {
+        volumeTemplate();
+        String data = volume(ALICE, ai.sandbox0.api.volume.VolumeAccessMode.RWO);
+        String id = claimWith(data, "/data");
+        manager.pause(ALICE, id);
+        background.runAll();
+        assertThat(holders(data)).as("held while paused").containsExactly(id);
+        assertThatThrownBy(() -> claimWith(data, "/data")).isInstanceOf(ai.sandbox0.server.volume.VolumeMounts.Conflict.class);
+
+        manager.resume(ALICE, id);
+        assertThat(host.mounted.get(id + "-g2")).containsExactly(new SandboxHost.VolumeMount(data, "/data", false));
+        manager.pause(ALICE, id);
+        background.runAll();
+        assertThat(manager.procdFor(ALICE, id).token()).as("an auto-resume too").isEqualTo("token-" + id + "-g3");
+        assertThat(host.mounted.get(id + "-g3")).containsExactly(new SandboxHost.VolumeMount(data, "/data", false));
+    }
+
+    @Test
+    void anRwoVolumeHasOneWriterUntilItsSandboxIsDeleted() {
+        volumeTemplate();
+        String data = volume(ALICE, ai.sandbox0.api.volume.VolumeAccessMode.RWO);
+        String a = claimWith(data, "/data");
+        assertThatThrownBy(() -> claimWith(data, "/data")).isInstanceOf(ai.sandbox0.server.volume.VolumeMounts.Conflict.class)
+                .hasMessageContaining("already mounted writable by sandbox " + a);
+        assertThatThrownBy(() -> claimWith(data, "/shared")).as("not even to read it while it is written")
+                .isInstanceOf(ai.sandbox0.server.volume.VolumeMounts.Conflict.class);
+        assertThat(store.inStatus(List.of(SandboxLifecycleStatus.values()))).as("refused claims leave nothing")
+                .extracting(SandboxRecord::id).containsExactly(a);
+        assertThat(host.alive.keySet()).containsExactly(a + "-g1");
+
+        manager.delete(ALICE, a);
+        assertThat(holders(data)).isEmpty();
+        String b = claimWith(data, "/data");
+        assertThat(holders(data)).containsExactly(b);
+    }
+
+    @Test
+    void aReadOnlyMountOfAnRwoVolumeIsSharedWithOtherReaders() {
+        volumeTemplate();
+        String data = volume(ALICE, ai.sandbox0.api.volume.VolumeAccessMode.RWO);
+        String a = claimWith(data, "/shared");
+        String b = claimWith(data, "/shared");
+        assertThat(host.mounted.get(a + "-g1")).containsExactly(new SandboxHost.VolumeMount(data, "/shared", true));
+        assertThat(holders(data)).containsExactlyInAnyOrder(a, b);
+        assertThatThrownBy(() -> claimWith(data, "/data")).as("a writer waits for the readers")
+                .isInstanceOf(ai.sandbox0.server.volume.VolumeMounts.Conflict.class);
+    }
+
+    @Test
+    void volumeHoldsGoWhereverTheSandboxGoes() {
+        volumeTemplate();
+        String data = volume(ALICE, ai.sandbox0.api.volume.VolumeAccessMode.RWO);
+
+        host.failing.add(Step.START);
+        assertThatThrownBy(() -> claimWith(data, "/data")).isInstanceOf(Unavailable.class);
+        assertThat(holders(data)).as("a claim that cannot start").isEmpty();
+        host.failing.clear();
+
+        crashDuring(Step.START, () -> claimWith(data, "/data"));
+        assertThat(holders(data)).as("a claim a crash interrupted, removed by recovery").isEmpty();
+
+        var config = new SandboxConfig(Map.of(), null, 600, null, null, null, List.of());
+        String expiring = manager.claim(ALICE, new ClaimRequest("vols", null, config,
+                List.of(new ai.sandbox0.api.sandbox.ClaimMountRequest(data, "/data")))).sandboxId();
+        clock.advance(Duration.ofSeconds(601));
+        manager.reap();
+        assertThat(store.find(expiring)).isEmpty();
+        assertThat(holders(data)).as("a hard TTL").isEmpty();
+
+        String stuck = claimWith(data, "/data");
+        host.failing.add(Step.DESTROY);
+        manager.delete(ALICE, stuck);
+        assertThat(holders(data)).as("kept while its run may still have the volume mounted").containsExactly(stuck);
+        host.failing.clear();
+        clock.advance(SandboxManager.TEARDOWN_RETRY.plusSeconds(1));
+        manager.reap();
+        assertThat(holders(data)).as("a delete the reaper finished").isEmpty();
+
+        String deleting = claimWith(data, "/data");
+        crashDuring(Step.DESTROY, () -> manager.delete(ALICE, deleting));
+        assertThat(holders(data)).as("a delete recovery finished").isEmpty();
+    }
+
+    @Test
+    void aForkMountsNoneOfTheSourcesVolumes() {
+        volumeTemplate();
+        String data = volume(ALICE, ai.sandbox0.api.volume.VolumeAccessMode.RWO);
+        String id = claimWith(data, "/data");
+        manager.pause(ALICE, id);
+        background.runAll();
+        var rootfs = new RootfsOperations(manager, store, snapshots, new SandboxLocks(Duration.ofSeconds(10)),
+                new SandboxIds(), clock);
+        var fork = rootfs.fork(ALICE, id);
+        assertThat(fork.sandbox().mounts()).isNull();
+        manager.resume(ALICE, fork.sandbox().id());
+        assertThat(host.mounted.get(fork.sandbox().id() + "-g2")).isEmpty();
+        assertThat(holders(data)).containsExactly(id);
+    }
+
+    @Test
+    void claimMountsAreCheckedBeforeAnythingIsRecorded() {
+        volumeTemplate();
+        String rwo = volume(ALICE, ai.sandbox0.api.volume.VolumeAccessMode.RWO);
+        String rox = volume(ALICE, ai.sandbox0.api.volume.VolumeAccessMode.ROX);
+        String rwx = volume(ALICE, ai.sandbox0.api.volume.VolumeAccessMode.RWX);
+        String bobs = volume(BOB, ai.sandbox0.api.volume.VolumeAccessMode.RWO);
+        assertThatThrownBy(() -> claimWith(rwo, "/elsewhere")).isInstanceOf(DomainException.Invalid.class)
+                .hasMessage("invalid claim request: mounts[0].mount_point \"/elsewhere\" is not declared by template vols");
+        assertThatThrownBy(() -> claimWith(rox, "/data")).isInstanceOf(DomainException.Invalid.class)
+                .hasMessage("invalid claim request: volume " + rox + " is ROX but template mount /data is read-write");
+        assertThatThrownBy(() -> claimWith(rwx, "/shared")).isInstanceOf(DomainException.Invalid.class)
+                .hasMessageContaining("RWX volumes cannot be mounted into sandboxes");
+        assertThatThrownBy(() -> claimWith(bobs, "/data")).isInstanceOf(NotFound.class)
+                .hasMessage("sandbox volume " + bobs + " not found");
+        assertThatThrownBy(() -> claimWith("no-such-volume", "/data")).isInstanceOf(NotFound.class);
+        assertThatThrownBy(() -> claimWith(rwo, "/data", rox, "/data")).isInstanceOf(DomainException.Invalid.class)
+                .hasMessage("invalid claim request: duplicate mount_point \"/data\" in claim mounts");
+        assertThat(store.inStatus(List.of(SandboxLifecycleStatus.values()))).isEmpty();
+        assertThat(holders(rwo)).isEmpty();
+        assertThat(host.calls).doesNotContain("START");
     }
 
     // ---- a server that dies at each step, and the one that replaces it ------------------------------------
