@@ -22,6 +22,14 @@ public record SeccompProfile(List<String> allowed, List<String> architectures) {
     static final int ENOSYS = 38;
     /** CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET: a clone may set none of them. */
     static final long CLONE_NAMESPACE_FLAGS = 0x7E020000L;
+    /**
+     * ioctl requests carry their driver's type in bits 8-15; 0x94 is btrfs's. Its subvolume calls (create,
+     * snapshot, destroy, set flags) are unprivileged on a btrfs volume and would let a sandbox nest subvolumes
+     * that volume snapshots and seals do not see, or turn its volume read-only, so type 0x94 is refused except
+     * the generic reflink and dedupe calls filesystems share: FICLONE, FICLONERANGE, FIDEDUPERANGE.
+     */
+    static final long IOCTL_TYPE_MASK = 0xFF00L, BTRFS_IOCTL_TYPE = 0x9400L;
+    static final List<Long> SHARED_BTRFS_TYPE_IOCTLS = List.of(0x40049409L, 0x4020940DL, 0xC0189436L);
     /** PER_LINUX, PER_LINUX32, UNAME26, UNAME26 | PER_LINUX32, and the query 0xffffffff. */
     static final List<Long> PERSONALITIES = List.of(0x0L, 0x8L, 0x20000L, 0x20008L, 0xffffffffL);
 
@@ -51,7 +59,7 @@ public record SeccompProfile(List<String> allowed, List<String> architectures) {
             "timerfd_gettime64", "timerfd_settime", "timerfd_settime64",
             // asynchronous I/O (not io_uring)
             "io_cancel", "io_destroy", "io_getevents", "io_pgetevents", "io_pgetevents_time64", "io_setup",
-            "io_submit", "ioctl",
+            "io_submit",
             // processes, threads, credentials
             "capget", "capset", "execve", "execveat", "exit", "exit_group", "fork", "vfork", "getegid",
             "getegid32", "geteuid", "geteuid32", "getgid", "getgid32", "getgroups", "getgroups32", "getpgid",
@@ -129,6 +137,16 @@ public record SeccompProfile(List<String> allowed, List<String> architectures) {
         // Linux's own personalities only: READ_IMPLIES_EXEC and the like weaken the address space.
         for (long persona : PERSONALITIES) {
             rules.add(allow(List.of("personality"), List.of(arg(0, persona, 0, "SCMP_CMP_EQ"))));
+        }
+        // ioctl with any type but btrfs's: a type differs from 0x94 first at one of its 8 bits, so one masked
+        // comparison per bit (the bits above it equal, that bit flipped) covers every other type.
+        for (int bit = 15; bit >= 8; bit--) {
+            long mask = IOCTL_TYPE_MASK & ~((1L << bit) - 1);
+            long value = (BTRFS_IOCTL_TYPE ^ (1L << bit)) & mask;
+            rules.add(allow(List.of("ioctl"), List.of(arg(1, mask, value, "SCMP_CMP_MASKED_EQ"))));
+        }
+        for (long request : SHARED_BTRFS_TYPE_IOCTLS) {
+            rules.add(allow(List.of("ioctl"), List.of(arg(1, request, 0, "SCMP_CMP_EQ"))));
         }
         var profile = new LinkedHashMap<String, Object>();
         profile.put("defaultAction", "SCMP_ACT_ERRNO");
