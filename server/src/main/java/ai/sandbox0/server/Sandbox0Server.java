@@ -37,6 +37,13 @@ import ai.sandbox0.server.volume.VolumeEndpoints;
 import ai.sandbox0.server.volume.VolumeFileEndpoints;
 import ai.sandbox0.server.volume.VolumeFileOperations;
 import ai.sandbox0.server.volume.VolumeMounts;
+import ai.sandbox0.server.volume.seal.SealedVolumes;
+import ai.sandbox0.server.volume.seal.VolumeHeads;
+import ai.sandbox0.server.volume.seal.VolumeMaterializer;
+import ai.sandbox0.server.volume.seal.VolumeObjectCollector;
+import ai.sandbox0.server.volume.seal.VolumeObjects;
+import ai.sandbox0.server.volume.seal.VolumeSealer;
+import ai.sandbox0.server.volume.seal.VolumeSealing;
 import ai.sandbox0.server.volume.VolumeService;
 import ai.sandbox0.server.volume.VolumeSnapshotStore;
 import ai.sandbox0.server.volume.VolumeStore;
@@ -128,6 +135,8 @@ public final class Sandbox0Server implements AutoCloseable {
     private HttpApi http;
     private Router router;
     private Node node;
+    /** How often a mounted or changed volume is sealed: at most this much of its writes is only on the node. */
+    static final Duration VOLUME_SEAL_INTERVAL = Duration.ofSeconds(30);
     private VolumePool volumePool;
     private String volumePoolProblem;
 
@@ -276,7 +285,7 @@ public final class Sandbox0Server implements AutoCloseable {
             router.addAll(new SandboxEndpoints(manager, rootfs, new SandboxLogs(manager, host, host, clock, registry)).routes())
                     .addAll(new ProcessAndFileEndpoints(manager, procdClient).routes());
             closeInReverse.add(startReaper(manager));
-            closeInReverse.add(startCollector(new LayerCollector(sandboxStore, host, Duration.ofMinutes(30))));
+            closeInReverse.add(startCollector("layer-gc", new LayerCollector(sandboxStore, host, Duration.ofMinutes(30))::collect));
             features.addAll(List.of("sandboxes", "contexts", "files", "rootfs_snapshots"));
         } else {
             Route refuse = Route.authenticated("*", "/api/v1/sandboxes", call -> {
@@ -357,11 +366,37 @@ public final class Sandbox0Server implements AutoCloseable {
      */
     private VolumeService openVolumes(DataDir dataDir, VolumePool pool, VolumeStore store, VolumeMounts mounts,
             QuotaStore quotas, Clock clock) throws IOException {
+        // Durable beyond the node: seals in an object store of their own, encrypted like the layers.
+        VolumeObjects objects = new VolumeObjects(openVolumeObjectStore(dataDir));
+        var heads = new VolumeHeads(database.jdbi());
+        var sealer = new VolumeSealer(pool, objects, heads, Clock.systemUTC());
+        var sealing = new VolumeSealing(sealer, mounts::writableVolumes, VOLUME_SEAL_INTERVAL);
+        var materializer = new VolumeMaterializer(pool, objects, dataDir.root().resolve("volume-rebuilds"));
+        materializer.undoInterrupted();
         var volumes = new VolumeService(store, new VolumeSnapshotStore(database.jdbi()), mounts, pool, quotas, clock,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), new SealedVolumes(pool, sealer, sealing, heads, materializer));
         volumes.recover();
-        LOG.info("volumes: pool at {}", dataDir.volumes());
+        // Closed before the pool (in reverse): its last pass seals what is due while the pool is there.
+        closeInReverse.add(sealing.start());
+        var collector = new VolumeObjectCollector(objects, heads, Duration.ofMinutes(30), Clock.systemUTC());
+        closeInReverse.add(startCollector("volume-gc", collector::collect));
+        LOG.info("volumes: pool at {}, sealed every {} s", dataDir.volumes(), VOLUME_SEAL_INTERVAL.toSeconds());
         return volumes;
+    }
+
+    /** Volume seals: beside the layer blobs (their own directory, or their own prefix of the bucket). */
+    private BlobStore openVolumeObjectStore(DataDir dataDir) throws IOException {
+        BlobCipher cipher = BlobCipher.loadOrCreate(dataDir.blobEncryptionKey());
+        return switch (config.blobStorage()) {
+            case BlobStorage.Local local -> new LocalBlobStore(dataDir.root().resolve("volume-objects"), cipher);
+            case BlobStorage.S3 s3 -> {
+                var volumes = new BlobStorage.S3(s3.bucket(), s3.prefix() + "volumes", s3.endpoint(), s3.region(),
+                        s3.pathStyle(), s3.accessKeyId(), s3.secretAccessKey());
+                var store = S3BlobStore.open(volumes, dataDir.root().resolve("s3-volume-uploads"), cipher);
+                closeInReverse.add(store);
+                yield store;
+            }
+        };
     }
 
     /**
@@ -403,16 +438,22 @@ public final class Sandbox0Server implements AutoCloseable {
         return reaper::interrupt;
     }
 
-    /** Layer garbage collection: a pass a minute after start, then every ten minutes. */
-    private static AutoCloseable startCollector(LayerCollector collector) {
-        Thread thread = Thread.ofVirtual().name("layer-gc").start(() -> {
+    /** A garbage collection pass (layers, volume objects). */
+    @FunctionalInterface
+    private interface CollectionPass {
+        Object collect() throws IOException;
+    }
+
+    /** Garbage collection: a pass a minute after start, then every ten minutes. */
+    private static AutoCloseable startCollector(String name, CollectionPass pass) {
+        Thread thread = Thread.ofVirtual().name(name).start(() -> {
             try {
                 Thread.sleep(Duration.ofMinutes(1));
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
-                        collector.collect();
+                        pass.collect();
                     } catch (IOException | RuntimeException e) {
-                        LOG.warn("layer gc pass failed: {}", e.getMessage());
+                        LOG.warn("{} pass failed: {}", name, e.getMessage());
                     }
                     Thread.sleep(Duration.ofMinutes(10));
                 }

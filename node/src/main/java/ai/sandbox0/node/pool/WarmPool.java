@@ -298,7 +298,7 @@ public final class WarmPool implements AutoCloseable {
         try {
             factory.destroy(s.id());
         } catch (SetupException | RuntimeException e) {
-            log.warn("pool {}: could not destroy idle sandbox {}: {}", spec.templateId(), s.id(), e.getMessage());
+            log.warn("pool {}: could not destroy idle sandbox {}: {}", spec.templateId(), s.id(), e.toString(), e);
         }
     }
 

@@ -107,6 +107,7 @@ public final class VolumeFileOperations {
             throw translate(e, path, caller);
         } finally {
             quota.changed(volume.id());
+            volumes.durability().changed(volume.id());
         }
     }
 
@@ -123,6 +124,7 @@ public final class VolumeFileOperations {
         } catch (IOException | IllegalArgumentException e) {
             throw translate(e, path, caller);
         }
+        volumes.durability().changed(volumeId);
     }
 
     /** Deletes a file, link or directory with everything in it. */
@@ -138,6 +140,7 @@ public final class VolumeFileOperations {
             throw translate(e, path, caller);
         } finally {
             volumes.quota().changed(volume.id());
+            volumes.durability().changed(volume.id());
         }
     }
 
@@ -157,6 +160,7 @@ public final class VolumeFileOperations {
             throw translate(e, source + " to " + destination, caller);
         } finally {
             volumes.quota().changed(volume.id());
+            volumes.durability().changed(volume.id());
         }
     }
 
@@ -181,6 +185,7 @@ public final class VolumeFileOperations {
             throw translate(e, path, caller);
         } finally {
             quota.changed(volume.id());
+            volumes.durability().changed(volume.id());
         }
     }
 

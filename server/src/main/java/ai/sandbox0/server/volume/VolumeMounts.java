@@ -82,6 +82,12 @@ public final class VolumeMounts {
                 .bind("volume", volumeId).map(VolumeMounts::map).list());
     }
 
+    /** Volumes some sandbox holds writable (running or paused). */
+    public List<String> writableVolumes() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT volume_id FROM volume_mounts WHERE read_only = :ro")
+                .bind("ro", false).mapTo(String.class).list());
+    }
+
     /** Drops a deleted sandbox's holds. */
     public void release(String sandboxId) {
         jdbi.useHandle(h -> h.createUpdate("DELETE FROM volume_mounts WHERE sandbox_id = :sandbox")

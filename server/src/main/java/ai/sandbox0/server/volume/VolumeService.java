@@ -49,9 +49,18 @@ public final class VolumeService {
     private final VolumeQuota quota;
     private final VolumeLocks locks;
     private final Clock clock;
+    private final VolumeDurability durability;
 
+    /** Volumes kept on this node only (tests of the service itself). */
     public VolumeService(VolumeStore volumes, VolumeSnapshotStore snapshots, VolumeMounts mounts, VolumePool pool,
             ai.sandbox0.server.tenancy.QuotaStore quotas, Clock clock, java.time.Duration lockWait) {
+        this(volumes, snapshots, mounts, pool, quotas, clock, lockWait, VolumeDurability.NODE_ONLY);
+    }
+
+    public VolumeService(VolumeStore volumes, VolumeSnapshotStore snapshots, VolumeMounts mounts, VolumePool pool,
+            ai.sandbox0.server.tenancy.QuotaStore quotas, Clock clock, java.time.Duration lockWait,
+            VolumeDurability durability) {
+        this.durability = durability;
         this.volumes = volumes;
         this.snapshots = snapshots;
         this.mounts = mounts;
@@ -93,6 +102,33 @@ public final class VolumeService {
                         e.getMessage());
             }
         }
+        // What the node lost (a new node, a lost pool) comes back from its last seal.
+        List<VolumeRecord> ready = volumes.allReady();
+        List<VolumeSnapshotRecord> readySnapshots = snapshots.allReady();
+        for (VolumeSnapshotRecord snapshot : readySnapshots) {
+            try {
+                if (!pool.snapshotExists(snapshot.id())) {
+                    durability.rebuildSnapshot(snapshot);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.error("volume snapshot {}: cannot rebuild it from the object store: {}", snapshot.id(), e.getMessage());
+            }
+        }
+        for (VolumeRecord volume : ready) {
+            try {
+                if (!pool.exists(volume.id()) && durability.rebuildVolume(volume)) {
+                    quota.bound(volume.id(), volume.teamId());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.error("volume {}: cannot rebuild it from the object store: {}", volume.id(), e.getMessage());
+            }
+        }
+        durability.recovered(ready, readySnapshots);
+    }
+
+    /** Where volumes go beyond this node. */
+    VolumeDurability durability() {
+        return durability;
     }
 
     public SandboxVolume create(Principal caller, CreateSandboxVolumeRequest request) throws IOException {
@@ -102,6 +138,7 @@ public final class VolumeService {
         String snapshotId = request.snapshotId();
         if (snapshotId == null) {
             VolumeRecord made = make(caller, null, ids, mode, id -> pool.create(id, ids.uid(), ids.gid()));
+            durability.created(made.id(), Optional.empty(), Optional.empty());
             LOG.info("volume {} created", made.id());
             return made.view();
         }
@@ -119,6 +156,7 @@ public final class VolumeService {
                 pool.setOwner(id, ids.uid(), ids.gid());
             });
         });
+        durability.created(made.id(), Optional.of(snapshotId), Optional.empty());
         LOG.info("volume {} created from snapshot {}", made.id(), snapshotId);
         return made.view();
     }
@@ -169,7 +207,11 @@ public final class VolumeService {
             }
             volumes.setState(id, VolumeRecord.State.DELETING, clock.instant());
             try {
-                finishDelete(id);
+                durability.exclusive(id, () -> {
+                    finishDelete(id);
+                    durability.deleted(id);
+                    return null;
+                });
             } catch (VolumeBusyException e) {
                 // A sandbox mounted it in between: the volume stays as it was.
                 volumes.setState(id, VolumeRecord.State.READY, clock.instant());
@@ -200,6 +242,7 @@ public final class VolumeService {
                 }
             });
         });
+        durability.created(made.id(), Optional.empty(), Optional.of(sourceId));
         LOG.info("volume {} forked from {}", made.id(), sourceId);
         return made.view();
     }
@@ -228,16 +271,19 @@ public final class VolumeService {
                 return null;
             });
             long size;
+            Instant takenAt = Instant.now(); // wall time, as files' modification times are
             try {
                 size = onPool(() -> {
                     pool.snapshot(volume.id(), record.id());
-                    return pool.snapshotFiles(record.id()).logicalBytes();
+                    // Measured now only when a limit needs it; the snapshot's seal records it otherwise.
+                    return quota.limitsSnapshots(team) ? pool.snapshotFiles(record.id()).logicalBytes() : 0;
                 });
             } catch (IOException | RuntimeException e) {
                 undoSnapshot(record.id(), e);
                 throw e;
             }
             snapshots.ready(record.id(), size);
+            durability.snapshotTaken(volume.id(), record.id(), takenAt);
             return record.ready(size);
         });
         LOG.info("volume {}: snapshot {} created ({} bytes)", volumeId, made.id(), made.sizeBytes());
@@ -262,10 +308,11 @@ public final class VolumeService {
             VolumeRecord volume = ready(caller, volumeId);
             VolumeSnapshotRecord snapshot = snapshotOf(volume, snapshotId);
             try {
-                onPool(() -> {
+                durability.exclusive(volume.id(), () -> onPool(() -> {
                     pool.restore(volume.id(), snapshot.id());
+                    durability.restored(volume.id(), snapshot.id());
                     return null;
-                });
+                }));
             } catch (VolumeBusyException e) {
                 throw new Conflict("volume is mounted by a running sandbox; it cannot be restored until that sandbox"
                         + " stops or pauses");

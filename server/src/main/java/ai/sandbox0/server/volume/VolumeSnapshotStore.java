@@ -58,6 +58,12 @@ public final class VolumeSnapshotStore {
     }
 
     /** Snapshots in a state other than ready, for startup to undo or finish. */
+    /** Every team's ready snapshots. */
+    public List<VolumeSnapshotRecord> allReady() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM volume_snapshots WHERE state = 'ready'")
+                .map(VolumeSnapshotStore::map).list());
+    }
+
     public List<VolumeSnapshotRecord> unsettled() {
         return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM volume_snapshots WHERE state <> 'ready'")
                 .map(VolumeSnapshotStore::map).list());

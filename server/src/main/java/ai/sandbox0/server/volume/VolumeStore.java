@@ -58,6 +58,12 @@ public final class VolumeStore {
                 .bind("team", teamId).map(VolumeStore::map).list());
     }
 
+    /** Every team's ready volumes. */
+    public List<VolumeRecord> allReady() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM sandbox_volumes WHERE state = 'ready'")
+                .map(VolumeStore::map).list());
+    }
+
     /** Volumes in a state other than ready, for startup to finish or undo. */
     public List<VolumeRecord> unsettled() {
         return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM sandbox_volumes WHERE state <> 'ready'")

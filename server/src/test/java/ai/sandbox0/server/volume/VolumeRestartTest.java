@@ -54,4 +54,69 @@ class VolumeRestartTest {
         assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
         assertThat(dataDir).doesNotExist();
     }
+
+    @Test
+    void aServerWhoseNodeLostItsVolumePoolRebuildsVolumesAndSnapshotsFromTheirSeals() throws Exception {
+        Path dataDir = Files.createTempDirectory("s0-volume-node-loss");
+        byte[] big = new byte[9 << 20];
+        new java.util.Random(7).nextBytes(big);
+        try {
+            String id;
+            String snapshotId;
+            try (TestServer server = TestServer.withSandboxes(dataDir)) {
+                id = ok(server.json("POST", "/api/v1/sandboxvolumes", "{\"default_posix_uid\":1000,"
+                        + "\"default_posix_gid\":1000}"), 201).get("id").asText();
+                write(server, id, "/notes/kept.txt", "sealed before the snapshot".getBytes());
+                write(server, id, "/data/big.bin", big);
+                snapshotId = ok(server.json("POST", "/api/v1/sandboxvolumes/" + id + "/snapshots", "{\"name\":\"s\"}"),
+                        201).get("id").asText();
+                write(server, id, "/notes/kept.txt", "written after the snapshot".getBytes());
+                // A stopping server seals what changed since the last seal.
+            }
+            // The node's whole volume pool is gone (a new machine with the same store and object store).
+            new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.resolve("volumes").toString()).start().waitFor();
+            assertThat(dataDir.resolve("volumes")).doesNotExist();
+            try (var objects = Files.list(dataDir.resolve("volume-objects/sha256"))) {
+                assertThat(objects.toList()).as("only ciphertext in the volume object store").isNotEmpty()
+                        .allSatisfy(object -> {
+                            try (var in = Files.newInputStream(object)) {
+                                assertThat(new String(in.readNBytes(6), java.nio.charset.StandardCharsets.US_ASCII))
+                                        .isEqualTo("S0BLOB");
+                            }
+                        });
+            }
+
+            try (TestServer server = TestServer.withSandboxes(dataDir)) {
+                String files = "/api/v1/sandboxvolumes/" + id + "/files";
+                assertThat(server.authed(files + "?path=/notes/kept.txt").body()).isEqualTo("written after the snapshot");
+                assertThat(java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        server.uri(files + "?path=/data/big.bin")).header("Authorization", "Bearer " + server.adminKey())
+                        .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body()).isEqualTo(big);
+                assertThat(ok(server.authed(files + "/stat?path=/notes/kept.txt"), 200).get("size").asLong())
+                        .isEqualTo(26);
+                ok(server.json("POST", "/api/v1/sandboxvolumes/" + id + "/snapshots/" + snapshotId + "/restore", null),
+                        200);
+                assertThat(server.authed(files + "?path=/notes/kept.txt").body()).isEqualTo("sealed before the snapshot");
+                String fork = ok(server.json("POST", "/api/v1/sandboxvolumes/" + id + "/fork", null), 201).get("id").asText();
+                assertThat(server.authed("/api/v1/sandboxvolumes/" + fork + "/files?path=/notes/kept.txt").body())
+                        .isEqualTo("sealed before the snapshot");
+                ok(server.json("DELETE", "/api/v1/sandboxvolumes/" + fork, null), 200);
+                ok(server.json("DELETE", "/api/v1/sandboxvolumes/" + id, null), 200);
+            }
+        } finally {
+            for (int attempt = 0; attempt < 30 && Files.exists(dataDir); attempt++) {
+                new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.toString()).start().waitFor();
+                if (Files.exists(dataDir)) {
+                    Thread.sleep(1000);
+                }
+            }
+        }
+        assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
+    }
+
+    private static void write(TestServer server, String volume, String path, byte[] content) throws Exception {
+        ok(server.send(HttpRequest.newBuilder(server.uri("/api/v1/sandboxvolumes/" + volume + "/files?path=" + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(content)), "Authorization", "Bearer " + server.adminKey()),
+                200);
+    }
 }

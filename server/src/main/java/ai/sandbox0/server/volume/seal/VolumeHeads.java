@@ -58,10 +58,11 @@ public final class VolumeHeads {
                 .bind("volume", volumeId).execute());
     }
 
-    /** Records the manifest of a volume snapshot. */
-    public void setSnapshotManifest(String snapshotId, String manifest) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE volume_snapshots SET manifest = :manifest WHERE id = :id")
-                .bind("id", snapshotId).bind("manifest", manifest).execute());
+    /** Records the manifest of a volume snapshot and the logical size it measured. */
+    public void setSnapshotManifest(String snapshotId, String manifest, long logicalBytes) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE volume_snapshots SET manifest = :manifest, size_bytes = :size"
+                        + " WHERE id = :id")
+                .bind("id", snapshotId).bind("manifest", manifest).bind("size", logicalBytes).execute());
     }
 
     public Optional<String> snapshotManifest(String snapshotId) {

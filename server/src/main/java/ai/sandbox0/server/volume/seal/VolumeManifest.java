@@ -45,6 +45,11 @@ public record VolumeManifest(int version, String volumeId, long seq, Instant sea
         return other != null && entries.equals(other.entries);
     }
 
+    /** The sum of the files' sizes. */
+    public long logicalBytes() {
+        return entries.stream().filter(e -> e.type() == Type.FILE).mapToLong(Entry::size).sum();
+    }
+
     /** Every object the manifest needs, besides itself. */
     public java.util.stream.Stream<String> chunks() {
         return entries.stream().flatMap(e -> e.chunks().stream());

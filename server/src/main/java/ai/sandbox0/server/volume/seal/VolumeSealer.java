@@ -83,7 +83,7 @@ public final class VolumeSealer {
         lock.lock();
         try {
             Head head = sealFrom(volumeId, pool.snapshotFiles(snapshotId), heads.head(volumeId), takenAt);
-            heads.setSnapshotManifest(snapshotId, head.manifest());
+            heads.setSnapshotManifest(snapshotId, head.manifest(), objects.manifest(head.manifest()).logicalBytes());
             return head.manifest();
         } finally {
             lock.unlock();

@@ -38,6 +38,7 @@ public final class VolumeSealing implements AutoCloseable {
     private final Map<String, String> copies = new ConcurrentHashMap<>();
     private final Semaphore wake = new Semaphore(0);
     private volatile Thread thread;
+    private volatile boolean stopping;
 
     public VolumeSealing(VolumeSealer sealer, Supplier<Collection<String>> mountedWritable, Duration interval) {
         this.sealer = sealer;
@@ -116,7 +117,7 @@ public final class VolumeSealing implements AutoCloseable {
         } catch (Exception e) {
             changed.add(volumeId);
             LOG.warn("volume {}: seal failed, trying again within {} s: {}", volumeId, interval.toSeconds(),
-                    e.getMessage());
+                    e.toString(), e);
             return 1;
         }
     }
@@ -124,12 +125,14 @@ public final class VolumeSealing implements AutoCloseable {
     public VolumeSealing start() {
         thread = Thread.ofVirtual().name("volume-sealing").start(() -> {
             long next = System.nanoTime() + interval.toNanos();
-            while (!Thread.currentThread().isInterrupted()) {
+            while (!stopping) {
                 try {
                     long left = next - System.nanoTime();
                     if (left > 0 && wake.tryAcquire(left, TimeUnit.NANOSECONDS)) {
                         wake.drainPermits();
-                        sealPrompt();
+                        if (!stopping) {
+                            sealPrompt();
+                        }
                         continue;
                     }
                     next = System.nanoTime() + interval.toNanos();
@@ -137,21 +140,25 @@ public final class VolumeSealing implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 } catch (RuntimeException e) {
-                    LOG.warn("volume sealing pass failed: {}", e.getMessage());
+                    LOG.warn("volume sealing pass failed: {}", e.toString());
                 }
             }
         });
         return this;
     }
 
-    /** Stops the passes, then seals what is due once more: a stopping server leaves nothing unsealed. */
+    /**
+     * Stops the passes (a seal under way finishes: interrupting it would abort its writes), then seals what is due
+     * once more: a stopping server leaves nothing unsealed.
+     */
     @Override
     public void close() {
         Thread t = thread;
         if (t != null) {
-            t.interrupt();
+            stopping = true;
+            wake.release();
             try {
-                t.join(Duration.ofSeconds(10));
+                t.join(Duration.ofSeconds(60));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
