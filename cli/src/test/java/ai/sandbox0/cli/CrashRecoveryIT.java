@@ -191,6 +191,70 @@ class CrashRecoveryIT {
         assertThat(run("ip", "-o", "link", "show")).doesNotContain(node + "v");
     }
 
+    @Test
+    void killDuringVolumeSealsAndARestoreLosesNothingSealed() throws Exception {
+        String volume;
+        String first;
+        try (var server = start()) {
+            volume = server.data("POST", "/api/v1/sandboxvolumes", "{}", 201).get("id").asText();
+            for (int i = 0; i < 200; i++) {
+                putFile(server, volume, "/tree/d" + (i % 10) + "/f" + i + ".txt", "file " + i);
+            }
+            putFile(server, volume, "/state.txt", "v1");
+            first = server.data("POST", "/api/v1/sandboxvolumes/" + volume + "/snapshots", "{\"name\":\"v1\"}", 201)
+                    .get("id").asText();
+            putFile(server, volume, "/state.txt", "v2");
+            // The snapshots' seals run behind the answers; a restore and SIGKILL land in the middle of them.
+            server.data("POST", "/api/v1/sandboxvolumes/" + volume + "/snapshots", "{\"name\":\"v2\"}", 201);
+            var restore = CompletableFuture.runAsync(() -> quietly(() -> server.send("POST",
+                    "/api/v1/sandboxvolumes/" + volume + "/snapshots/" + first + "/restore", null)));
+            Thread.sleep(30);
+            server.kill();
+            restore.get(30, TimeUnit.SECONDS);
+        }
+
+        try (var server = start()) {
+            assertThat(getFile(server, volume, "/state.txt")).as("restored or not, never torn").isIn("v1", "v2");
+            assertThat(getFile(server, volume, "/tree/d7/f127.txt")).isEqualTo("file 127");
+            JsonNode snapshots = server.data("GET", "/api/v1/sandboxvolumes/" + volume + "/snapshots", null, 200);
+            assertThat(snapshots).hasSize(2);
+            server.data("POST", "/api/v1/sandboxvolumes/" + volume + "/snapshots/" + first + "/restore", null, 200);
+            assertThat(getFile(server, volume, "/state.txt")).isEqualTo("v1");
+            // The seals the crash interrupted are done again: each snapshot's size is measured by its seal.
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (server.data("GET", "/api/v1/sandboxvolumes/" + volume + "/snapshots/" + first, null, 200)
+                    .get("size_bytes").asLong() == 0) {
+                assertThat(System.nanoTime()).as("the first snapshot's seal").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            putFile(server, volume, "/state.txt", "after the restart");
+            assertThat(server.terminate()).isLessThan(60_000); // a stopping server seals what changed
+        }
+
+        // The host loses its volume pool: what was sealed comes back from the object store.
+        run("rm", "-rf", "--one-file-system", dataDir.resolve("volumes").toString());
+        try (var server = start()) {
+            assertThat(getFile(server, volume, "/state.txt")).isEqualTo("after the restart");
+            assertThat(getFile(server, volume, "/tree/d3/f193.txt")).isEqualTo("file 193");
+            server.data("POST", "/api/v1/sandboxvolumes/" + volume + "/snapshots/" + first + "/restore", null, 200);
+            assertThat(getFile(server, volume, "/state.txt")).isEqualTo("v1");
+            server.data("DELETE", "/api/v1/sandboxvolumes/" + volume, null, 200);
+            assertThat(server.terminate()).isLessThan(60_000);
+        }
+        assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
+    }
+
+    private static void putFile(S0ServerProcess server, String volume, String path, String content) throws Exception {
+        var response = server.send("POST", "/api/v1/sandboxvolumes/" + volume + "/files?path=" + path, content);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    }
+
+    private static String getFile(S0ServerProcess server, String volume, String path) throws Exception {
+        var response = server.send("GET", "/api/v1/sandboxvolumes/" + volume + "/files?path=" + path, null);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.body();
+    }
+
     private Set<String> runcRuns() throws IOException, InterruptedException {
         var runs = new HashSet<String>();
         Path root = dataDir.resolve("node").resolve("runc");
