@@ -236,6 +236,7 @@ public final class Sandbox0Server implements AutoCloseable {
             }
         }
         VolumeService volumeService = volumes;
+        var quotaGate = new QuotaGate(quotaStore, sandboxStore);
 
         var templateStore = new TemplateStore(database.jdbi());
         var templates = new TemplateCatalog(templateStore, new TemplateRules(MEMORY_PER_CPU), pools, clock);
@@ -270,14 +271,14 @@ public final class Sandbox0Server implements AutoCloseable {
                     if (dimension == QuotaDimension.VOLUME_STORAGE_GB && volumeService != null) {
                         volumeService.volumeLimitChanged(team);
                     }
-                }).routes())
+                }, (team, dimension) -> quotaUsage(quotaGate, volumeService, team, dimension)).routes())
                 .addAll(new RegionEndpoints(config.region(), this::publicUrl).routes())
                 .addAll(new SshKeyEndpoints(new SshKeyStore(database.jdbi()), clock).routes());
         if (host != null) {
             var locks = new SandboxLocks(Duration.ofMinutes(2));
             var ids = new SandboxIds();
             var manager = new SandboxManager(sandboxStore, templates, snapshotStore, host, locks, ids, clock,
-                    config.sandboxes().defaultTtl(), background, new QuotaGate(quotaStore, sandboxStore),
+                    config.sandboxes().defaultTtl(), background, quotaGate,
                     new SandboxVolumes(volumeStore, volumeMounts, clock));
             manager.recover();
             templateStore.all().forEach(pools::changed);
@@ -436,6 +437,24 @@ public final class Sandbox0Server implements AutoCloseable {
             }
         });
         return reaper::interrupt;
+    }
+
+    /** What GET /api/v1/quotas/{dimension} shows as used: sandboxes and volumes; egress and ingress are not metered. */
+    private static java.util.OptionalLong quotaUsage(QuotaGate gate, VolumeService volumes, String team,
+            QuotaDimension dimension) {
+        try {
+            return switch (dimension) {
+                case ACTIVE_SANDBOXES, CPU_MILLICPU, MEMORY_MIB -> java.util.OptionalLong.of(gate.usage(team).get(dimension));
+                case VOLUME_STORAGE_GB -> volumes == null ? java.util.OptionalLong.empty()
+                        : java.util.OptionalLong.of(volumes.volumeStorageGb(team));
+                case SNAPSHOT_STORAGE_GB -> volumes == null ? java.util.OptionalLong.empty()
+                        : java.util.OptionalLong.of(volumes.snapshotStorageGb(team));
+                default -> java.util.OptionalLong.empty();
+            };
+        } catch (IOException e) {
+            LOG.warn("quota usage of {} for team {}: {}", dimension.wire(), team, e.getMessage());
+            return java.util.OptionalLong.empty();
+        }
     }
 
     /** A garbage collection pass (layers, volume objects). */

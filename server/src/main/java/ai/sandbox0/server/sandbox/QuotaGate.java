@@ -47,6 +47,19 @@ public final class QuotaGate {
         }
     }
 
+    /** What the team's active sandboxes use now: their count, CPU (millicpu) and memory (MiB). */
+    public Map<QuotaDimension, Long> usage(String teamId) {
+        long count = 0, usedCpu = 0, usedMemory = 0;
+        for (SandboxRecord r : store.activeOf(teamId, ACTIVE)) {
+            Resources res = Resources.fromQuota(r.spec().mainContainer().resources());
+            count++;
+            usedCpu += res.cpuMillis();
+            usedMemory += res.memoryBytes() >> 20;
+        }
+        return Map.of(QuotaDimension.ACTIVE_SANDBOXES, count, QuotaDimension.CPU_MILLICPU, usedCpu,
+                QuotaDimension.MEMORY_MIB, usedMemory);
+    }
+
     private void check(String teamId, SandboxTemplateSpec spec) {
         Map<QuotaDimension, Long> limits = quotas.limits(teamId);
         Optional<Long> active = Optional.ofNullable(limits.get(QuotaDimension.ACTIVE_SANDBOXES));

@@ -24,17 +24,28 @@ public final class QuotaEndpoints {
     private final QuotaStore quotas;
     private final Clock clock;
     private final BiConsumer<String, QuotaDimension> changed;
+    private final Usage usage;
+
+    /** What a team uses of a dimension now; empty where it is not measured. */
+    @FunctionalInterface
+    public interface Usage {
+        java.util.OptionalLong of(String teamId, QuotaDimension dimension);
+    }
 
     public QuotaEndpoints(QuotaStore quotas, Clock clock) {
         this(quotas, clock, (team, dimension) -> {
-        });
+        }, (team, dimension) -> java.util.OptionalLong.empty());
     }
 
-    /** {@code changed} hears of every limit set or removed (team, dimension), after it is stored. */
-    public QuotaEndpoints(QuotaStore quotas, Clock clock, BiConsumer<String, QuotaDimension> changed) {
+    /**
+     * {@code changed} hears of every limit set or removed (team, dimension), after it is stored; {@code usage}
+     * measures what a GET shows as {@code usage_value}.
+     */
+    public QuotaEndpoints(QuotaStore quotas, Clock clock, BiConsumer<String, QuotaDimension> changed, Usage usage) {
         this.quotas = quotas;
         this.clock = clock;
         this.changed = changed;
+        this.usage = usage;
     }
 
     public List<Route> routes() {
@@ -43,7 +54,9 @@ public final class QuotaEndpoints {
                 Route.requires(Permission.QUOTA_READ, "GET", path, call -> {
                     QuotaDimension d = dimension(call);
                     String team = call.principal().teamId();
-                    return Reply.ok(new TeamQuota(team, d, quotas.limit(team, d).orElse(null)));
+                    java.util.OptionalLong used = usage.of(team, d);
+                    return Reply.ok(new TeamQuota(team, d, quotas.limit(team, d).orElse(null),
+                            used.isPresent() ? used.getAsLong() : null));
                 }),
                 Route.requires(Permission.QUOTA_WRITE, "PUT", path, this::put),
                 Route.requires(Permission.QUOTA_WRITE, "DELETE", path, call -> {

@@ -148,7 +148,7 @@ final class VolumeQuota {
         }
     }
 
-    private long volumeUsage(String teamId) throws IOException {
+    long volumeUsage(String teamId) throws IOException {
         Set<String> held = volumes.heldBySandboxes(teamId);
         long total = 0;
         for (VolumeRecord volume : volumes.list(teamId)) {

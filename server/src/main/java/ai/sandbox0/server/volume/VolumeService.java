@@ -359,6 +359,16 @@ public final class VolumeService {
         }
     }
 
+    /** What the team's volumes hold (logically), in whole GB rounded up, as {@code volume_storage_gb} counts. */
+    public long volumeStorageGb(String teamId) throws IOException {
+        return VolumeQuota.roundedUp(quota.volumeUsage(teamId));
+    }
+
+    /** What the team's volume snapshots hold, in whole GB rounded up, as {@code snapshot_storage_gb} counts. */
+    public long snapshotStorageGb(String teamId) {
+        return VolumeQuota.roundedUp(snapshots.bytesOf(teamId));
+    }
+
     /** The team's volume limit changed: the node's bound of each of its volumes follows. */
     public void volumeLimitChanged(String teamId) {
         quota.rebound(teamId);

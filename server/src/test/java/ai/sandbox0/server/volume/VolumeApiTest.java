@@ -691,6 +691,14 @@ class VolumeApiTest {
             ok(server.json("PUT", "/api/v1/quotas/snapshot_storage_gb", "{\"limit_value\":1}", key), 200);
             JsonNode snapshot = ok(server.json("POST", VOLUMES + "/" + full + "/snapshots", "{\"name\":\"n\"}", key), 201);
             assertThat(snapshot.get("size_bytes").asLong()).isEqualTo(4096);
+            // Usage, in whole GB rounded up: 4096 bytes in volumes and in snapshots count as 1 each.
+            JsonNode snapshotQuota = ok(server.json("GET", "/api/v1/quotas/snapshot_storage_gb", null, key), 200);
+            assertThat(snapshotQuota.get("limit_value").asLong()).isEqualTo(1);
+            assertThat(snapshotQuota.get("usage_value").asLong()).isEqualTo(1);
+            assertThat(ok(server.json("GET", "/api/v1/quotas/volume_storage_gb", null, key), 200).get("usage_value")
+                    .asLong()).isEqualTo(1);
+            assertThat(ok(server.json("GET", "/api/v1/quotas/egress", null, key), 200).has("usage_value"))
+                    .as("not metered: no usage shown").isFalse();
 
             ok(server.json("PUT", "/api/v1/quotas/volume_storage_gb", "{\"limit_value\":0}", key), 200);
             assertError(write(empty, "/a.txt", "a".getBytes(), key), 429, "quota_exceeded", "volume_storage_gb");
