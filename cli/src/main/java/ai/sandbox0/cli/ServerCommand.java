@@ -55,6 +55,12 @@ final class ServerCommand implements Callable<Integer> {
                     + " what they hold takes disk space (env SANDBOX0_VOLUME_POOL_SIZE; default 64Gi, at least 1Gi).")
     String volumePoolSize;
 
+    @Option(names = "--volume-seal-interval", paramLabel = "SECONDS",
+            description = "How often a volume a sandbox holds writable, or one changed through the file API, is sealed"
+                    + " into the object store: at most this much of its writes lives only on this host"
+                    + " (env SANDBOX0_VOLUME_SEAL_INTERVAL; default 30).")
+    String volumeSealInterval;
+
     @Option(names = "--sandbox-uid-base", paramLabel = "UID",
             description = "Host uid a sandbox's root becomes, in the first of 65536-id ranges, one per sandbox; must"
                     + " not overlap another server on this host (env SANDBOX0_SANDBOX_UID_BASE; default 1073741824).")
@@ -133,6 +139,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (sandboxLogSize != null) {
             flags.put("sandbox-log-size", sandboxLogSize);
+        }
+        if (volumeSealInterval != null) {
+            flags.put("volume-seal-interval", volumeSealInterval);
         }
         if (volumePoolSize != null) {
             flags.put("volume-pool-size", volumePoolSize);

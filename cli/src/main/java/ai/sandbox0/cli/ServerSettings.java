@@ -36,6 +36,7 @@ public final class ServerSettings {
             Map.entry("sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE"),
             Map.entry("sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE"),
             Map.entry("volume-pool-size", "SANDBOX0_VOLUME_POOL_SIZE"),
+            Map.entry("volume-seal-interval", "SANDBOX0_VOLUME_SEAL_INTERVAL"),
             Map.entry("database-url", "SANDBOX0_DATABASE_URL"),
             Map.entry("admin-email", "SANDBOX0_ADMIN_EMAIL"),
             Map.entry("registration", "SANDBOX0_REGISTRATION"),
@@ -98,6 +99,15 @@ public final class ServerSettings {
         String poolSize = pick("volume-pool-size", flags, env, file);
         if (poolSize != null) {
             sandboxes = sandboxes.withVolumePoolBytes(volumePoolBytes(poolSize));
+        }
+        String sealInterval = pick("volume-seal-interval", flags, env, file);
+        if (sealInterval != null) {
+            long sealSeconds = seconds("volume-seal-interval", sealInterval);
+            if (sealSeconds < 1) {
+                throw new IllegalArgumentException("volume-seal-interval must be at least 1 second, got '"
+                        + sealInterval + "'");
+            }
+            sandboxes = sandboxes.withVolumeSealInterval(Duration.ofSeconds(sealSeconds));
         }
         String databaseUrl = pick("database-url", flags, env, file);
         if (databaseUrl != null && !databaseUrl.strip().startsWith("jdbc:postgresql://")) {

@@ -218,6 +218,22 @@ class ServerSettingsTest {
     }
 
     @Test
+    void volumesAreSealedEvery30SecondsUnlessSet() throws Exception {
+        assertThat(ServerSettings.resolve(Map.of(), Map.of(), null, true, null).sandboxes().volumeSealInterval())
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        Path config = Files.writeString(dir.resolve("seal.yaml"), "volume-seal-interval: 10\n");
+        assertThat(ServerSettings.resolve(Map.of(), Map.of(), config, true, null).sandboxes().volumeSealInterval())
+                .isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(ServerSettings.resolve(Map.of("volume-seal-interval", "5"),
+                Map.of("SANDBOX0_VOLUME_SEAL_INTERVAL", "60"), config, true, null).sandboxes().volumeSealInterval())
+                .isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("volume-seal-interval", "0"), Map.of(), null, true, null))
+                .hasMessageContaining("volume-seal-interval must be at least 1 second");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("volume-seal-interval", "soon"), Map.of(), null, true,
+                null)).hasMessageContaining("volume-seal-interval");
+    }
+
+    @Test
     void listenAcceptsAllInterfacesAndIpv6() {
         assertThat(ServerConfig.parseListen(":7600").getAddress().isAnyLocalAddress()).isTrue();
         assertThat(ServerConfig.parseListen("[::1]:7600").getHostString()).isEqualTo("::1");

@@ -135,8 +135,6 @@ public final class Sandbox0Server implements AutoCloseable {
     private HttpApi http;
     private Router router;
     private Node node;
-    /** How often a mounted or changed volume is sealed: at most this much of its writes is only on the node. */
-    static final Duration VOLUME_SEAL_INTERVAL = Duration.ofSeconds(30);
     private VolumePool volumePool;
     private String volumePoolProblem;
 
@@ -371,7 +369,7 @@ public final class Sandbox0Server implements AutoCloseable {
         VolumeObjects objects = new VolumeObjects(openVolumeObjectStore(dataDir));
         var heads = new VolumeHeads(database.jdbi());
         var sealer = new VolumeSealer(pool, objects, heads, Clock.systemUTC());
-        var sealing = new VolumeSealing(sealer, mounts::writableVolumes, VOLUME_SEAL_INTERVAL);
+        var sealing = new VolumeSealing(sealer, mounts::writableVolumes, config.sandboxes().volumeSealInterval());
         var materializer = new VolumeMaterializer(pool, objects, dataDir.root().resolve("volume-rebuilds"));
         materializer.undoInterrupted();
         var volumes = new VolumeService(store, new VolumeSnapshotStore(database.jdbi()), mounts, pool, quotas, clock,
@@ -381,7 +379,8 @@ public final class Sandbox0Server implements AutoCloseable {
         closeInReverse.add(sealing.start());
         var collector = new VolumeObjectCollector(objects, heads, Duration.ofMinutes(30), Clock.systemUTC());
         closeInReverse.add(startCollector("volume-gc", collector::collect));
-        LOG.info("volumes: pool at {}, sealed every {} s", dataDir.volumes(), VOLUME_SEAL_INTERVAL.toSeconds());
+        LOG.info("volumes: pool at {}, sealed every {} s", dataDir.volumes(),
+                config.sandboxes().volumeSealInterval().toSeconds());
         return volumes;
     }
 

@@ -130,9 +130,13 @@ public record ServerConfig(
      * @param firstHostId the host uid a sandbox's root is in the first address slot (65536 ids per slot); must
      *     not overlap another server's on the same host
      * @param volumePoolBytes the size of the sparse image that holds every volume and volume snapshot
+     * @param volumeSealInterval how often a volume held writable by a sandbox (or changed through the file API)
+     *     is sealed into the object store: at most this much of its writes is only on this host
      */
     public record Sandboxes(Path procdDir, Path imageCache, String addressPool, Path runtime, Duration defaultTtl,
-            long logCapBytes, long firstHostId, long volumePoolBytes) {
+            long logCapBytes, long firstHostId, long volumePoolBytes, Duration volumeSealInterval) {
+
+        public static final Duration DEFAULT_VOLUME_SEAL_INTERVAL = Duration.ofSeconds(30);
 
         /** The volume pool's default size: sparse, so only what volumes hold takes disk space. */
         public static final long DEFAULT_VOLUME_POOL_BYTES = 64L << 30;
@@ -144,35 +148,46 @@ public record ServerConfig(
                 throw new IllegalArgumentException("the volume pool must be at least 1Gi, got " + volumePoolBytes
                         + " bytes");
             }
+            if (volumeSealInterval == null || volumeSealInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("the volume seal interval must be at least 1 second, got "
+                        + volumeSealInterval);
+            }
         }
 
         public static Sandboxes defaults(Path procdDir) {
             return new Sandboxes(procdDir, Path.of("/var/cache/sandbox0"), "10.88.0.0/16", Path.of("/usr/sbin/runc"),
-                    Duration.ofMinutes(5), 10L << 20, NodeConfig.DEFAULT_FIRST_HOST_ID, DEFAULT_VOLUME_POOL_BYTES);
+                    Duration.ofMinutes(5), 10L << 20, NodeConfig.DEFAULT_FIRST_HOST_ID, DEFAULT_VOLUME_POOL_BYTES,
+                    DEFAULT_VOLUME_SEAL_INTERVAL);
         }
 
         public Sandboxes withAddressPool(String cidr) {
             return new Sandboxes(procdDir, imageCache, cidr, runtime, defaultTtl, logCapBytes, firstHostId,
-                    volumePoolBytes);
+                    volumePoolBytes, volumeSealInterval);
         }
 
         public Sandboxes withDefaultTtl(Duration ttl) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, ttl, logCapBytes, firstHostId,
-                    volumePoolBytes);
+                    volumePoolBytes, volumeSealInterval);
         }
 
         public Sandboxes withLogCap(long bytes) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, bytes, firstHostId,
-                    volumePoolBytes);
+                    volumePoolBytes, volumeSealInterval);
         }
 
         public Sandboxes withFirstHostId(long id) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, id,
-                    volumePoolBytes);
+                    volumePoolBytes, volumeSealInterval);
         }
 
         public Sandboxes withVolumePoolBytes(long bytes) {
-            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId, bytes);
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId, bytes,
+                    volumeSealInterval);
+        }
+
+        public Sandboxes withVolumeSealInterval(Duration interval) {
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId,
+                    volumePoolBytes, interval);
         }
     }
 
