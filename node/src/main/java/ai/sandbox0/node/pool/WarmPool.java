@@ -249,17 +249,22 @@ public final class WarmPool implements AutoCloseable {
         boolean keep;
         lock.lock();
         try {
-            starting.decrementAndGet();
             failures = 0;
             keep = !closed && s.specHash().equals(spec.specHash()) && idle.size() < Math.min(target, spec.maxIdle());
             if (keep) {
                 idle.addLast(new Idle(sb, s.specHash()));
+                starting.decrementAndGet();
             }
         } finally {
             lock.unlock();
         }
         if (!keep) {
-            destroyQuietly(sb);
+            // Still counted as starting until it is gone: close() waits for it, so nothing outlives the pool.
+            try {
+                destroyQuietly(sb);
+            } finally {
+                starting.decrementAndGet();
+            }
             refillLater(); // the spec changed meanwhile: start one of the new spec instead
         }
     }
@@ -291,7 +296,11 @@ public final class WarmPool implements AutoCloseable {
     }
 
     private void destroyLater(Sandbox s) {
-        executor.execute(() -> destroyQuietly(s));
+        try {
+            executor.execute(() -> destroyQuietly(s));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            destroyQuietly(s); // the node is closing: destroy it now rather than leave it running
+        }
     }
 
     private void destroyQuietly(Sandbox s) {
