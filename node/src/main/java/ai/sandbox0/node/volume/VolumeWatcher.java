@@ -54,11 +54,14 @@ import org.slf4j.LoggerFactory;
  * the descriptor's {@code /proc/self/fd/N}, the inode itself. Paths in events are the volume's logical paths,
  * under the subscribed path as the client spelled it (cleaned). A connection watches at most
  * {@link Limits#watchesPerConnection} inodes, so a sandbox making millions of directories cannot use up the
- * host's inotify watches; past it the client gets an error frame.
+ * host's inotify watches (which every root process shares); past it the client gets an error frame. The node as
+ * a whole holds at most {@link Limits#watchesInAll} watches and {@link Limits#subscriptionsInAll} subscriptions
+ * (each keeps a descriptor open).
  *
  * <p>Event kinds are fsnotify's, as for a sandbox's own watches: create (also moved in), write, remove,
  * rename (moved away), chmod (any attribute). Directories made (or moved in) under a recursive subscription
- * are watched as soon as their event is read, and what is already in them is reported as create. After a
+ * are watched as soon as their event is read, and what is already in them is reported as create (a file made
+ * right then may be reported twice). After a
  * restore replaced a volume's content, {@link #invalidate} tells every subscriber ({@code invalidate} on its
  * subscribed path) and watches the new content under the same watch ids.
  *
@@ -76,15 +79,19 @@ public final class VolumeWatcher implements AutoCloseable {
     private static final long NAMES_BUFFER = 32 * 1024;
 
     /**
-     * What one connection may hold: inodes watched (over all its subscriptions), subscriptions (each keeps a
-     * descriptor open) and frames waiting for a slow client (the oldest are dropped past it).
+     * What one connection may hold: inodes watched (over all its subscriptions), subscriptions and frames waiting
+     * for a slow client (the oldest are dropped past it); and what all connections together may hold: inodes
+     * watched (the kernel's count, shared by every root process of the host) and subscriptions (each keeps a
+     * descriptor open).
      */
-    public record Limits(int watchesPerConnection, int subscriptionsPerConnection, int queuedFrames) {
+    public record Limits(int watchesPerConnection, int subscriptionsPerConnection, int queuedFrames,
+            int watchesInAll, int subscriptionsInAll) {
 
-        public static final Limits DEFAULT = new Limits(10_000, 256, 4096);
+        public static final Limits DEFAULT = new Limits(10_000, 256, 4096, 65_536, 4096);
 
         public Limits {
-            if (watchesPerConnection < 1 || subscriptionsPerConnection < 1 || queuedFrames < 1) {
+            if (watchesPerConnection < 1 || subscriptionsPerConnection < 1 || queuedFrames < 1 || watchesInAll < 1
+                    || subscriptionsInAll < 1) {
                 throw new IllegalArgumentException("watch limits must be positive");
             }
         }
@@ -98,6 +105,7 @@ public final class VolumeWatcher implements AutoCloseable {
     /** Frames queued under the lock, published as it is released. */
     private final Set<Frames> staged = new LinkedHashSet<>();
     private final Thread reader;
+    private int subscriptionCount;
     private boolean closed;
 
     private VolumeWatcher(Limits limits, Inotify inotify) {
@@ -204,13 +212,14 @@ public final class VolumeWatcher implements AutoCloseable {
         private final String volumeId;
         private final Path root;
         private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
-        private final Frames frames = new Frames(limits.queuedFrames());
+        private final Frames frames;
         private int watches;
         private boolean ended;
 
         private Connection(String volumeId, Path root) {
             this.volumeId = volumeId;
             this.root = root;
+            this.frames = new Frames(volumeId, limits.queuedFrames());
         }
 
         /** Applies one client frame. */
@@ -247,6 +256,11 @@ public final class VolumeWatcher implements AutoCloseable {
                             + limits.subscriptionsPerConnection()));
                     return;
                 }
+                if (subscriptionCount >= limits.subscriptionsInAll()) {
+                    send(new FileWatchResponse.Error("too many subscriptions on this server ("
+                            + limits.subscriptionsInAll() + "); try again later"));
+                    return;
+                }
                 var sub = new Subscription(newId(), this, logical, recursive);
                 try {
                     establish(sub);
@@ -256,6 +270,7 @@ public final class VolumeWatcher implements AutoCloseable {
                     return;
                 }
                 subscriptions.put(sub.id, sub);
+                subscriptionCount++;
                 send(new FileWatchResponse.Subscribed(sub.id, logical.toString()));
             } finally {
                 unlock();
@@ -269,13 +284,13 @@ public final class VolumeWatcher implements AutoCloseable {
                 if (ended) {
                     return;
                 }
-                Subscription sub = watchId == null ? null : subscriptions.remove(watchId);
+                Subscription sub = watchId == null ? null : subscriptions.get(watchId);
                 if (sub == null) {
                     send(new FileWatchResponse.Error(watchId == null || watchId.isEmpty()
                             ? "watch_id is required" : "no such watch: " + watchId));
                     return;
                 }
-                release(sub);
+                forget(sub);
                 send(new FileWatchResponse.Unsubscribed(watchId));
             } finally {
                 unlock();
@@ -328,8 +343,7 @@ public final class VolumeWatcher implements AutoCloseable {
                 return;
             }
             ended = true;
-            subscriptions.values().forEach(VolumeWatcher.this::release);
-            subscriptions.clear();
+            List.copyOf(subscriptions.values()).forEach(this::forget);
             Set<Connection> ofVolume = byVolume.get(volumeId);
             if (ofVolume != null) {
                 ofVolume.remove(this);
@@ -348,6 +362,13 @@ public final class VolumeWatcher implements AutoCloseable {
             }
         }
 
+        private void forget(Subscription sub) {
+            release(sub);
+            if (subscriptions.remove(sub.id) != null) {
+                subscriptionCount--;
+            }
+        }
+
         private void reestablish() {
             for (Subscription sub : List.copyOf(subscriptions.values())) {
                 release(sub);
@@ -361,8 +382,7 @@ public final class VolumeWatcher implements AutoCloseable {
         }
 
         private void end(Subscription sub, String reason) {
-            release(sub);
-            subscriptions.remove(sub.id);
+            forget(sub);
             send(new FileWatchResponse.Error("watch " + sub.id + " on " + sub.path + " ended: " + reason));
             send(new FileWatchResponse.Unsubscribed(sub.id));
         }
@@ -514,6 +534,9 @@ public final class VolumeWatcher implements AutoCloseable {
         Connection connection = sub.connection;
         if (connection.watches >= limits.watchesPerConnection()) {
             return false;
+        }
+        if (byWatch.size() >= limits.watchesInAll()) {
+            throw new SyscallException("inotify_add_watch", Syscalls.ENOSPC); // as if the kernel's limit
         }
         int wd = inotify.addWatch(target, MASK | (directory ? IN_ONLYDIR : 0));
         byWatch.computeIfAbsent(wd, w -> new LinkedHashSet<>()).add(sub);
@@ -723,7 +746,7 @@ public final class VolumeWatcher implements AutoCloseable {
     }
 
     private static WatchRefused hostLimitReached() {
-        return new WatchRefused("the host's inotify watch limit is reached");
+        return new WatchRefused("this server watches too many directories already; try again later");
     }
 
     private static String describe(SyscallException e, LogicalPath path) {
@@ -732,7 +755,7 @@ public final class VolumeWatcher implements AutoCloseable {
             case Syscalls.ENOTDIR -> "path not found: " + path + " (a parent is not a directory)";
             case Syscalls.ELOOP -> "path " + path + ": too many levels of symbolic links";
             case Syscalls.EXDEV -> "path " + path + " crosses a mount point";
-            case Syscalls.ENOSPC -> "the host's inotify watch limit is reached";
+            case Syscalls.ENOSPC -> hostLimitReached().getMessage();
             case Syscalls.EACCES, Syscalls.EPERM -> "path " + path + ": permission denied";
             default -> "cannot watch " + path + ": " + Syscalls.strerror(e.errno());
         };
@@ -750,6 +773,7 @@ public final class VolumeWatcher implements AutoCloseable {
      */
     private static final class Frames {
 
+        private final String volumeId;
         private final int capacity;
         private final ArrayList<FileWatchResponse> pending = new ArrayList<>();
         private final ReentrantLock lock = new ReentrantLock();
@@ -758,7 +782,8 @@ public final class VolumeWatcher implements AutoCloseable {
         private boolean closed;
         private long dropped;
 
-        Frames(int capacity) {
+        Frames(String volumeId, int capacity) {
+            this.volumeId = volumeId;
             this.capacity = capacity;
         }
 
@@ -776,7 +801,8 @@ public final class VolumeWatcher implements AutoCloseable {
                     while (queue.size() > capacity) {
                         queue.removeFirst();
                         if (dropped++ == 0) {
-                            LOG.info("a volume watch client is not reading fast enough; its oldest events are dropped");
+                            LOG.info("volume {}: a watch client is not reading fast enough; its oldest events are"
+                                    + " dropped", volumeId);
                         }
                     }
                     changed.signalAll();

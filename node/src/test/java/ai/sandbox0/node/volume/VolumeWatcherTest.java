@@ -241,7 +241,7 @@ class VolumeWatcherTest {
     @Test
     void aConnectionWatchesNoMoreThanItsLimit() throws Exception {
         watcher.close();
-        watcher = VolumeWatcher.start(new VolumeWatcher.Limits(5, 256, 4096));
+        watcher = VolumeWatcher.start(new VolumeWatcher.Limits(5, 256, 4096, 65_536, 4096));
         client = new Client(watcher.connect(VOLUME, dirs.root));
         for (int i = 0; i < 8; i++) {
             Files.createDirectories(dirs.root.resolve("big/d" + i));
@@ -269,6 +269,28 @@ class VolumeWatcherTest {
         client.await(id, CREATE, "/small/one/file");
         assertThat(client.frames).filteredOn(f -> f instanceof FileWatchResponse.Error e
                 && e.error().startsWith("watch " + id)).hasSize(1);
+    }
+
+    @Test
+    void allConnectionsTogetherHoldNoMoreThanTheServersLimits() throws Exception {
+        watcher.close();
+        watcher = VolumeWatcher.start(new VolumeWatcher.Limits(100, 256, 4096, 4, 2));
+        client = new Client(watcher.connect(VOLUME, dirs.root));
+        var second = new Client(watcher.connect(VOLUME, dirs.root));
+        Files.createDirectories(dirs.root.resolve("a"));
+        Files.createDirectories(dirs.root.resolve("b/c"));
+        Files.createDirectories(dirs.root.resolve("d/1"));
+        Files.createDirectories(dirs.root.resolve("d/2"));
+
+        String a = client.subscribe("/a", false);
+        second.subscribe("/b", true);
+        assertThat(second.error(new FileWatchRequest.Subscribe("/", false)))
+                .isEqualTo("too many subscriptions on this server (2); try again later");
+
+        client.connection.unsubscribe(a);
+        assertThat(second.error(new FileWatchRequest.Subscribe("/d", true)))
+                .isEqualTo("this server watches too many directories already; try again later");
+        assertThat(second.connection.watchCount()).isEqualTo(2);
     }
 
     @Test
