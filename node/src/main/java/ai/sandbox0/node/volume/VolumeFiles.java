@@ -63,6 +63,8 @@ public final class VolumeFiles {
     private static final int FILE_MODE = 0644;
     private static final int COPY_BUFFER = 64 * 1024;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Names of the files a write fills before renaming them into place; watches do not report them. */
+    static final String PARTIAL_PREFIX = ".s0-partial-";
 
     private final Path root;
     private final long uid;
@@ -590,7 +592,7 @@ public final class VolumeFiles {
     private static byte[] temporaryName() {
         byte[] random = new byte[8];
         RANDOM.nextBytes(random);
-        return (".s0-partial-" + HexFormat.of().formatHex(random)).getBytes(StandardCharsets.UTF_8);
+        return (PARTIAL_PREFIX + HexFormat.of().formatHex(random)).getBytes(StandardCharsets.UTF_8);
     }
 
     private static LogicalPath join(LogicalPath base, LogicalPath rel) {

@@ -13,7 +13,7 @@ final class FileJson {
 
     static final WireEnum<FileType> FILE_TYPE = WireEnum.of(FileType.class, "file", "dir", "symlink");
     static final WireEnum<WatchEventKind> EVENT = WireEnum.of(WatchEventKind.class,
-            "create", "write", "remove", "rename", "chmod");
+            "create", "write", "remove", "rename", "chmod", "invalidate");
 
     private FileJson() {
     }
