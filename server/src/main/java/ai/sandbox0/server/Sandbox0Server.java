@@ -37,6 +37,8 @@ import ai.sandbox0.server.volume.VolumeEndpoints;
 import ai.sandbox0.server.volume.VolumeFileEndpoints;
 import ai.sandbox0.server.volume.VolumeFileOperations;
 import ai.sandbox0.server.volume.VolumeMounts;
+import ai.sandbox0.server.volume.VolumeWatchEndpoint;
+import ai.sandbox0.node.volume.VolumeWatcher;
 import ai.sandbox0.server.volume.seal.SealedVolumes;
 import ai.sandbox0.server.volume.seal.VolumeHeads;
 import ai.sandbox0.server.volume.seal.VolumeMaterializer;
@@ -136,6 +138,7 @@ public final class Sandbox0Server implements AutoCloseable {
     private Router router;
     private Node node;
     private VolumePool volumePool;
+    private VolumeWatcher volumeWatcher;
     private String volumePoolProblem;
 
     private Sandbox0Server(ServerConfig config) {
@@ -294,7 +297,8 @@ public final class Sandbox0Server implements AutoCloseable {
         }
         if (volumes != null) {
             router.addAll(new VolumeEndpoints(volumes).routes())
-                    .addAll(new VolumeFileEndpoints(new VolumeFileOperations(volumes)).routes());
+                    .addAll(new VolumeFileEndpoints(new VolumeFileOperations(volumes)).routes())
+                    .addAll(new VolumeWatchEndpoint(volumes::watched, volumeWatcher).routes());
             features.add("volumes");
         } else {
             String reason = volumesUnavailable;
@@ -372,8 +376,11 @@ public final class Sandbox0Server implements AutoCloseable {
         var sealing = new VolumeSealing(sealer, mounts::writableVolumes, config.sandboxes().volumeSealInterval());
         var materializer = new VolumeMaterializer(pool, objects, dataDir.root().resolve("volume-rebuilds"));
         materializer.undoInterrupted();
+        // Closed before the pool (in reverse): watches hold descriptors in it.
+        volumeWatcher = VolumeWatcher.start(VolumeWatcher.Limits.DEFAULT);
+        closeInReverse.add(volumeWatcher);
         var volumes = new VolumeService(store, new VolumeSnapshotStore(database.jdbi()), mounts, pool, quotas, clock,
-                Duration.ofSeconds(60), new SealedVolumes(pool, sealer, sealing, heads, materializer));
+                Duration.ofSeconds(60), new SealedVolumes(pool, sealer, sealing, heads, materializer), volumeWatcher);
         volumes.recover();
         // Closed before the pool (in reverse): its last pass seals what is due while the pool is there.
         closeInReverse.add(sealing.start());

@@ -8,6 +8,7 @@ import ai.sandbox0.api.volume.Snapshot;
 import ai.sandbox0.api.volume.VolumeAccessMode;
 import ai.sandbox0.node.volume.VolumeBusyException;
 import ai.sandbox0.node.volume.VolumePool;
+import ai.sandbox0.node.volume.VolumeWatcher;
 import ai.sandbox0.server.auth.Principal;
 import ai.sandbox0.server.domain.DomainException.Conflict;
 import ai.sandbox0.server.domain.DomainException.Invalid;
@@ -50,6 +51,7 @@ public final class VolumeService {
     private final VolumeLocks locks;
     private final Clock clock;
     private final VolumeDurability durability;
+    private final VolumeWatcher watcher;
 
     /** Volumes kept on this node only (tests of the service itself). */
     public VolumeService(VolumeStore volumes, VolumeSnapshotStore snapshots, VolumeMounts mounts, VolumePool pool,
@@ -60,6 +62,14 @@ public final class VolumeService {
     public VolumeService(VolumeStore volumes, VolumeSnapshotStore snapshots, VolumeMounts mounts, VolumePool pool,
             ai.sandbox0.server.tenancy.QuotaStore quotas, Clock clock, java.time.Duration lockWait,
             VolumeDurability durability) {
+        this(volumes, snapshots, mounts, pool, quotas, clock, lockWait, durability, null);
+    }
+
+    /** @param watcher the file watches of volumes, told of restores and deletes (null: none) */
+    public VolumeService(VolumeStore volumes, VolumeSnapshotStore snapshots, VolumeMounts mounts, VolumePool pool,
+            ai.sandbox0.server.tenancy.QuotaStore quotas, Clock clock, java.time.Duration lockWait,
+            VolumeDurability durability, VolumeWatcher watcher) {
+        this.watcher = watcher;
         this.durability = durability;
         this.volumes = volumes;
         this.snapshots = snapshots;
@@ -212,6 +222,9 @@ public final class VolumeService {
                     durability.deleted(id);
                     return null;
                 });
+                if (watcher != null) {
+                    watcher.volumeGone(id, "the volume was deleted");
+                }
             } catch (VolumeBusyException e) {
                 // A sandbox mounted it in between: the volume stays as it was.
                 volumes.setState(id, VolumeRecord.State.READY, clock.instant());
@@ -313,6 +326,9 @@ public final class VolumeService {
                     durability.restored(volume.id(), snapshot.id());
                     return null;
                 }));
+                if (watcher != null) {
+                    watcher.invalidate(volume.id()); // watches of the old tree are dead: subscribers re-read
+                }
             } catch (VolumeBusyException e) {
                 throw new Conflict("volume is mounted by a running sandbox; it cannot be restored until that sandbox"
                         + " stops or pauses");
@@ -372,6 +388,12 @@ public final class VolumeService {
     /** The team's volume limit changed: the node's bound of each of its volumes follows. */
     public void volumeLimitChanged(String teamId) {
         quota.rebound(teamId);
+    }
+
+    /** The caller's ready volume for a file watch: its id and where the node keeps it. */
+    public VolumeWatchEndpoint.WatchedVolume watched(Principal caller, String id) {
+        VolumeRecord volume = ready(caller, id);
+        return new VolumeWatchEndpoint.WatchedVolume(volume.id(), pool.root(volume.id()));
     }
 
     /** The caller's ready volume; 404 for a malformed id, a missing volume or another team's. */
