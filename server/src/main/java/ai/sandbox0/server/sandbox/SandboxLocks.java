@@ -1,14 +1,8 @@
 package ai.sandbox0.server.sandbox;
 
-import ai.sandbox0.server.domain.DomainException.Conflict;
-import ai.sandbox0.server.domain.DomainException.Unavailable;
+import ai.sandbox0.server.domain.KeyedLocks;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
-import org.slf4j.MDC;
 
 /**
  * One lock per sandbox: lifecycle transitions of a sandbox happen one at a time (the store's
@@ -16,41 +10,19 @@ import org.slf4j.MDC;
  */
 public final class SandboxLocks {
 
-    private final ConcurrentMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
-    private final Duration wait;
+    private final KeyedLocks locks;
 
     public SandboxLocks(Duration wait) {
-        this.wait = wait;
+        this.locks = new KeyedLocks("sandbox", wait);
     }
 
     /** Runs {@code action} holding the sandbox's lock; 409 when another operation holds it too long. */
     public <T> T with(String id, Supplier<T> action) {
-        ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
-        String previous = MDC.get("sandbox_id");
-        MDC.put("sandbox_id", id);
-        try {
-            if (!lock.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new Conflict("sandbox is busy with another operation; try again");
-            }
-            try {
-                return action.get();
-            } finally {
-                lock.unlock();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted");
-        } finally {
-            if (previous == null) {
-                MDC.remove("sandbox_id");
-            } else {
-                MDC.put("sandbox_id", previous);
-            }
-        }
+        return locks.with(id, action::get);
     }
 
     /** Forgets a deleted sandbox's lock. */
     public void forget(String id) {
-        locks.remove(id);
+        locks.forget(id);
     }
 }

@@ -1,14 +1,8 @@
 package ai.sandbox0.server.volume;
 
-import ai.sandbox0.server.domain.DomainException.Conflict;
-import ai.sandbox0.server.domain.DomainException.Unavailable;
+import ai.sandbox0.server.domain.KeyedLocks;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.MDC;
 
 /**
  * One lock per volume: what changes a volume's rows or its subvolumes (snapshot, restore, fork from it, delete)
@@ -23,41 +17,19 @@ final class VolumeLocks {
         T run() throws IOException;
     }
 
-    private final ConcurrentMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
-    private final Duration wait;
+    private final KeyedLocks locks;
 
     VolumeLocks(Duration wait) {
-        this.wait = wait;
+        this.locks = new KeyedLocks("volume", wait);
     }
 
     /** Runs {@code work} holding the volume's lock; 409 when another operation holds it longer than the wait. */
     <T> T with(String volumeId, Work<T> work) throws IOException {
-        ReentrantLock lock = locks.computeIfAbsent(volumeId, k -> new ReentrantLock());
-        String previous = MDC.get("volume_id");
-        MDC.put("volume_id", volumeId);
-        try {
-            if (!lock.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new Conflict("volume is busy with another operation; try again");
-            }
-            try {
-                return work.run();
-            } finally {
-                lock.unlock();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted");
-        } finally {
-            if (previous == null) {
-                MDC.remove("volume_id");
-            } else {
-                MDC.put("volume_id", previous);
-            }
-        }
+        return locks.<T, IOException>with(volumeId, work::run);
     }
 
     /** Forgets a deleted volume's lock. */
     void forget(String volumeId) {
-        locks.remove(volumeId);
+        locks.forget(volumeId);
     }
 }
