@@ -23,7 +23,8 @@ public final class HostCheck {
             new HostRequirement("ip", "iproute2", "creates each sandbox's network namespace and veth pair"),
             new HostRequirement("nft", "nftables", "isolates sandboxes from each other and the host, NATs their egress"),
             new HostRequirement("mkfs.ext4", "e2fsprogs", "formats each sandbox's disk, which bounds what it can write"),
-            new HostRequirement("losetup", "mount", "backs each sandbox's disk with a loop device"));
+            new HostRequirement("losetup", "mount", "backs each sandbox's disk with a loop device"),
+            new HostRequirement("mkfs.btrfs", "btrfs-progs", "formats the btrfs pool that holds sandbox volumes"));
 
     /**
      * What the test suite drives besides the server's own needs: the REPL interpreters procd runs, a registry,
@@ -37,8 +38,7 @@ public final class HostCheck {
             new HostRequirement("openssl", "openssl", "makes the key the registry token-auth test signs with"),
             new HostRequirement("pg_ctlcluster", "postgresql", "is the PostgreSQL the store suites also run on"),
             new HostRequirement("ssh-keygen", "openssh-client", "makes the SSH keys the key tests register and checks"
-                    + " their fingerprints"),
-            new HostRequirement("mkfs.btrfs", "btrfs-progs", "formats the btrfs volume pool the volume tests run on")))
+                    + " their fingerprints")))
             .toList();
 
     /** Idmapped lower layers of overlayfs, which give each sandbox its own ids without a chown, came in 5.19. */

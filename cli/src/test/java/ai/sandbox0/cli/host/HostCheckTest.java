@@ -40,10 +40,10 @@ class HostCheckTest {
         assertThat(report.ready()).isFalse();
         assertThat(report.problems()).isEmpty();
         assertThat(report.missingPackages()).containsExactly("tini", "debootstrap", "iproute2", "nftables", "e2fsprogs",
-                "mount", "python3", "nodejs", "npm", "docker-registry", "openssl", "postgresql",
-                "openssh-client", "btrfs-progs");
+                "mount", "btrfs-progs", "python3", "nodejs", "npm", "docker-registry", "openssl", "postgresql",
+                "openssh-client");
         assertThat(report.installCommand()).isEqualTo("apt-get install -y tini debootstrap iproute2 nftables e2fsprogs"
-                + " mount python3 nodejs npm docker-registry openssl postgresql openssh-client btrfs-progs");
+                + " mount btrfs-progs python3 nodejs npm docker-registry openssl postgresql openssh-client");
     }
 
     @Test
