@@ -223,6 +223,53 @@ class VolumeMountApiTest {
         server.json("DELETE", "/api/v1/sandboxes/" + b, null);
     }
 
+    /**
+     * Scenario 24 through the API only: a volume made with the API, mounted at claim, and its file API see each
+     * other's writes at once, large files included; a mounted volume is neither restored nor deleted.
+     */
+    @Test
+    void aMountedVolumeAndItsFileApiSeeEachOthersWrites() throws Exception {
+        String volume = ok(server.json("POST", "/api/v1/sandboxvolumes",
+                "{\"default_posix_uid\":1000,\"default_posix_gid\":1000}"), 201).get("id").asText();
+        String files = "/api/v1/sandboxvolumes/" + volume + "/files";
+        String snapshot = ok(server.json("POST", "/api/v1/sandboxvolumes/" + volume + "/snapshots", "{\"name\":\"empty\"}"),
+                201).get("id").asText();
+        String id = ok(claim(mounts(volume, "/workspace/data")), 201).get("sandbox_id").asText();
+
+        assertThat(cmd(id, "echo from-inside > /workspace/data/in.txt && echo ok")).contains("ok");
+        assertThat(server.authed(files + "?path=/in.txt").body()).isEqualTo("from-inside\n");
+        ok(server.send(java.net.http.HttpRequest.newBuilder(server.uri(files + "?path=/api/out.txt"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("from-api")),
+                "Authorization", "Bearer " + server.adminKey()), 200);
+        assertThat(cmd(id, "cat /workspace/data/api/out.txt; echo; stat -c %u:%g /workspace/data/api/out.txt"))
+                .as("the volume's default owner, inside too").isEqualTo("from-api\n1000:1000\n");
+
+        // A large file written inside, read through the API, rewritten through the API, read inside.
+        String inside = cmd(id, "head -c 30000000 /dev/urandom > /workspace/data/big.bin && sha256sum < /workspace/data/big.bin");
+        byte[] big = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                server.uri(files + "?path=/big.bin")).header("Authorization", "Bearer " + server.adminKey()).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
+        assertThat(big).hasSize(30_000_000);
+        assertThat(inside).startsWith(java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(big)));
+        byte[] rewritten = new byte[25_000_000];
+        new java.util.Random(5).nextBytes(rewritten);
+        ok(server.send(java.net.http.HttpRequest.newBuilder(server.uri(files + "?path=/big.bin"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(rewritten)),
+                "Authorization", "Bearer " + server.adminKey()), 200);
+        assertThat(cmd(id, "stat -c %s /workspace/data/big.bin; sha256sum < /workspace/data/big.bin")).isEqualTo(
+                "25000000\n" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(rewritten)) + "  -\n");
+
+        assertError(server.json("POST", "/api/v1/sandboxvolumes/" + volume + "/snapshots/" + snapshot + "/restore", null),
+                409, "conflict", "mounted");
+        assertError(server.json("DELETE", "/api/v1/sandboxvolumes/" + volume, null), 409, "conflict", "active mounts");
+        ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
+        ok(server.json("POST", "/api/v1/sandboxvolumes/" + volume + "/snapshots/" + snapshot + "/restore", null), 200);
+        assertThat(ok(server.authed(files + "/list?path=/"), 200).get("entries")).as("restored to empty").isEmpty();
+        ok(server.json("DELETE", "/api/v1/sandboxvolumes/" + volume, null), 200);
+    }
+
     /** A restarted server adopts a running sandbox with its volume still mounted, both ways. */
     @Test
     void aRestartKeepsARunningSandboxsVolumeMounted() throws Exception {
