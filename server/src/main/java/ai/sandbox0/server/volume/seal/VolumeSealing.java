@@ -39,6 +39,7 @@ public final class VolumeSealing implements AutoCloseable {
     private final Semaphore wake = new Semaphore(0);
     private volatile Thread thread;
     private volatile boolean stopping;
+    private volatile Set<String> lastHeld = Set.of();
 
     public VolumeSealing(VolumeSealer sealer, Supplier<Collection<String>> mountedWritable, Duration interval) {
         this.sealer = sealer;
@@ -89,11 +90,17 @@ public final class VolumeSealing implements AutoCloseable {
         return failed;
     }
 
-    /** One full pass: what is prompt, then what changed and what is mounted writable; returns the failures. */
+    /**
+     * One full pass: what is prompt, then what changed, what is held writable now and what was at the last pass
+     * (a sandbox that let a volume go since gets its last writes sealed); returns the failures.
+     */
     public int sealDue() {
         int failed = sealPrompt();
         var due = new LinkedHashSet<String>(changed);
-        due.addAll(mountedWritable.get());
+        Collection<String> held = mountedWritable.get();
+        due.addAll(held);
+        due.addAll(lastHeld);
+        lastHeld = Set.copyOf(held);
         for (String volumeId : due) {
             changed.remove(volumeId);
             failed += attempt(volumeId, () -> sealer.seal(volumeId), () -> { });
