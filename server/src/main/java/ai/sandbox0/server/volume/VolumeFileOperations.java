@@ -17,6 +17,7 @@ import ai.sandbox0.server.domain.DomainException.TooLarge;
 import ai.sandbox0.server.domain.DomainException.Unavailable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
@@ -36,6 +37,8 @@ public final class VolumeFileOperations {
 
     /** The most one write may carry (upstream's). */
     public static final long MAX_WRITE_BYTES = 100L << 20;
+    /** Up to this, a declared body over the limit is read before the 413 (a bigger one is refused at once). */
+    static final long DRAIN_BEFORE_REFUSING = 2 * MAX_WRITE_BYTES;
 
     private final VolumeService volumes;
 
@@ -90,6 +93,11 @@ public final class VolumeFileOperations {
             throw new Invalid("path must name a file, not the volume root");
         }
         if (declaredLength > MAX_WRITE_BYTES) {
+            // Read (and drop) a body not much over the limit first: a client still sending when the answer comes
+            // would see its connection reset instead of the 413 (HTTP/1.1 without Expect: 100-continue).
+            if (declaredLength <= DRAIN_BEFORE_REFUSING) {
+                body.transferTo(OutputStream.nullOutputStream());
+            }
             throw tooLarge();
         }
         VolumeRecord volume = volumes.ready(caller, volumeId);
