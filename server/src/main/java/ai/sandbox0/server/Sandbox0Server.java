@@ -280,7 +280,11 @@ public final class Sandbox0Server implements AutoCloseable {
             var ids = new SandboxIds();
             var manager = new SandboxManager(sandboxStore, templates, snapshotStore, host, locks, ids, clock,
                     config.sandboxes().defaultTtl(), background, quotaGate,
-                    new SandboxVolumes(volumeStore, volumeMounts, clock));
+                    new SandboxVolumes(volumeStore, volumeMounts, clock, volume -> {
+                        if (volumeService != null) {
+                            volumeService.letGo(volume);
+                        }
+                    }));
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);

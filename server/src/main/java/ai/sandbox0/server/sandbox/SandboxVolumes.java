@@ -30,12 +30,19 @@ public final class SandboxVolumes {
     private final VolumeStore volumes;
     private final VolumeMounts holds;
     private final Clock clock;
+    private final java.util.function.Consumer<String> letGo;
 
     /** @param holds the server's one {@link VolumeMounts}: it serialises the RWO check across every caller */
     public SandboxVolumes(VolumeStore volumes, VolumeMounts holds, Clock clock) {
+        this(volumes, holds, clock, volume -> { });
+    }
+
+    /** @param letGo told of each volume a deleted sandbox held writable (to seal its last writes now) */
+    public SandboxVolumes(VolumeStore volumes, VolumeMounts holds, Clock clock, java.util.function.Consumer<String> letGo) {
         this.volumes = volumes;
         this.holds = holds;
         this.clock = clock;
+        this.letGo = letGo;
     }
 
     /**
@@ -108,7 +115,10 @@ public final class SandboxVolumes {
 
     /** Drops the holds of a sandbox that is gone (idempotent). */
     void release(String sandboxId) {
+        List<String> writable = holds.ofSandbox(sandboxId).stream().filter(m -> !m.readOnly())
+                .map(VolumeMounts.Mount::volumeId).toList();
         holds.release(sandboxId);
+        writable.forEach(letGo);
     }
 
     /** {@code Sandbox.mounts}: what the claim asked for; null (absent) when nothing. */

@@ -23,6 +23,9 @@ public interface VolumeDurability {
     /** The volume's files changed through the file API. */
     void changed(String volumeId);
 
+    /** A sandbox that held the volume writable is gone: its last writes should be sealed now. */
+    void letGo(String volumeId);
+
     /** The API took a snapshot of the volume at or after {@code takenAt} (a wall-clock time read before). */
     void snapshotTaken(String volumeId, String snapshotId, Instant takenAt);
 
@@ -51,6 +54,10 @@ public interface VolumeDurability {
 
         @Override
         public void changed(String volumeId) {
+        }
+
+        @Override
+        public void letGo(String volumeId) {
         }
 
         @Override

@@ -136,6 +136,11 @@ public final class VolumeService {
         durability.recovered(ready, readySnapshots);
     }
 
+    /** A deleted sandbox held the volume writable: what it wrote last is sealed now. */
+    public void letGo(String volumeId) {
+        durability.letGo(volumeId);
+    }
+
     /** Where volumes go beyond this node. */
     VolumeDurability durability() {
         return durability;

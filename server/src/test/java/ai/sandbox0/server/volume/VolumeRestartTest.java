@@ -114,6 +114,48 @@ class VolumeRestartTest {
         assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
     }
 
+    @Test
+    void onPostgresAndS3AVolumeWhoseHostLostItComesBackFromTheBucketWhichHoldsOnlyCiphertext() throws Exception {
+        Path dataDir = Files.createTempDirectory("s0-volume-s3");
+        var bucket = ai.sandbox0.server.blob.TestS3.newBucket("node-v");
+        String store = ai.sandbox0.server.store.TestDatabases.newPostgresDatabase();
+        String marker = "plaintext-marker-that-must-not-reach-the-bucket";
+        try {
+            String id;
+            try (TestServer server = TestServer.withSandboxes(dataDir, bucket, store)) {
+                id = ok(server.json("POST", "/api/v1/sandboxvolumes", "{}"), 201).get("id").asText();
+                write(server, id, "/secret.txt", (marker + "\n").repeat(1000).getBytes());
+                write(server, id, "/dir/small.txt", "small".getBytes());
+            }
+            new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.resolve("volumes").toString()).start().waitFor();
+            try (var s3 = ai.sandbox0.server.blob.TestS3.client()) {
+                var keys = s3.listObjectsV2Paginator(b -> b.bucket(bucket.bucket())).contents().stream()
+                        .map(software.amazon.awssdk.services.s3.model.S3Object::key)
+                        .filter(k -> k.startsWith("node-v/volumes/")).toList();
+                assertThat(keys).as("the volume's chunks and manifests, under the volumes/ prefix").isNotEmpty();
+                for (String key : keys) {
+                    String object = new String(s3.getObjectAsBytes(b -> b.bucket(bucket.bucket()).key(key)).asByteArray(),
+                            java.nio.charset.StandardCharsets.ISO_8859_1);
+                    assertThat(object).as(key).startsWith("S0BLOB").doesNotContain(marker).doesNotContain("secret.txt");
+                }
+            }
+            try (TestServer server = TestServer.withSandboxes(dataDir, bucket, store)) {
+                String files = "/api/v1/sandboxvolumes/" + id + "/files";
+                assertThat(server.authed(files + "?path=/secret.txt").body()).isEqualTo((marker + "\n").repeat(1000));
+                assertThat(server.authed(files + "?path=/dir/small.txt").body()).isEqualTo("small");
+                ok(server.json("DELETE", "/api/v1/sandboxvolumes/" + id, null), 200);
+            }
+        } finally {
+            for (int attempt = 0; attempt < 30 && Files.exists(dataDir); attempt++) {
+                new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.toString()).start().waitFor();
+                if (Files.exists(dataDir)) {
+                    Thread.sleep(1000);
+                }
+            }
+        }
+        assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
+    }
+
     private static void write(TestServer server, String volume, String path, byte[] content) throws Exception {
         ok(server.send(HttpRequest.newBuilder(server.uri("/api/v1/sandboxvolumes/" + volume + "/files?path=" + path))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(content)), "Authorization", "Bearer " + server.adminKey()),

@@ -51,6 +51,11 @@ public final class SealedVolumes implements VolumeDurability {
     }
 
     @Override
+    public void letGo(String volumeId) {
+        sealing.copied(volumeId, Optional.empty()); // sealed by the worker now, not at the next interval
+    }
+
+    @Override
     public void snapshotTaken(String volumeId, String snapshotId, Instant takenAt) {
         sealing.snapshotTaken(volumeId, snapshotId, takenAt);
     }

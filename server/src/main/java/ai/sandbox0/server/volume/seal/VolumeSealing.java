@@ -62,7 +62,10 @@ public final class VolumeSealing implements AutoCloseable {
         wake.release();
     }
 
-    /** A volume was made from another's state (whose sealed manifest, if any, is given): seal it now. */
+    /**
+     * A volume was made from another's state (whose sealed manifest, if any, is given), or must be sealed now for
+     * another reason (empty basis): the worker seals it as soon as it gets to it.
+     */
     public void copied(String volumeId, Optional<String> basisManifest) {
         copies.put(volumeId, basisManifest.orElse(""));
         wake.release();

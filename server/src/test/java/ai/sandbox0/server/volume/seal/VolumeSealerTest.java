@@ -100,8 +100,9 @@ class VolumeSealerTest {
 
     @Test
     void collectionKeepsWhatAHeadOrASnapshotNamesInEveryOrderOfDeletion() throws Exception {
-        for (List<String> order : List.of(List.of("snapshot", "fork", "source"), List.of("fork", "source", "snapshot"),
-                List.of("source", "snapshot", "fork"))) {
+        for (List<String> order : List.of(List.of("snapshot", "fork", "source"), List.of("snapshot", "source", "fork"),
+                List.of("fork", "snapshot", "source"), List.of("fork", "source", "snapshot"),
+                List.of("source", "snapshot", "fork"), List.of("source", "fork", "snapshot"))) {
             String source = newVolume();
             write(source, "/shared.bin", random(4 << 20, 3));
             write(source, "/a.txt", "state one");
