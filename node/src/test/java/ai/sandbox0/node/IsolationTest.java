@@ -334,6 +334,21 @@ class IsolationTest {
     }
 
     @Test
+    void noSandboxReachesTheLinkLocalMetadataAddressEvenWithAllowAll() throws Exception {
+        String metadata = internet.alsoAt("169.254.169.254");
+        var host = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(metadata)).timeout(Duration.ofSeconds(5)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(host.body()).as("the host reaches it: the address answers").isEqualTo(TestNetwork.BODY);
+        String fetch = "import urllib.request\ntry:\n  print(urllib.request.urlopen('" + metadata
+                + "', timeout=2).read().decode())\nexcept Exception as e:\n  print('ERR', type(e).__name__)\n";
+        assertThat(python(a, fetch).stdout().strip()).as("allow-all").startsWith("ERR");
+        assertThat(python(a, "import urllib.request\nprint(urllib.request.urlopen('" + internet.url()
+                + "', timeout=2).read().decode())\n").stdout().strip()).as("the rest of the world still")
+                .isEqualTo(TestNetwork.BODY);
+    }
+
+    @Test
     void allowAllReachesTheTestServerAndBlockAllDoesNot() throws Exception {
         String fetch = "import urllib.request\ntry:\n  print(urllib.request.urlopen('" + internet.url()
                 + "', timeout=2).read().decode())\nexcept Exception as e:\n  print('ERR', type(e).__name__)\n";

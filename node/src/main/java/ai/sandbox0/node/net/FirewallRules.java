@@ -12,10 +12,14 @@ import java.util.List;
  *       opened, such as its procd health checks, excepted; DNS only if the node runs a resolver);
  *   <li>forward: no sandbox reaches another sandbox (procd port included); nothing outside opens a
  *       connection into a sandbox; {@code block-all} sandboxes (their veths in the set
- *       {@code blocked}) send nothing at all; the others go out, masqueraded.
+ *       {@code blocked}) send nothing at all; no sandbox reaches a link-local address but for DNS (a
+ *       cloud's metadata service lives there) nor sends IPv6; the others go out, masqueraded.
  * </ul>
  */
 public record FirewallRules(NetworkNames names, Cidr pool, List<Integer> hostUdpPorts, List<Integer> hostTcpPorts) {
+
+    /** IPv4 link-local, where cloud hosts answer metadata (and credential) requests. */
+    static final String LINK_LOCAL = "169.254.0.0/16";
 
     public FirewallRules {
         hostUdpPorts = List.copyOf(hostUdpPorts);
@@ -48,6 +52,11 @@ public record FirewallRules(NetworkNames names, Cidr pool, List<Integer> hostUdp
         sb.append("    oifname ").append(v).append(" drop\n");
         sb.append("    iifname ").append(v).append(" fib saddr . iif oif missing drop\n");
         sb.append("    iifname @blocked drop\n");
+        // Link-local addresses are the host's business: a cloud's metadata service (169.254.169.254) hands out
+        // the machine's credentials. Only DNS there (some clouds' resolvers) stays reachable.
+        sb.append("    iifname ").append(v).append(" ip daddr ").append(LINK_LOCAL).append(" udp dport 53 accept\n");
+        sb.append("    iifname ").append(v).append(" ip daddr ").append(LINK_LOCAL).append(" tcp dport 53 accept\n");
+        sb.append("    iifname ").append(v).append(" ip daddr ").append(LINK_LOCAL).append(" drop\n");
         sb.append("    iifname ").append(v).append(" meta nfproto ipv6 drop\n");
         sb.append("    iifname ").append(v).append(" accept\n");
         sb.append("  }\n");

@@ -59,7 +59,7 @@ public final class TestNetwork implements AutoCloseable {
                 "link set lo up\naddr add " + addr + "/31 dev eth0\nlink set eth0 up\n");
         Files.writeString(docroot.resolve("index.html"), BODY);
         server = new ProcessBuilder("ip", "netns", "exec", ns, "/usr/bin/python3", "-m", "http.server",
-                Integer.toString(PORT), "--bind", addr)
+                Integer.toString(PORT), "--bind", "0.0.0.0")
                 .directory(docroot.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(docroot.resolveSibling(docroot.getFileName() + ".log").toFile())
@@ -90,6 +90,18 @@ public final class TestNetwork implements AutoCloseable {
 
     public String url() {
         return "http://" + serverAddress + ":" + PORT + "/";
+    }
+
+    /**
+     * Makes the server answer at {@code address} too (a link-local one, where a cloud's metadata service would
+     * be), routed to it from the host; returns its URL there.
+     */
+    public String alsoAt(String address) throws IOException {
+        HostCommand.check(ai.sandbox0.node.runtime.Step.CONFIGURE_NETNS,
+                List.of("ip", "-n", ns, "addr", "add", address + "/32", "dev", "eth0"));
+        HostCommand.check(ai.sandbox0.node.runtime.Step.CONFIGURE_NETNS,
+                List.of("ip", "route", "replace", address + "/32", "via", serverAddress, "dev", hostVeth));
+        return "http://" + address + ":" + PORT + "/";
     }
 
     @Override
