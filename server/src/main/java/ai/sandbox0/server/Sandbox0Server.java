@@ -138,6 +138,7 @@ public final class Sandbox0Server implements AutoCloseable {
     private Router router;
     private Node node;
     private VolumePool volumePool;
+    private BlobCipher blobCipher;
     private VolumeWatcher volumeWatcher;
     private String volumePoolProblem;
 
@@ -395,9 +396,17 @@ public final class Sandbox0Server implements AutoCloseable {
         return volumes;
     }
 
+    /** The installation key every stored object is encrypted under, read (or made) once. */
+    private BlobCipher blobCipher(DataDir dataDir) throws IOException {
+        if (blobCipher == null) {
+            blobCipher = BlobCipher.loadOrCreate(dataDir.blobEncryptionKey());
+        }
+        return blobCipher;
+    }
+
     /** Volume seals: beside the layer blobs (their own directory, or their own prefix of the bucket). */
     private BlobStore openVolumeObjectStore(DataDir dataDir) throws IOException {
-        BlobCipher cipher = BlobCipher.loadOrCreate(dataDir.blobEncryptionKey());
+        BlobCipher cipher = blobCipher(dataDir);
         return switch (config.blobStorage()) {
             case BlobStorage.Local local -> new LocalBlobStore(dataDir.root().resolve("volume-objects"), cipher);
             case BlobStorage.S3 s3 -> {
@@ -416,7 +425,7 @@ public final class Sandbox0Server implements AutoCloseable {
      */
     private BlobStore openBlobStore(DataDir dataDir) throws IOException {
         LOG.info("layer blobs: {}, encrypted", config.blobStorage().description());
-        BlobCipher cipher = BlobCipher.loadOrCreate(dataDir.blobEncryptionKey());
+        BlobCipher cipher = blobCipher(dataDir);
         return switch (config.blobStorage()) {
             case BlobStorage.Local local -> new LocalBlobStore(dataDir.root().resolve("storage").resolve("blobs"), cipher);
             case BlobStorage.S3 s3 -> {

@@ -68,17 +68,12 @@ public final class QuotaGate {
         if (active.isEmpty() && cpu.isEmpty() && memory.isEmpty()) {
             return;
         }
-        long count = 0, usedCpu = 0, usedMemory = 0;
-        for (SandboxRecord r : store.activeOf(teamId, ACTIVE)) {
-            Resources res = Resources.fromQuota(r.spec().mainContainer().resources());
-            count++;
-            usedCpu += res.cpuMillis();
-            usedMemory += res.memoryBytes() >> 20;
-        }
+        Map<QuotaDimension, Long> used = usage(teamId);
         Resources asked = Resources.fromQuota(spec.mainContainer().resources());
-        refuseOver(QuotaDimension.ACTIVE_SANDBOXES, active, count, 1);
-        refuseOver(QuotaDimension.CPU_MILLICPU, cpu, usedCpu, asked.cpuMillis());
-        refuseOver(QuotaDimension.MEMORY_MIB, memory, usedMemory, (asked.memoryBytes() + (1 << 20) - 1) >> 20);
+        refuseOver(QuotaDimension.ACTIVE_SANDBOXES, active, used.get(QuotaDimension.ACTIVE_SANDBOXES), 1);
+        refuseOver(QuotaDimension.CPU_MILLICPU, cpu, used.get(QuotaDimension.CPU_MILLICPU), asked.cpuMillis());
+        refuseOver(QuotaDimension.MEMORY_MIB, memory, used.get(QuotaDimension.MEMORY_MIB),
+                (asked.memoryBytes() + (1 << 20) - 1) >> 20);
     }
 
     private static void refuseOver(QuotaDimension dimension, Optional<Long> limit, long used, long asked) {

@@ -1,5 +1,6 @@
 package ai.sandbox0.server.volume;
 
+import ai.sandbox0.server.domain.KeyedLocks;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Optional;
@@ -11,11 +12,6 @@ import java.util.Optional;
  */
 public interface VolumeDurability {
 
-    /** Work that may fail with an I/O error of the pool. */
-    @FunctionalInterface
-    interface Work<T> {
-        T run() throws IOException;
-    }
 
     /** A new volume, made from nothing, from a snapshot's state or from another volume's (a fork). */
     void created(String volumeId, Optional<String> fromSnapshot, Optional<String> fromVolume);
@@ -30,7 +26,7 @@ public interface VolumeDurability {
     void snapshotTaken(String volumeId, String snapshotId, Instant takenAt);
 
     /** Runs {@code work} (a restore or a delete) with no seal of the volume under way or starting. */
-    <T> T exclusive(String volumeId, Work<T> work) throws IOException;
+    <T> T exclusive(String volumeId, KeyedLocks.Work<T, IOException> work) throws IOException;
 
     /** Called within {@link #exclusive}: the volume's state is the snapshot's again. */
     void restored(String volumeId, String snapshotId);
@@ -65,7 +61,7 @@ public interface VolumeDurability {
         }
 
         @Override
-        public <T> T exclusive(String volumeId, Work<T> work) throws IOException {
+        public <T> T exclusive(String volumeId, KeyedLocks.Work<T, IOException> work) throws IOException {
             return work.run();
         }
 

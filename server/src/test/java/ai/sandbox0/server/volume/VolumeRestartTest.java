@@ -44,12 +44,7 @@ class VolumeRestartTest {
                 ok(server.json("DELETE", "/api/v1/sandboxvolumes/" + id, null), 200);
             }
         } finally {
-            for (int attempt = 0; attempt < 30 && Files.exists(dataDir); attempt++) {
-                new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.toString()).start().waitFor();
-                if (Files.exists(dataDir)) {
-                    Thread.sleep(1000);
-                }
-            }
+            remove(dataDir);
         }
         assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
         assertThat(dataDir).doesNotExist();
@@ -104,12 +99,7 @@ class VolumeRestartTest {
                 ok(server.json("DELETE", "/api/v1/sandboxvolumes/" + id, null), 200);
             }
         } finally {
-            for (int attempt = 0; attempt < 30 && Files.exists(dataDir); attempt++) {
-                new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.toString()).start().waitFor();
-                if (Files.exists(dataDir)) {
-                    Thread.sleep(1000);
-                }
-            }
+            remove(dataDir);
         }
         assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
     }
@@ -146,14 +136,19 @@ class VolumeRestartTest {
                 ok(server.json("DELETE", "/api/v1/sandboxvolumes/" + id, null), 200);
             }
         } finally {
-            for (int attempt = 0; attempt < 30 && Files.exists(dataDir); attempt++) {
-                new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.toString()).start().waitFor();
-                if (Files.exists(dataDir)) {
-                    Thread.sleep(1000);
-                }
-            }
+            remove(dataDir);
         }
         assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
+    }
+
+    /** Removes a stopped server's data dir (a layer extraction may still be finishing: retried for a while). */
+    private static void remove(Path dataDir) throws Exception {
+        for (int attempt = 0; attempt < 30 && Files.exists(dataDir); attempt++) {
+            new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.toString()).start().waitFor();
+            if (Files.exists(dataDir)) {
+                Thread.sleep(1000);
+            }
+        }
     }
 
     private static void write(TestServer server, String volume, String path, byte[] content) throws Exception {

@@ -1,6 +1,7 @@
 package ai.sandbox0.server.volume.seal;
 
 import ai.sandbox0.node.volume.VolumePool;
+import ai.sandbox0.server.domain.KeyedLocks;
 import ai.sandbox0.server.volume.VolumeDurability;
 import ai.sandbox0.server.volume.VolumeRecord;
 import ai.sandbox0.server.volume.VolumeSnapshotRecord;
@@ -61,7 +62,7 @@ public final class SealedVolumes implements VolumeDurability {
     }
 
     @Override
-    public <T> T exclusive(String volumeId, Work<T> work) throws IOException {
+    public <T> T exclusive(String volumeId, KeyedLocks.Work<T, IOException> work) throws IOException {
         ReentrantLock lock = sealer.lock(volumeId);
         lock.lock();
         try {

@@ -65,7 +65,7 @@ public final class VolumeSealer {
             Instant at = clock.instant();
             pool.snapshot(volumeId, moment);
             try {
-                return sealFrom(volumeId, pool.snapshotFiles(moment), heads.head(volumeId), at);
+                return sealFrom(volumeId, pool.snapshotFiles(moment), heads.head(volumeId), at).head();
             } finally {
                 pool.deleteSnapshot(moment);
             }
@@ -82,9 +82,9 @@ public final class VolumeSealer {
         ReentrantLock lock = lock(volumeId);
         lock.lock();
         try {
-            Head head = sealFrom(volumeId, pool.snapshotFiles(snapshotId), heads.head(volumeId), takenAt);
-            heads.setSnapshotManifest(snapshotId, head.manifest(), objects.manifest(head.manifest()).logicalBytes());
-            return head.manifest();
+            Sealed sealed = sealFrom(volumeId, pool.snapshotFiles(snapshotId), heads.head(volumeId), takenAt);
+            heads.setSnapshotManifest(snapshotId, sealed.head().manifest(), sealed.logicalBytes());
+            return sealed.head().manifest();
         } finally {
             lock.unlock();
         }
@@ -106,7 +106,7 @@ public final class VolumeSealer {
                 pool.snapshot(volumeId, moment);
                 try {
                     VolumeManifest basis = objects.manifest(basisManifest.get());
-                    return sealTree(volumeId, pool.snapshotFiles(moment), Optional.empty(), basis, at);
+                    return sealTree(volumeId, pool.snapshotFiles(moment), Optional.empty(), basis, at).head();
                 } finally {
                     pool.deleteSnapshot(moment);
                 }
@@ -142,12 +142,16 @@ public final class VolumeSealer {
         return heads.head(volumeId);
     }
 
-    private Head sealFrom(String volumeId, VolumeFiles files, Optional<Head> head, Instant at) throws IOException {
+    /** A seal's head and the logical size of the tree it describes. */
+    private record Sealed(Head head, long logicalBytes) {
+    }
+
+    private Sealed sealFrom(String volumeId, VolumeFiles files, Optional<Head> head, Instant at) throws IOException {
         VolumeManifest previous = head.isPresent() ? objects.manifest(head.get().manifest()) : null;
         return sealTree(volumeId, files, head, previous, at);
     }
 
-    private Head sealTree(String volumeId, VolumeFiles files, Optional<Head> head, VolumeManifest basis, Instant at)
+    private Sealed sealTree(String volumeId, VolumeFiles files, Optional<Head> head, VolumeManifest basis, Instant at)
             throws IOException {
         objects.sealing().lock();
         try {
@@ -157,7 +161,7 @@ public final class VolumeSealer {
         }
     }
 
-    private Head sealTreeLocked(String volumeId, VolumeFiles files, Optional<Head> head, VolumeManifest basis,
+    private Sealed sealTreeLocked(String volumeId, VolumeFiles files, Optional<Head> head, VolumeManifest basis,
             Instant at) throws IOException {
         long started = System.nanoTime();
         Map<String, Entry> known = new HashMap<>();
@@ -169,7 +173,7 @@ public final class VolumeSealer {
         long seq = head.map(Head::seq).orElse(0L) + 1;
         var manifest = new VolumeManifest(VolumeManifest.VERSION, volumeId, seq, at, entries);
         if (head.isPresent() && basis != null && manifest.sameTree(basis)) {
-            return head.get();
+            return new Sealed(head.get(), manifest.logicalBytes());
         }
         String digest = objects.storeManifest(manifest).toString();
         var next = new Head(volumeId, seq, digest, manifest.sealedAt());
@@ -178,7 +182,7 @@ public final class VolumeSealer {
         }
         LOG.debug("volume {}: sealed #{} ({} entries, {} files stored, {} reused) in {} ms", volumeId, seq,
                 entries.size(), stats[0], stats[1], (System.nanoTime() - started) / 1_000_000);
-        return next;
+        return new Sealed(next, manifest.logicalBytes());
     }
 
     /** Every entry of the tree, parents before children, in path order; changed files are stored on the way. */
