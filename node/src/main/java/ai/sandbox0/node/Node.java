@@ -2,6 +2,10 @@ package ai.sandbox0.node;
 
 import ai.sandbox0.api.Json;
 import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.api.network.SandboxNetworkPolicy;
+import ai.sandbox0.node.egress.EgressPlane;
+import ai.sandbox0.node.egress.EgressPolicy;
+import ai.sandbox0.node.egress.PlatformRules;
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.image.NodeStorage;
 import ai.sandbox0.node.net.AddressLease;
@@ -48,6 +52,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +85,7 @@ public final class Node implements AutoCloseable {
     private final FileLock lock;
     private final ExecutorService executor;
     private final SandboxNetwork network;
+    private final EgressPlane egress;
     private final AddressPool addresses;
     private final SandboxRuntime runtime;
     private final WarmPools pools;
@@ -133,8 +139,12 @@ public final class Node implements AutoCloseable {
             NodeConfig.HostPaths host = config.host();
             cgroups = CgroupLayout.detect(host.cgroupRoot());
             addresses = new AddressPool(config.addressPool(), layout.leases());
-            Firewall firewall = new Firewall(config.nft(), new FirewallRules(names, config.addressPool(), List.of(), List.of()));
-            network = new LinuxNetwork(config.ip(), host.netnsDir(), host.sysClassNet(), host.ipForward(), names, firewall);
+            var platform = new PlatformRules(config.privateRanges(), config.addressPool().toString());
+            egress = EgressPlane.start(config.name(), platform, config.nameservers());
+            Firewall firewall = new Firewall(config.nft(),
+                    new FirewallRules(names, config.addressPool(), platform, egress.proxyPort(), egress.dnsPort()));
+            network = new LinuxNetwork(config.ip(), host.netnsDir(), host.sysClassNet(), host.ipForward(), names, firewall,
+                    egress.policies());
             Runc runc = new Runc(config.runtime(), layout.runcRoot());
             var mounter = new SyscallMounter();
             var mounts = new MountTable(host.procMounts());
@@ -150,15 +160,15 @@ public final class Node implements AutoCloseable {
             runtime = new SandboxRuntime(layout, runc, launcher, teardown, network, addresses);
 
             network.refuseOverlaps(config.addressPool());
-            // Reconcile first, then install the firewall table with the adopted block-all sandboxes.
+            // Reconcile first, then install the firewall table with the adopted sandboxes' policies.
             var reconciler = new Reconciler(layout, runc, mounts, addresses, network, names, cgroups,
                     config.cgroupParent(), teardown, config.ip());
             Reconciler.Result result = reconciler.reconcile(expected);
-            List<AddressLease> blocked = result.adopted().stream()
-                    .filter(s -> s.networkMode() == NetworkMode.BLOCK_ALL)
-                    .map(s -> addresses.leaseOf(s.id()).orElseThrow())
-                    .toList();
-            network.installHostRules(blocked);
+            var adopted = new LinkedHashMap<AddressLease, EgressPolicy>();
+            for (Sandbox s : result.adopted()) {
+                adopted.put(addresses.leaseOf(s.id()).orElseThrow(), EgressPolicy.compile(s.spec().network()));
+            }
+            network.installHostRules(adopted);
             result.adopted().forEach(runtime::adopt);
             reconcileReport = result.report();
             for (Sandbox s : result.adopted()) {
@@ -324,18 +334,26 @@ public final class Node implements AutoCloseable {
     /** Like {@link #start(String, LayerChain, Resources, NetworkMode, Map, List)}, its processes run as {@code security} says. */
     public Sandbox start(String id, LayerChain chain, Resources resources, NetworkMode mode, Map<String, String> env,
             List<EmptyDir> emptyDirs, SandboxSecurity security) throws IOException {
-        return start(id, chain, resources, mode, env, emptyDirs, security, List.of());
+        return start(id, chain, resources, SandboxSpec.policyOf(mode), env, emptyDirs, security, List.of());
+    }
+
+    /** Like {@link #start(String, LayerChain, Resources, NetworkMode, Map, List, SandboxSecurity)}, with volumes. */
+    public Sandbox start(String id, LayerChain chain, Resources resources, NetworkMode mode, Map<String, String> env,
+            List<EmptyDir> emptyDirs, SandboxSecurity security, List<VolumeBind> volumes) throws IOException {
+        return start(id, chain, resources, SandboxSpec.policyOf(mode), env, emptyDirs, security, volumes);
     }
 
     /**
-     * Like {@link #start(String, LayerChain, Resources, NetworkMode, Map, List, SandboxSecurity)}, with volumes
-     * bound in through the run's id map. A volume is never part of the rootfs: {@link #checkpoint} leaves it out.
+     * Like {@link #start(String, LayerChain, Resources, NetworkMode, Map, List, SandboxSecurity)}, with a whole
+     * network policy (null: allow-all) and volumes bound in through the run's id map. A volume is never part of the
+     * rootfs: {@link #checkpoint} leaves it out.
      */
-    public Sandbox start(String id, LayerChain chain, Resources resources, NetworkMode mode, Map<String, String> env,
-            List<EmptyDir> emptyDirs, SandboxSecurity security, List<VolumeBind> volumes) throws IOException {
+    public Sandbox start(String id, LayerChain chain, Resources resources, SandboxNetworkPolicy network,
+            Map<String, String> env, List<EmptyDir> emptyDirs, SandboxSecurity security, List<VolumeBind> volumes)
+            throws IOException {
         List<Path> dirs = layerDirs(id, chain);
         try {
-            return start(new SandboxSpec(id, dirs, resources, mode, env, List.of(), emptyDirs, security, volumes));
+            return start(new SandboxSpec(id, dirs, resources, network, env, List.of(), emptyDirs, security, volumes));
         } catch (IOException | RuntimeException e) {
             releaseLayers(id);
             throw e;
@@ -466,8 +484,12 @@ public final class Node implements AutoCloseable {
     }
 
     /** Switches a running sandbox's egress between allow-all and block-all. */
-    public Sandbox setNetworkMode(String id, NetworkMode mode) throws SetupException {
-        return runtime.setNetworkMode(id, mode);
+    /**
+     * Puts the sandbox's network policy in force at once (its next packet and connection see it; open connections
+     * the new policy denies are cut) and records it with the run.
+     */
+    public Sandbox setNetworkPolicy(String id, SandboxNetworkPolicy policy) throws SetupException {
+        return runtime.setNetworkPolicy(id, policy);
     }
 
     /** Runs a command in the sandbox with its own limits (runc exec): for diagnostics and tests. */
@@ -484,10 +506,11 @@ public final class Node implements AutoCloseable {
      * Creates or resizes the warm pool {@code poolId} of sandboxes started on {@code chain}; its layers
      * stay extracted until {@link #removePool}.
      */
-    public void configurePool(String poolId, LayerChain chain, Resources resources, NetworkMode mode,
+    public void configurePool(String poolId, LayerChain chain, Resources resources, SandboxNetworkPolicy network,
             List<EmptyDir> emptyDirs, SandboxSecurity security, int minIdle, int maxIdle) throws IOException {
         List<Path> dirs = layerDirs(POOL_HOLDER + poolId, chain);
-        var prototype = new SandboxSpec(poolId, dirs, resources, mode, Map.of(), List.of(), emptyDirs, security);
+        var prototype = new SandboxSpec(poolId, dirs, resources, network, Map.of(), List.of(), emptyDirs, security,
+                List.of());
         pools.configure(PoolSpec.of(poolId, prototype, minIdle, maxIdle));
     }
 
@@ -547,6 +570,7 @@ public final class Node implements AutoCloseable {
             removeHostState();
         }
         leases.close();
+        egress.close();
         try {
             lock.release();
             lockChannel.close();

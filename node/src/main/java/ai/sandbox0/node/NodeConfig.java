@@ -1,5 +1,6 @@
 package ai.sandbox0.node;
 
+import ai.sandbox0.node.egress.PlatformRules;
 import ai.sandbox0.node.net.Cidr;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +15,9 @@ import java.util.List;
  * @param name short name prefixing every kernel object of this node (netns, veths, nft table, cgroups)
  * @param stateDir the node's own state: runc root, overlay dirs, leases, records
  * @param addressPool sandbox addresses, one /31 per sandbox
- * @param nameservers resolv.conf of every sandbox
+ * @param nameservers where the node's resolver sends the queries sandboxes may make
+ * @param privateRanges networks no sandbox may reach whatever its policy (besides other sandboxes, this host,
+ *     loopback and link-local, which are always closed); by default RFC 1918, CGNAT and IPv6 unique-local
  * @param maxConcurrentStarts bound on sandboxes starting at once (cold claims and pool refills)
  * @param spareDisks empty sandbox disks of each size in use kept ready, so no start waits for mkfs
  * @param logCapBytes a run's container log is rotated past this size (the last part kept, one segment)
@@ -32,6 +35,7 @@ public record NodeConfig(
         Path ldd,
         Cidr addressPool,
         List<String> nameservers,
+        List<String> privateRanges,
         Duration readyTimeout,
         int maxConcurrentStarts,
         int spareDisks,
@@ -66,6 +70,7 @@ public record NodeConfig(
             throw new IllegalArgumentException("the log cap must be at least 4096 bytes, got " + logCapBytes);
         }
         nameservers = List.copyOf(nameservers);
+        privateRanges = List.copyOf(privateRanges);
         if (maxConcurrentStarts < 1) {
             throw new IllegalArgumentException("maxConcurrentStarts must be >= 1");
         }
@@ -75,46 +80,51 @@ public record NodeConfig(
     public static NodeConfig defaults(String name, Path stateDir, ProcdRuntime procd) {
         HostPaths host = HostPaths.linux();
         return new NodeConfig(name, stateDir, procd, Path.of("/usr/sbin/runc"), Path.of("/usr/sbin/ip"),
-                Path.of("/usr/sbin/nft"), Path.of("/usr/bin/unshare"), Path.of("/usr/bin/ldd"), Cidr.parse("10.88.0.0/16"), hostNameservers(host.resolvConf()),
+                Path.of("/usr/sbin/nft"), Path.of("/usr/bin/unshare"), Path.of("/usr/bin/ldd"), Cidr.parse("10.88.0.0/16"), hostNameservers(host.resolvConf()), PlatformRules.DEFAULT_PRIVATE_RANGES,
                 Duration.ofSeconds(20), Math.max(2, Runtime.getRuntime().availableProcessors() * 2), 2, DEFAULT_LOG_CAP, DEFAULT_FIRST_HOST_ID, host);
     }
 
     public NodeConfig withAddressPool(String cidr) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, Cidr.parse(cidr), nameservers, readyTimeout,
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, Cidr.parse(cidr), nameservers, privateRanges, readyTimeout,
                 maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withRuntime(Path binary) {
-        return new NodeConfig(name, stateDir, procd, binary, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
+        return new NodeConfig(name, stateDir, procd, binary, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
                 maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withReadyTimeout(Duration timeout) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, timeout,
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, timeout,
                 maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withMaxConcurrentStarts(int n) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout, n, spareDisks, logCapBytes, firstHostId, host);
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout, n, spareDisks, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withNameservers(List<String> servers) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, servers, readyTimeout,
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, servers, privateRanges, readyTimeout,
                 maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
     }
 
+    public NodeConfig withPrivateRanges(List<String> ranges) {
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, ranges,
+                readyTimeout, maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
+    }
+
     public NodeConfig withSpareDisks(int n) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
                 maxConcurrentStarts, n, logCapBytes, firstHostId, host);
     }
 
     public NodeConfig withLogCap(long bytes) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
                 maxConcurrentStarts, spareDisks, bytes, firstHostId, host);
     }
 
     public NodeConfig withFirstHostId(long id) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
                 maxConcurrentStarts, spareDisks, logCapBytes, id, host);
     }
 
@@ -124,7 +134,7 @@ public record NodeConfig(
     }
 
     public NodeConfig withProcd(ProcdRuntime p) {
-        return new NodeConfig(name, stateDir, p, runtime, ip, nft, unshare, ldd, addressPool, nameservers, readyTimeout,
+        return new NodeConfig(name, stateDir, p, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
                 maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
     }
 

@@ -1,6 +1,7 @@
 package ai.sandbox0.node;
 
 import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.api.network.SandboxNetworkPolicy;
 import ai.sandbox0.node.runtime.SandboxSpec;
 import java.time.Instant;
 
@@ -19,7 +20,6 @@ public record Sandbox(
         int slot,
         int initPid,
         String cgroupPath,
-        NetworkMode networkMode,
         Instant startedAt,
         SandboxSpec spec) {
 
@@ -27,13 +27,16 @@ public record Sandbox(
         return "http://" + address + ":" + procdPort;
     }
 
-    public Sandbox withNetworkMode(NetworkMode mode) {
-        return new Sandbox(id, address, procdPort, token, slot, initPid, cgroupPath, mode, startedAt,
-                spec.withNetworkMode(mode));
+    public Sandbox withNetwork(SandboxNetworkPolicy policy) {
+        return new Sandbox(id, address, procdPort, token, slot, initPid, cgroupPath, startedAt, spec.withNetwork(policy));
+    }
+
+    public NetworkMode networkMode() {
+        return spec.networkMode();
     }
 
     @Override
     public String toString() {
-        return "Sandbox[" + id + " " + procdUrl() + " pid=" + initPid + " " + networkMode.wire() + "]";
+        return "Sandbox[" + id + " " + procdUrl() + " pid=" + initPid + " " + networkMode().wire() + "]";
     }
 }

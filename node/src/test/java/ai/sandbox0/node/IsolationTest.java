@@ -355,9 +355,9 @@ class IsolationTest {
         assertThat(python(a, fetch).stdout().strip()).isEqualTo(TestNetwork.BODY);
         assertThat(python(c, fetch).stdout().strip()).startsWith("ERR");
         // Switching egress takes effect at once, both ways.
-        node.setNetworkMode(b.id(), NetworkMode.BLOCK_ALL);
+        node.setNetworkPolicy(b.id(), SandboxSpec.policyOf(NetworkMode.BLOCK_ALL));
         assertThat(python(b, fetch).stdout().strip()).startsWith("ERR");
-        node.setNetworkMode(b.id(), NetworkMode.ALLOW_ALL);
+        node.setNetworkPolicy(b.id(), SandboxSpec.policyOf(NetworkMode.ALLOW_ALL));
         assertThat(python(b, fetch).stdout().strip()).isEqualTo(TestNetwork.BODY);
     }
 

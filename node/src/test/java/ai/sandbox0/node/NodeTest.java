@@ -158,7 +158,7 @@ class NodeTest {
         NodeConfig config = TestNodes.config("tclosed", "10.89.7.0/24");
         try {
             NodeConfig inside = new NodeConfig(config.name(), closed.resolve("node"), config.procd(), config.runtime(),
-                    config.ip(), config.nft(), config.unshare(), config.ldd(), config.addressPool(), config.nameservers(),
+                    config.ip(), config.nft(), config.unshare(), config.ldd(), config.addressPool(), config.nameservers(), config.privateRanges(),
                     config.readyTimeout(), config.maxConcurrentStarts(), config.spareDisks(), config.logCapBytes(),
                     config.firstHostId(), config.host());
             Files.createDirectories(inside.stateDir());

@@ -32,6 +32,12 @@ public final class EgressPolicies {
         }
     }
 
+    /** Forgets the sandbox wherever it is; nothing when it has no entry. */
+    public void removeSandbox(String sandboxId) {
+        byAddress.values().stream().filter(e -> e.sandboxId().equals(sandboxId)).map(SandboxEgress::address).toList()
+                .forEach(this::remove);
+    }
+
     public Optional<SandboxEgress> of(InetAddress source) {
         return Optional.ofNullable(byAddress.get(IpRange.canonical(source)));
     }

@@ -1,5 +1,6 @@
 package ai.sandbox0.node.net;
 
+import ai.sandbox0.node.egress.EgressPolicy;
 import ai.sandbox0.node.runtime.HostCommand;
 import ai.sandbox0.node.runtime.SetupException;
 import ai.sandbox0.node.runtime.Step;
@@ -21,16 +22,16 @@ public final class Firewall {
         return rules;
     }
 
-    public void install() throws SetupException {
-        apply(rules.install());
+    public void install(List<FirewallRules.SandboxChain> sandboxes) throws SetupException {
+        apply(rules.install(sandboxes));
     }
 
-    public void block(String hostVeth) throws SetupException {
-        apply(rules.block(hostVeth));
+    public void attach(String hostVeth, int slot, EgressPolicy policy) throws SetupException {
+        apply(rules.attach(hostVeth, slot, policy));
     }
 
-    public void unblock(String hostVeth) throws SetupException {
-        apply(rules.unblock(hostVeth));
+    public void detach(String hostVeth, int slot) throws SetupException {
+        apply(rules.detach(hostVeth, slot));
     }
 
     public void remove() throws SetupException {

@@ -1,5 +1,8 @@
 package ai.sandbox0.node.net;
 
+import ai.sandbox0.node.egress.EgressPolicy;
+import ai.sandbox0.node.egress.IpRange;
+import ai.sandbox0.node.egress.PlatformRules;
 import java.util.List;
 
 /**
@@ -8,74 +11,106 @@ import java.util.List;
  * sandbox cannot forge, and their source address must route back through that same veth.
  *
  * <ul>
- *   <li>input: a sandbox reaches none of the host's own services (replies to connections the node
- *       opened, such as its procd health checks, excepted; DNS only if the node runs a resolver);
- *   <li>forward: no sandbox reaches another sandbox (procd port included); nothing outside opens a
- *       connection into a sandbox; {@code block-all} sandboxes (their veths in the set
- *       {@code blocked}) send nothing at all; no sandbox reaches a link-local address but for DNS (a
- *       cloud's metadata service lives there) nor sends IPv6; the others go out, masqueraded.
+ *   <li>guard (prerouting, before address translation): no forged source, no IPv6 (link-local included),
+ *       nothing to this host's own addresses and nothing to the platform's closed ranges (other sandboxes,
+ *       link-local where a cloud's metadata service lives, the operator's private ranges) — DNS to any
+ *       address excepted, because it is answered by the node;
+ *   <li>dstnat: DNS to any address goes to the node's resolver, every other TCP connection to the egress
+ *       proxy, which decides on it with the names it carries;
+ *   <li>input: a sandbox reaches only those two, and only through that redirect;
+ *   <li>forward: nothing opens a connection into a sandbox; TCP never leaves unproxied; datagrams and ICMP
+ *       go through the sandbox's own chain ({@link SandboxFilter}), and a sandbox without one sends nothing.
  * </ul>
+ *
+ * @param proxyPort where the egress proxy listens on every address of the host
+ * @param dnsPort where the node's resolver listens (UDP and TCP)
  */
-public record FirewallRules(NetworkNames names, Cidr pool, List<Integer> hostUdpPorts, List<Integer> hostTcpPorts) {
-
-    /** IPv4 link-local, where cloud hosts answer metadata (and credential) requests. */
-    static final String LINK_LOCAL = "169.254.0.0/16";
-
-    public FirewallRules {
-        hostUdpPorts = List.copyOf(hostUdpPorts);
-        hostTcpPorts = List.copyOf(hostTcpPorts);
-    }
+public record FirewallRules(NetworkNames names, Cidr pool, PlatformRules platform, int proxyPort, int dnsPort) {
 
     /** Replaces the whole table in one transaction: stale rules of a crashed run disappear with it. */
-    public String install() {
+    public String install(List<SandboxChain> sandboxes) {
         String t = "inet " + names.table();
         String v = "\"" + names.vethWildcard() + "\"";
         var sb = new StringBuilder();
         sb.append("table ").append(t).append("\n");
         sb.append("delete table ").append(t).append("\n");
         sb.append("table ").append(t).append(" {\n");
-        sb.append("  set blocked {\n    type ifname\n  }\n");
+        sb.append("  map egress {\n    type ifname : verdict\n  }\n");
+        List<IpRange> closed4 = platform.deniedRanges().stream().filter(IpRange::isIpv4).toList();
+        sb.append("  chain guard {\n    type filter hook prerouting priority -150; policy accept;\n");
+        sb.append("    iifname ").append(v).append(" jump from_sandbox\n  }\n");
+        sb.append("  chain from_sandbox {\n");
+        sb.append("    fib saddr . iif oif missing drop\n");
+        sb.append("    meta nfproto ipv6 drop\n");
+        sb.append("    ct state established,related accept\n");
+        sb.append("    udp dport 53 accept\n");
+        sb.append("    tcp dport 53 accept\n");
+        sb.append("    fib daddr type local drop\n");
+        sb.append("    ip daddr ").append(SandboxFilter.set(closed4)).append(" drop\n");
+        sb.append("  }\n");
+        sb.append("  chain dstnat {\n    type nat hook prerouting priority dstnat; policy accept;\n");
+        sb.append("    iifname ").append(v).append(" udp dport 53 redirect to :").append(dnsPort).append("\n");
+        sb.append("    iifname ").append(v).append(" tcp dport 53 redirect to :").append(dnsPort).append("\n");
+        sb.append("    iifname ").append(v).append(" meta l4proto tcp redirect to :").append(proxyPort).append("\n");
+        sb.append("  }\n");
         sb.append("  chain input {\n    type filter hook input priority filter; policy accept;\n");
         sb.append("    iifname ").append(v).append(" ct state established,related accept\n");
-        sb.append("    iifname ").append(v).append(" fib saddr . iif oif missing drop\n");
-        for (int port : hostUdpPorts) {
-            sb.append("    iifname ").append(v).append(" iifname != @blocked udp dport ").append(port).append(" accept\n");
-        }
-        for (int port : hostTcpPorts) {
-            sb.append("    iifname ").append(v).append(" iifname != @blocked tcp dport ").append(port).append(" accept\n");
-        }
+        sb.append("    iifname ").append(v).append(" ct status dnat meta l4proto { tcp, udp } th dport ").append(dnsPort)
+                .append(" accept\n");
+        sb.append("    iifname ").append(v).append(" ct status dnat tcp dport ").append(proxyPort).append(" accept\n");
         sb.append("    iifname ").append(v).append(" drop\n");
+        // The proxy and resolver listen on every address: from anywhere else than a sandbox's redirect, nothing.
+        sb.append("    tcp dport ").append(proxyPort).append(" ct status != dnat drop\n");
+        sb.append("    meta l4proto { tcp, udp } th dport ").append(dnsPort).append(" ct status != dnat drop\n");
         sb.append("  }\n");
         sb.append("  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
-        sb.append("    iifname ").append(v).append(" ip daddr ").append(pool).append(" drop\n");
         sb.append("    oifname ").append(v).append(" ct state established,related accept\n");
         sb.append("    oifname ").append(v).append(" drop\n");
-        sb.append("    iifname ").append(v).append(" fib saddr . iif oif missing drop\n");
-        sb.append("    iifname @blocked drop\n");
-        // Link-local addresses are the host's business: a cloud's metadata service (169.254.169.254) hands out
-        // the machine's credentials. Only DNS there (some clouds' resolvers) stays reachable.
-        sb.append("    iifname ").append(v).append(" ip daddr ").append(LINK_LOCAL).append(" udp dport 53 accept\n");
-        sb.append("    iifname ").append(v).append(" ip daddr ").append(LINK_LOCAL).append(" tcp dport 53 accept\n");
-        sb.append("    iifname ").append(v).append(" ip daddr ").append(LINK_LOCAL).append(" drop\n");
-        sb.append("    iifname ").append(v).append(" meta nfproto ipv6 drop\n");
-        sb.append("    iifname ").append(v).append(" accept\n");
+        sb.append("    iifname ").append(v).append(" meta l4proto tcp drop\n");
+        sb.append("    iifname ").append(v).append(" iifname vmap @egress\n");
+        sb.append("    iifname ").append(v).append(" drop\n");
         sb.append("  }\n");
         sb.append("  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n");
         sb.append("    ip saddr ").append(pool).append(" oifname != ").append(v).append(" masquerade\n");
         sb.append("  }\n");
         sb.append("}\n");
+        for (SandboxChain chain : sandboxes) {
+            sb.append(attach(chain.hostVeth(), chain.slot(), chain.policy()));
+        }
         return sb.toString();
     }
 
-    public String block(String hostVeth) {
-        return "add element inet " + names.table() + " blocked { \"" + hostVeth + "\" }\n";
+    /** A sandbox's veth and the policy its chain enforces. */
+    public record SandboxChain(String hostVeth, int slot, EgressPolicy policy) {
     }
 
-    public String unblock(String hostVeth) {
-        return "delete element inet " + names.table() + " blocked { \"" + hostVeth + "\" }\n";
+    /** Creates (or replaces) the sandbox's chain and points its veth at it, in one transaction. */
+    public String attach(String hostVeth, int slot, EgressPolicy policy) {
+        String t = "inet " + names.table();
+        String chain = chain(slot);
+        var sb = new StringBuilder();
+        sb.append("add chain ").append(t).append(' ').append(chain).append("\n");
+        sb.append("flush chain ").append(t).append(' ').append(chain).append("\n");
+        for (String rule : SandboxFilter.rules(policy)) {
+            sb.append("add rule ").append(t).append(' ').append(chain).append(' ').append(rule).append("\n");
+        }
+        sb.append("add element ").append(t).append(" egress { \"").append(hostVeth).append("\" : jump ").append(chain)
+                .append(" }\n");
+        return sb.toString();
+    }
+
+    /** Unhooks and removes the sandbox's chain; the veth then sends nothing. */
+    public String detach(String hostVeth, int slot) {
+        String t = "inet " + names.table();
+        return "delete element " + t + " egress { \"" + hostVeth + "\" }\n"
+                + "delete chain " + t + " " + chain(slot) + "\n";
     }
 
     public String remove() {
         return "table inet " + names.table() + "\ndelete table inet " + names.table() + "\n";
+    }
+
+    static String chain(int slot) {
+        return "egress" + slot;
     }
 }

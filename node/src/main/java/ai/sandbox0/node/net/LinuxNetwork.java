@@ -1,13 +1,16 @@
 package ai.sandbox0.node.net;
 
-import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.egress.EgressPolicies;
+import ai.sandbox0.node.egress.EgressPolicy;
 import ai.sandbox0.node.runtime.HostCommand;
 import ai.sandbox0.node.runtime.SetupException;
 import ai.sandbox0.node.runtime.Step;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -24,14 +27,17 @@ public final class LinuxNetwork implements SandboxNetwork {
     private final Path ipForward;
     private final NetworkNames names;
     private final Firewall firewall;
+    private final EgressPolicies policies;
 
-    public LinuxNetwork(Path ip, Path netnsDir, Path sysClassNet, Path ipForward, NetworkNames names, Firewall firewall) {
+    public LinuxNetwork(Path ip, Path netnsDir, Path sysClassNet, Path ipForward, NetworkNames names, Firewall firewall,
+            EgressPolicies policies) {
         this.ip = ip;
         this.netnsDir = netnsDir;
         this.sysClassNet = sysClassNet;
         this.ipForward = ipForward;
         this.names = names;
         this.firewall = firewall;
+        this.policies = policies;
     }
 
     @Override
@@ -40,13 +46,11 @@ public final class LinuxNetwork implements SandboxNetwork {
     }
 
     @Override
-    public void wire(AddressLease lease, NetworkMode mode) throws SetupException {
+    public void wire(AddressLease lease, EgressPolicy policy) throws SetupException {
         String ns = names.netns(lease.sandboxId());
         String veth = names.hostVeth(lease.slot());
-        // Blocked before the link comes up, so a block-all sandbox never has a moment of egress.
-        if (mode == NetworkMode.BLOCK_ALL) {
-            firewall.block(veth);
-        }
+        // In force before the link comes up, so a sandbox never has a moment of egress its policy denies.
+        setPolicy(lease, policy);
         HostCommand.check(Step.CREATE_VETH, List.of(ip.toString(), "-batch", "-"),
                 "link add " + veth + " type veth peer name eth0 netns " + ns + "\n"
                 + "addr add " + lease.hostAddress() + "/" + AddressLease.PREFIX + " dev " + veth + "\n"
@@ -68,28 +72,29 @@ public final class LinuxNetwork implements SandboxNetwork {
     }
 
     @Override
-    public void setMode(AddressLease lease, NetworkMode mode) throws SetupException {
-        String veth = names.hostVeth(lease.slot());
-        if (mode == NetworkMode.BLOCK_ALL) {
-            firewall.block(veth);
-        } else {
-            try {
-                firewall.unblock(veth);
-            } catch (SetupException e) {
-                if (!e.getMessage().contains("No such file or directory")) {
-                    throw e;
-                }
-            }
+    public void setPolicy(AddressLease lease, EgressPolicy policy) throws SetupException {
+        firewall.attach(names.hostVeth(lease.slot()), lease.slot(), policy);
+        policies.put(lease.sandboxId(), address(lease.sandboxAddress()), policy);
+    }
+
+    private static InetAddress address(String ip) throws SetupException {
+        try {
+            return InetAddress.ofLiteral(ip);
+        } catch (IllegalArgumentException e) {
+            throw new SetupException(Step.CONFIGURE_NETNS, "not an address: " + ip, e);
         }
     }
 
     @Override
     public void detach(String sandboxId, int slot) throws SetupException {
         String veth = names.hostVeth(slot);
-        try {
-            firewall.unblock(veth);
-        } catch (SetupException ignored) {
-            // was not blocked, or the table is gone
+        policies.removeSandbox(sandboxId);
+        if (slot >= 0) {
+            try {
+                firewall.detach(veth, slot);
+            } catch (SetupException ignored) {
+                // never attached, or the table is gone
+            }
         }
         String ns = names.netns(sandboxId);
         if (Files.exists(netnsDir.resolve(ns))) {
@@ -127,7 +132,7 @@ public final class LinuxNetwork implements SandboxNetwork {
     }
 
     @Override
-    public void installHostRules(List<AddressLease> blocked) throws SetupException {
+    public void installHostRules(Map<AddressLease, EgressPolicy> adopted) throws SetupException {
         try {
             // Without forwarding the host drops every sandbox packet it should route.
             if (!Files.readString(ipForward).strip().equals("1")) {
@@ -136,9 +141,13 @@ public final class LinuxNetwork implements SandboxNetwork {
         } catch (IOException e) {
             throw new SetupException(Step.FIREWALL, "cannot enable IPv4 forwarding at " + ipForward + ": " + e.getMessage(), e);
         }
-        firewall.install();
-        for (AddressLease l : blocked) {
-            firewall.block(names.hostVeth(l.slot()));
+        var chains = new java.util.ArrayList<FirewallRules.SandboxChain>();
+        for (var e : adopted.entrySet()) {
+            chains.add(new FirewallRules.SandboxChain(names.hostVeth(e.getKey().slot()), e.getKey().slot(), e.getValue()));
+        }
+        firewall.install(chains);
+        for (var e : adopted.entrySet()) {
+            policies.put(e.getKey().sandboxId(), address(e.getKey().sandboxAddress()), e.getValue());
         }
     }
 

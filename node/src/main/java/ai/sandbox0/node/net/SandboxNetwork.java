@@ -1,9 +1,10 @@
 package ai.sandbox0.node.net;
 
-import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.egress.EgressPolicy;
 import ai.sandbox0.node.runtime.SetupException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /** A sandbox's network: its namespace, its veth pair and its firewall entries. */
 public interface SandboxNetwork {
@@ -15,13 +16,14 @@ public interface SandboxNetwork {
     Path namespaceFile(AddressLease lease);
 
     /**
-     * Wires the namespace at {@link #namespaceFile}: firewall entry, veth pair, addresses, route.
-     * May run while the container starts in the namespace: nothing in it needs the network to start.
+     * Wires the namespace at {@link #namespaceFile}: egress policy (firewall chain, proxy and resolver), veth pair,
+     * addresses, route. May run while the container starts in the namespace: nothing in it needs the network to
+     * start.
      */
-    void wire(AddressLease lease, NetworkMode mode) throws SetupException;
+    void wire(AddressLease lease, EgressPolicy policy) throws SetupException;
 
-    /** Switches egress between allow-all and block-all, immediately. */
-    void setMode(AddressLease lease, NetworkMode mode) throws SetupException;
+    /** Puts {@code policy} in force at once: the next packet and the next connection see it, open ones it denies are cut. */
+    void setPolicy(AddressLease lease, EgressPolicy policy) throws SetupException;
 
     /** Removes namespace, veth and firewall entries; missing pieces are fine. */
     void detach(String sandboxId, int slot) throws SetupException;
@@ -33,8 +35,8 @@ public interface SandboxNetwork {
      */
     void refuseOverlaps(Cidr pool) throws SetupException;
 
-    /** The node-wide part: forwarding and the firewall table, replaced whole. */
-    void installHostRules(List<AddressLease> blocked) throws SetupException;
+    /** The node-wide part: forwarding and the firewall table, replaced whole, with the adopted sandboxes' policies. */
+    void installHostRules(Map<AddressLease, EgressPolicy> adopted) throws SetupException;
 
     /** Removes the node-wide firewall table. */
     void removeHostRules() throws SetupException;

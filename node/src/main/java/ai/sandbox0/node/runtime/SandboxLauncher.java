@@ -5,6 +5,7 @@ import ai.sandbox0.node.EmptyDir;
 import ai.sandbox0.node.IdMap;
 import ai.sandbox0.node.ProcdRuntime;
 import ai.sandbox0.node.Sandbox;
+import ai.sandbox0.node.egress.EgressPolicy;
 import ai.sandbox0.node.SandboxSecurity;
 import ai.sandbox0.node.VolumeBind;
 import ai.sandbox0.node.layer.Posix;
@@ -90,7 +91,7 @@ public final class SandboxLauncher {
             namespaces.create(ids, layout.userNamespace(id), netns);
             AddressLease wired = lease;
             wiring = new FutureTask<>(() -> {
-                network.wire(wired, spec.networkMode());
+                network.wire(wired, EgressPolicy.compile(spec.network()));
                 return null;
             });
             Thread.ofVirtual().name("wire-" + id).start(wiring);
@@ -121,7 +122,7 @@ public final class SandboxLauncher {
                 endBoostWhenWarm(id, lease.sandboxAddress(), cgroupPath, config.limits());
             }
             Sandbox sandbox = new Sandbox(id, lease.sandboxAddress(), procd.port(), token, lease.slot(), pid,
-                    cgroupPath, spec.networkMode(), Instant.now(), spec);
+                    cgroupPath, Instant.now(), spec);
             writeRecord(sandbox);
             long tReady = System.nanoTime();
             log.info("sandbox {} ready at {} in {} ms (dirs {}, netns {}, mount {}, bundle {}, runc run {}, "
@@ -442,7 +443,8 @@ public final class SandboxLauncher {
         }
     }
 
-    private void writeRecord(Sandbox sandbox) throws SetupException {
+    /** The run's record, which a restarted node adopts it by. */
+    void writeRecord(Sandbox sandbox) throws SetupException {
         Path target = layout.record(sandbox.id());
         Path tmp = target.resolveSibling("sandbox.json.tmp");
         try {

@@ -1,6 +1,7 @@
 package ai.sandbox0.node.runtime;
 
-import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.api.network.SandboxNetworkPolicy;
+import ai.sandbox0.node.egress.EgressPolicy;
 import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.net.AddressPool;
 import ai.sandbox0.node.net.SandboxNetwork;
@@ -80,13 +81,14 @@ public final class SandboxRuntime {
         return SandboxLauncher.alive(s.initPid());
     }
 
-    public Sandbox setNetworkMode(String id, NetworkMode mode) throws SetupException {
+    public Sandbox setNetworkPolicy(String id, SandboxNetworkPolicy policy) throws SetupException {
         Sandbox s = running.get(id);
         if (s == null) {
             throw new IllegalStateException("sandbox " + id + " is not running");
         }
-        network.setMode(addresses.leaseOf(id).orElseThrow(), mode);
-        Sandbox updated = s.withNetworkMode(mode);
+        network.setPolicy(addresses.leaseOf(id).orElseThrow(), EgressPolicy.compile(policy));
+        Sandbox updated = s.withNetwork(policy);
+        launcher.writeRecord(updated);
         running.put(id, updated);
         return updated;
     }

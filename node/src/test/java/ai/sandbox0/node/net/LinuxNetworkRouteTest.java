@@ -3,7 +3,9 @@ package ai.sandbox0.node.net;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.node.egress.EgressPolicies;
+import ai.sandbox0.node.egress.EgressPolicy;
+import ai.sandbox0.node.egress.PlatformRules;
 import ai.sandbox0.node.runtime.SetupException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,15 +26,19 @@ class LinuxNetworkRouteTest {
                 + routedVia + " src 10.88.0.0 uid 0 \\\\    cache\";; esac\nexit 0\n");
         Files.setPosixFilePermissions(ip, PosixFilePermissions.fromString("rwx------"));
         var names = new NetworkNames("s0");
-        var firewall = new Firewall(dir.resolve("nft"), new FirewallRules(names, Cidr.parse("10.88.0.0/16"), List.of(), List.of()));
-        return new LinuxNetwork(ip, dir, dir, dir.resolve("ip_forward"), names, firewall);
+        Path nft = dir.resolve("nft");
+        Files.writeString(nft, "#!/bin/sh\ncat >/dev/null\nexit 0\n");
+        Files.setPosixFilePermissions(nft, PosixFilePermissions.fromString("rwx------"));
+        var firewall = new Firewall(nft, new FirewallRules(names, Cidr.parse("10.88.0.0/16"),
+                new PlatformRules(PlatformRules.DEFAULT_PRIVATE_RANGES, "10.88.0.0/16"), 15001, 15053));
+        return new LinuxNetwork(ip, dir, dir, dir.resolve("ip_forward"), names, firewall, new EgressPolicies());
     }
 
     private static final AddressLease LEASE = new AddressLease("sb1", 0, "10.88.0.0", "10.88.0.1");
 
     @Test
     void refusesAnAddressAnotherInterfaceRoutes() throws Exception {
-        assertThatThrownBy(() -> network("s1v0").wire(LEASE, NetworkMode.ALLOW_ALL))
+        assertThatThrownBy(() -> network("s1v0").wire(LEASE, EgressPolicy.ALLOW_ALL))
                 .isInstanceOf(SetupException.class).hasMessageContaining("routed elsewhere");
     }
 
@@ -41,8 +47,12 @@ class LinuxNetworkRouteTest {
         Files.writeString(ip, "#!/bin/sh\ncat <<'EOF'\n" + routes + "EOF\n");
         Files.setPosixFilePermissions(ip, PosixFilePermissions.fromString("rwx------"));
         var names = new NetworkNames("s0");
-        var firewall = new Firewall(dir.resolve("nft"), new FirewallRules(names, Cidr.parse("10.88.0.0/16"), List.of(), List.of()));
-        return new LinuxNetwork(ip, dir, dir, dir.resolve("ip_forward"), names, firewall);
+        Path nft = dir.resolve("nft");
+        Files.writeString(nft, "#!/bin/sh\ncat >/dev/null\nexit 0\n");
+        Files.setPosixFilePermissions(nft, PosixFilePermissions.fromString("rwx------"));
+        var firewall = new Firewall(nft, new FirewallRules(names, Cidr.parse("10.88.0.0/16"),
+                new PlatformRules(PlatformRules.DEFAULT_PRIVATE_RANGES, "10.88.0.0/16"), 15001, 15053));
+        return new LinuxNetwork(ip, dir, dir, dir.resolve("ip_forward"), names, firewall, new EgressPolicies());
     }
 
     @Test
@@ -57,6 +67,6 @@ class LinuxNetworkRouteTest {
 
     @Test
     void acceptsItsOwnRoute() throws Exception {
-        assertThatCode(() -> network("s0v0").wire(LEASE, NetworkMode.ALLOW_ALL)).doesNotThrowAnyException();
+        assertThatCode(() -> network("s0v0").wire(LEASE, EgressPolicy.ALLOW_ALL)).doesNotThrowAnyException();
     }
 }

@@ -32,7 +32,7 @@ final class FakeFactory implements SandboxFactory {
                 throw new SetupException(Step.RUNC_RUN, spec.id() + ": failing on purpose");
             }
             started.add(spec);
-            return new Sandbox(spec.id(), "10.0.0.1", 49983, "t", 0, 1, "/x/" + spec.id(), spec.networkMode(),
+            return new Sandbox(spec.id(), "10.0.0.1", 49983, "t", 0, 1, "/x/" + spec.id(),
                     Instant.now(), spec);
         } catch (InterruptedException e) {
             throw new SetupException(Step.RUNC_RUN, "interrupted");

@@ -40,7 +40,7 @@ public final class CrashingNode {
     /** The sandbox's own volume: {@link #volumeOf} bound at {@code /data}. */
     private static SandboxSpec withVolume(SandboxSpec spec, NodeConfig config) throws java.io.IOException {
         Path dir = java.nio.file.Files.createDirectories(volumeOf(config, spec.id()));
-        return new SandboxSpec(spec.id(), spec.lowerDirs(), spec.resources(), spec.networkMode(), spec.env(),
+        return new SandboxSpec(spec.id(), spec.lowerDirs(), spec.resources(), spec.network(), spec.env(),
                 spec.mounts(), spec.emptyDirs(), spec.security(), List.of(new VolumeBind(dir, "/data", false)));
     }
 

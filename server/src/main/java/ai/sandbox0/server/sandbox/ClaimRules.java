@@ -45,7 +45,7 @@ final class ClaimRules {
         List<SandboxAppService> services;
         try {
             services = ServiceRules.normalize(config.services());
-            NetworkRules.check(config.network(), "network");
+            NetworkRules.shape(config.network(), "network");
         } catch (Invalid e) {
             throw new Invalid(prefix + e.getMessage());
         }

@@ -2,7 +2,7 @@ package ai.sandbox0.server.sandbox;
 
 import ai.sandbox0.api.Json;
 import ai.sandbox0.api.Quantity;
-import ai.sandbox0.api.network.NetworkMode;
+import ai.sandbox0.api.network.SandboxNetworkPolicy;
 import ai.sandbox0.api.sandbox.SandboxConfig;
 import ai.sandbox0.api.template.EnvVar;
 import ai.sandbox0.api.template.SandboxTemplateSpec;
@@ -13,6 +13,7 @@ import ai.sandbox0.node.Resources;
 import ai.sandbox0.node.Sandbox;
 import ai.sandbox0.node.VolumeBind;
 import ai.sandbox0.node.volume.VolumePool;
+import ai.sandbox0.server.network.NetworkPolicies;
 import ai.sandbox0.server.procd.ProcdClient;
 import ai.sandbox0.server.procd.ProcdEndpoint;
 import ai.sandbox0.server.template.TemplateRules;
@@ -67,8 +68,8 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
         List<VolumeBind> binds = binds(mounts);
         Sandbox sandbox;
         try {
-            sandbox = node.start(runId, chain, resources(spec), networkMode(spec, config), Map.of(), emptyDirs(spec),
-                    TemplateRules.security(spec), binds);
+            sandbox = node.start(runId, chain, resources(spec), NetworkPolicies.effective(spec.network(), network(config)),
+                    Map.of(), emptyDirs(spec), TemplateRules.security(spec), binds);
         } catch (IOException | RuntimeException e) {
             throw new HostFailure("sandbox could not start: " + e.getMessage(), e);
         }
@@ -88,16 +89,29 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
             return Optional.empty();
         }
         Sandbox sandbox = idle.get();
-        NetworkMode mode = networkMode(spec, config);
-        if (mode != sandbox.networkMode()) {
+        // Idle runs of the pool have the template's policy; the claim's own goes on top before anyone uses the run.
+        if (network(config) != null) {
             try {
-                node.setNetworkMode(sandbox.id(), mode);
+                node.setNetworkPolicy(sandbox.id(), NetworkPolicies.effective(spec.network(), network(config)));
             } catch (IOException | RuntimeException e) {
                 destroyQuietly(sandbox.id());
                 throw new HostFailure("sandbox could not start: " + e.getMessage(), e);
             }
         }
         return Optional.of(readied(sandbox, spec, config));
+    }
+
+    @Override
+    public void applyNetwork(Run run, SandboxNetworkPolicy policy) {
+        try {
+            node.setNetworkPolicy(run.runId(), policy);
+        } catch (IOException | RuntimeException e) {
+            throw new HostFailure("network policy not applied: " + e.getMessage(), e);
+        }
+    }
+
+    private static SandboxNetworkPolicy network(SandboxConfig config) {
+        return config == null ? null : config.network();
     }
 
     /** Each volume's directory on this node, by its id: never a path a caller gave. */
@@ -180,7 +194,7 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
     public void configurePool(String poolId, SandboxTemplateSpec spec, int minIdle, int maxIdle) {
         LayerChain chain = imageChain(spec);
         try {
-            node.configurePool(poolId, chain, resources(spec), networkMode(spec, null), emptyDirs(spec),
+            node.configurePool(poolId, chain, resources(spec), spec.network(), emptyDirs(spec),
                     TemplateRules.security(spec), minIdle, maxIdle);
         } catch (IOException | RuntimeException e) {
             throw new HostFailure("image layers of the pool are not available: " + e.getMessage(), e);
@@ -276,15 +290,5 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
         return spec.pod().emptyDirMounts().stream()
                 .map(m -> new EmptyDir(m.mountPath(), m.sizeLimit() == null ? fallback : Quantity.bytes(m.sizeLimit())))
                 .toList();
-    }
-
-    static NetworkMode networkMode(SandboxTemplateSpec spec, SandboxConfig config) {
-        if (config != null && config.network() != null && config.network().mode() != null) {
-            return config.network().mode();
-        }
-        if (spec.network() != null && spec.network().mode() != null) {
-            return spec.network().mode();
-        }
-        return NetworkMode.ALLOW_ALL;
     }
 }

@@ -2,6 +2,7 @@ package ai.sandbox0.server.sandbox;
 
 import ai.sandbox0.api.common.Deleted;
 import ai.sandbox0.api.common.Message;
+import ai.sandbox0.api.network.SandboxNetworkPolicy;
 import ai.sandbox0.api.sandbox.ClaimRequest;
 import ai.sandbox0.api.sandbox.SandboxLifecycleStatus;
 import ai.sandbox0.api.sandbox.SandboxList;
@@ -47,6 +48,10 @@ public final class SandboxEndpoints {
                     return Reply.ok(sandboxes.detail(sandboxes.update(call.principal(), id(call),
                             request == null ? null : request.config())));
                 }),
+                Route.requires(Permission.SANDBOX_READ, "GET", SANDBOX + "/network",
+                        call -> Reply.ok(sandboxes.network(call.principal(), id(call)))),
+                Route.requires(Permission.SANDBOX_WRITE, "PUT", SANDBOX + "/network", call -> Reply.ok(
+                        sandboxes.updateNetwork(call.principal(), id(call), call.optionalBody(SandboxNetworkPolicy.class)))),
                 Route.requires(Permission.SANDBOX_WRITE, "POST", SANDBOX + "/refresh", call -> Reply.ok(
                         sandboxes.refresh(call.principal(), id(call), call.optionalBody(SandboxRefreshRequest.class)))),
                 Route.requires(Permission.SANDBOX_DELETE, "DELETE", SANDBOX, call -> {

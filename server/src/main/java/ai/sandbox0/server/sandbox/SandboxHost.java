@@ -1,5 +1,6 @@
 package ai.sandbox0.server.sandbox;
 
+import ai.sandbox0.api.network.SandboxNetworkPolicy;
 import ai.sandbox0.api.sandbox.SandboxConfig;
 import ai.sandbox0.api.template.SandboxTemplateSpec;
 import ai.sandbox0.node.LayerChain;
@@ -63,6 +64,12 @@ public interface SandboxHost {
     default boolean alive(String runId) {
         return run(runId).isPresent();
     }
+
+    /**
+     * Puts {@code policy} (the effective one: template's and sandbox's merged) in force on the run at once: its next
+     * packet and connection see it, and open connections it denies are cut.
+     */
+    void applyNetwork(Run run, SandboxNetworkPolicy policy);
 
     /** Template env &lt; sandbox env, for every process the run starts from now on. */
     void applyEnv(Run run, SandboxTemplateSpec spec, SandboxConfig config);

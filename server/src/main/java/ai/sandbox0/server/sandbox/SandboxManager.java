@@ -8,6 +8,7 @@ import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.RUNNING;
 import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.STARTING;
 import static ai.sandbox0.api.sandbox.SandboxLifecycleStatus.TERMINATING;
 
+import ai.sandbox0.api.network.SandboxNetworkPolicy;
 import ai.sandbox0.api.sandbox.ClaimMountRequest;
 import ai.sandbox0.api.sandbox.ClaimRequest;
 import ai.sandbox0.api.sandbox.ClaimResponse;
@@ -27,6 +28,8 @@ import ai.sandbox0.server.domain.DomainException.Forbidden;
 import ai.sandbox0.server.domain.DomainException.Invalid;
 import ai.sandbox0.server.domain.DomainException.NotFound;
 import ai.sandbox0.server.domain.DomainException.Unavailable;
+import ai.sandbox0.server.network.NetworkPolicies;
+import ai.sandbox0.server.network.NetworkRules;
 import ai.sandbox0.server.procd.ProcdEndpoint;
 import ai.sandbox0.server.sandbox.LifecycleCommand.Delete;
 import ai.sandbox0.server.sandbox.LifecycleCommand.Pause;
@@ -121,6 +124,7 @@ public final class SandboxManager implements SandboxAccess {
         String templateId = request.template().strip().toLowerCase(Locale.ROOT);
         StoredTemplate template = templates.resolve(caller, templateId)
                 .orElseThrow(() -> new NotFound("template " + templateId + " not found"));
+        references(template.spec().network(), config.network(), "invalid claim request: network");
         List<VolumeMount> mounts = volumes.plan(caller.teamId(), template.templateId(), template.spec(), requested);
         Optional<SnapshotStore.Snapshot> snapshot = request.snapshotId() == null ? Optional.empty()
                 : Optional.of(snapshots.findUsable(caller.teamId(), request.snapshotId(), clock.instant())
@@ -373,6 +377,8 @@ public final class SandboxManager implements SandboxAccess {
                     update.autoResume() != null ? update.autoResume() : old.autoResume(),
                     update.services() != null ? update.services() : old.services());
             SandboxConfig merged = ClaimRules.check(requested, "invalid update request: ");
+            SandboxNetworkPolicy effective = update.network() == null ? null
+                    : references(record.spec().network(), merged.network(), "invalid update request: network");
             Instant now = clock.instant();
             Instant expires = update.ttl() != null ? softDeadline(update.ttl(), now) : record.expiresAt();
             Instant hardExpires = update.hardTtl() != null ? hardDeadline(update.hardTtl(), now) : record.hardExpiresAt();
@@ -385,12 +391,75 @@ public final class SandboxManager implements SandboxAccess {
                     throw new Unavailable(e.getMessage());
                 }
             }
+            if (effective != null) {
+                applyNetwork(record, effective);
+            }
             SandboxRecord next = record.withConfig(merged, expires, hardExpires, now);
             if (!store.update(next, record.status())) {
                 throw new Conflict("sandbox changed during the update; try again");
             }
             return next;
         });
+    }
+
+    // ---- network policy (spec §8) -------------------------------------------------------------------
+
+    /** The policy in force: the template's with the sandbox's own on top; bindings left out when there are none. */
+    public SandboxNetworkPolicy network(Principal caller, String id) {
+        SandboxRecord record = visible(caller, id);
+        return NetworkPolicies.view(NetworkPolicies.effective(record.spec().network(), record.config().network()));
+    }
+
+    /**
+     * Replaces the sandbox's own policy and puts the effective one in force at once on a running sandbox (a paused
+     * one gets it when it resumes). Without {@code credentialBindings} the sandbox keeps the bindings it had.
+     */
+    public SandboxNetworkPolicy updateNetwork(Principal caller, String id, SandboxNetworkPolicy policy) {
+        if (policy == null) {
+            throw new Invalid("a network policy is required as the body");
+        }
+        NetworkRules.shape(policy, "");
+        return withSandbox(id, () -> {
+            SandboxRecord record = visible(caller, id);
+            if (Lifecycle.decide(record.status(), new Update()) instanceof Refused r) {
+                throw new Conflict(r.message());
+            }
+            SandboxConfig old = record.config();
+            SandboxNetworkPolicy request = policy.credentialBindings() == null && old.network() != null
+                    ? new SandboxNetworkPolicy(policy.mode(), policy.egress(), old.network().credentialBindings())
+                    : policy;
+            SandboxNetworkPolicy effective = references(record.spec().network(), request, "");
+            applyNetwork(record, effective);
+            SandboxConfig next = new SandboxConfig(old.envVars(), old.ttl(), old.hardTtl(), request, old.webhook(),
+                    old.autoResume(), old.services());
+            if (!store.update(record.withConfig(next, record.expiresAt(), record.hardExpiresAt(), clock.instant()),
+                    record.status())) {
+                throw new Conflict("sandbox changed during the update; try again");
+            }
+            LOG.info("network policy updated: {}", effective.mode().wire());
+            return NetworkPolicies.view(effective);
+        });
+    }
+
+    /** The effective policy of a template's and a sandbox's, once its cross references hold. */
+    private static SandboxNetworkPolicy references(SandboxNetworkPolicy template, SandboxNetworkPolicy request,
+            String prefix) {
+        SandboxNetworkPolicy effective = NetworkPolicies.effective(template, request);
+        NetworkRules.references(effective, prefix);
+        return effective;
+    }
+
+    /** On the running run now; a paused sandbox gets the stored policy when it resumes. */
+    private void applyNetwork(SandboxRecord record, SandboxNetworkPolicy effective) {
+        if (record.status() != RUNNING || record.nodeSandboxId() == null) {
+            return;
+        }
+        Optional<Run> run = host.run(record.nodeSandboxId());
+        try {
+            run.ifPresent(r -> host.applyNetwork(r, effective));
+        } catch (HostFailure e) {
+            throw new Unavailable(e.getMessage());
+        }
     }
 
     public RefreshResponse refresh(Principal caller, String id, SandboxRefreshRequest request) {

@@ -106,6 +106,8 @@ final class FakeSandboxHost implements SandboxHost {
             throw new IllegalStateException("run " + runId + " is already running");
         }
         onHost.put(runId, chain);
+        networks.put(runId, ai.sandbox0.server.network.NetworkPolicies.effective(spec.network(),
+                config == null ? null : config.network()));
         Run run = newRun(runId);
         alive.put(runId, run);
         return run;
@@ -143,6 +145,14 @@ final class FakeSandboxHost implements SandboxHost {
     public Optional<Run> run(String runId) {
         return Optional.ofNullable(alive.get(runId));
     }
+
+    @Override
+    public void applyNetwork(Run run, ai.sandbox0.api.network.SandboxNetworkPolicy policy) {
+        networks.put(run.runId(), policy);
+    }
+
+    /** The last policy applied to each run. */
+    final Map<String, ai.sandbox0.api.network.SandboxNetworkPolicy> networks = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public void applyEnv(Run run, SandboxTemplateSpec spec, SandboxConfig config) {

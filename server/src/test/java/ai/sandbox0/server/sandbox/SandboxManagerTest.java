@@ -123,6 +123,75 @@ class SandboxManagerTest {
         return id;
     }
 
+    // ---- network policy ------------------------------------------------------------------------------
+
+    private static ai.sandbox0.api.network.SandboxNetworkPolicy policy(String json) {
+        try {
+            return ai.sandbox0.api.Json.mapper().readValue(json, ai.sandbox0.api.network.SandboxNetworkPolicy.class);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aNetworkPolicyIsAppliedLiveStoredAndKeptAcrossPauseAndRestart() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        assertThat(manager.network(ALICE, id).mode()).isEqualTo(ai.sandbox0.api.network.NetworkMode.ALLOW_ALL);
+        var blocked = policy("""
+                {"mode":"block-all","egress":{"trafficRules":[{"name":"gh","action":"allow","domains":["*.github.com"]}]}}""");
+        var answered = manager.updateNetwork(ALICE, id, blocked);
+        assertThat(answered).isEqualTo(blocked);
+        assertThat(host.networks.get(run)).as("in force on the running run").isEqualTo(blocked);
+        assertThat(manager.network(ALICE, id)).isEqualTo(blocked);
+        assertThatThrownBy(() -> manager.updateNetwork(BOB, id, blocked)).isInstanceOf(Forbidden.class);
+        assertThatThrownBy(() -> manager.updateNetwork(ALICE, "nope", blocked))
+                .isInstanceOf(ai.sandbox0.server.domain.DomainException.NotFound.class);
+        // Paused: stored, and the resumed run starts with it; so does a restarted server's.
+        manager.pause(ALICE, id);
+        background.runAll();
+        var open = policy("{\"mode\":\"allow-all\",\"egress\":{\"deniedCidrs\":[\"203.0.113.0/24\"]}}");
+        manager.updateNetwork(ALICE, id, open);
+        manager = restart();
+        manager.resume(ALICE, id);
+        assertThat(host.networks.get(record(id).nodeSandboxId())).isEqualTo(open);
+        // PUT /sandboxes/{id} with a network config goes live too.
+        manager.update(ALICE, id, new ai.sandbox0.api.sandbox.SandboxUpdateConfig(null, null, null, blocked, null, null));
+        assertThat(host.networks.get(record(id).nodeSandboxId())).isEqualTo(blocked);
+    }
+
+    @Test
+    void aBadPolicyIsA400NamingTheFieldAndChangesNothing() {
+        String id = claim();
+        String run = record(id).nodeSandboxId();
+        assertThatThrownBy(() -> manager.updateNetwork(ALICE, id, policy("""
+                {"mode":"block-all","egress":{"trafficRules":[{"action":"allow"}]}}""")))
+                .isInstanceOf(ai.sandbox0.server.domain.DomainException.Invalid.class)
+                .hasMessage("egress.trafficRules[0] needs at least one of cidrs, domains, ports, appProtocols");
+        assertThatThrownBy(() -> manager.updateNetwork(ALICE, id, policy("""
+                {"mode":"allow-all","egress":{"credentialRules":[{"credentialRef":"gh"}]}}""")))
+                .isInstanceOf(ai.sandbox0.server.domain.DomainException.Invalid.class)
+                .hasMessage("egress.credentialRules[0].credentialRef \"gh\" is not in credentialBindings");
+        assertThatThrownBy(() -> manager.updateNetwork(ALICE, id, null)).isInstanceOf(ai.sandbox0.server.domain.DomainException.Invalid.class);
+        assertThat(host.networks.get(run).mode()).isEqualTo(ai.sandbox0.api.network.NetworkMode.ALLOW_ALL);
+        assertThat(record(id).config().network()).isNull();
+    }
+
+    @Test
+    void theTemplatesPolicyIsTheBaseAndTheSandboxesGoesOnTop() {
+        var template = policy("""
+                {"mode":"block-all","egress":{"trafficRules":[{"name":"pypi","action":"allow","domains":["pypi.org"]},
+                  {"name":"gh","action":"allow","domains":["github.com"]}]}}""");
+        var request = policy("""
+                {"mode":"block-all","egress":{"trafficRules":[{"name":"gh","action":"deny","domains":["github.com"]},
+                  {"action":"allow","cidrs":["192.0.2.0/24"]}]}}""");
+        var merged = ai.sandbox0.server.network.NetworkPolicies.effective(template, request);
+        assertThat(merged.egress().trafficRules()).extracting(r -> r.name() + ":" + r.action().wire())
+                .containsExactly("pypi:allow", "gh:deny", "null:allow");
+        assertThat(ai.sandbox0.server.network.NetworkPolicies.effective(null, null).mode())
+                .isEqualTo(ai.sandbox0.api.network.NetworkMode.ALLOW_ALL);
+    }
+
     // ---- quotas ---------------------------------------------------------------------------------------
 
     @Test
