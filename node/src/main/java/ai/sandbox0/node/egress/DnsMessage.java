@@ -11,10 +11,11 @@ import java.util.List;
  * alias answers, and whether the sender speaks EDNS (RFC 6891). The resolver relays the raw bytes it was given;
  * this only reads them, and builds the few answers the resolver gives on its own.
  *
+ * @param extendedError the Extended DNS Error (RFC 8914) info code the message carries, or -1
  * @param questionsEnd the offset just past the question section, which local answers copy as it was sent
  */
 record DnsMessage(int id, int flags, List<Question> questions, List<Answer> answers, boolean edns, int ednsUdpSize,
-        int questionsEnd) {
+        int extendedError, int questionsEnd) {
 
     static final int TYPE_A = 1;
     static final int TYPE_CNAME = 5;
@@ -113,6 +114,7 @@ record DnsMessage(int id, int flags, List<Question> questions, List<Answer> answ
         var answers = new ArrayList<Answer>();
         boolean edns = false;
         int ednsSize = 0;
+        int extendedError = -1;
         for (int i = 0; i < an + ns + ar; i++) {
             var name = new StringBuilder();
             at = readName(m, at, name);
@@ -135,9 +137,15 @@ record DnsMessage(int id, int flags, List<Question> questions, List<Answer> answ
             } else if (i >= an + ns && type == TYPE_OPT) {
                 edns = true;
                 ednsSize = cls;
+                for (int o = rdata; o + 4 <= rdata + length; o += 4 + u16(m, o + 2)) {
+                    if (u16(m, o) == 15 && u16(m, o + 2) >= 2 && o + 6 <= rdata + length) {
+                        extendedError = u16(m, o + 4);
+                    }
+                }
             }
         }
-        return new DnsMessage(id, flags, List.copyOf(questions), List.copyOf(answers), edns, ednsSize, questionsEnd);
+        return new DnsMessage(id, flags, List.copyOf(questions), List.copyOf(answers), edns, ednsSize, extendedError,
+                questionsEnd);
     }
 
     /**

@@ -137,6 +137,6 @@ final class UpstreamNameservers {
         byte[] message = DnsMessage.withId(reply.message(), id);
         var p = reply.parsed();
         return new Reply(message, new DnsMessage(id, p.flags(), p.questions(), p.answers(), p.edns(), p.ednsUdpSize(),
-                p.questionsEnd()));
+                p.extendedError(), p.questionsEnd()));
     }
 }
