@@ -11,6 +11,12 @@ module ai.sandbox0.node {
     requires java.net.http;
     requires com.github.luben.zstd_jni;
     requires com.google.crypto.tink;
+    requires io.netty.buffer;
+    requires io.netty.codec;
+    requires io.netty.common;
+    requires io.netty.handler;
+    requires io.netty.transport;
+    requires io.netty.transport.classes.epoll;
 
     exports ai.sandbox0.node;
     exports ai.sandbox0.node.blob;
