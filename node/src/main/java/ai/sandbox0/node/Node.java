@@ -140,7 +140,7 @@ public final class Node implements AutoCloseable {
             cgroups = CgroupLayout.detect(host.cgroupRoot());
             addresses = new AddressPool(config.addressPool(), layout.leases());
             var platform = new PlatformRules(config.privateRanges(), config.addressPool().toString());
-            egress = EgressPlane.start(config.name(), platform, config.nameservers());
+            egress = EgressPlane.start(platform, config.nameservers());
             Firewall firewall = new Firewall(config.nft(),
                     new FirewallRules(names, config.addressPool(), platform, egress.proxyPort(), egress.dnsPort()));
             network = new LinuxNetwork(config.ip(), host.netnsDir(), host.sysClassNet(), host.ipForward(), names, firewall,
@@ -153,7 +153,7 @@ public final class Node implements AutoCloseable {
             disks = new SandboxDisks(layout.disks(), mounter, mounts, config.spareDisks(), executor);
             var teardown = new Teardown(layout, runc, mounter, mounts, addresses, network, cgroups, config.cgroupParent(),
                     disks);
-            var settings = new RuntimeSettings(config.cgroupParent(), config.nameservers(), config.readyTimeout(),
+            var settings = new RuntimeSettings(config.cgroupParent(), config.readyTimeout(),
                     Runtime.getRuntime().availableProcessors(), config.firstHostId());
             var launcher = new SandboxLauncher(layout, runc, mounter, addresses, network, cgroups, config.procd(),
                     settings, teardown, disks, new SandboxNamespaces(config.unshare(), mounter));

@@ -1,5 +1,6 @@
 package ai.sandbox0.node;
 
+import ai.sandbox0.node.egress.HostResolvConf;
 import ai.sandbox0.node.egress.PlatformRules;
 import ai.sandbox0.node.net.Cidr;
 import java.io.IOException;
@@ -143,16 +144,12 @@ public record NodeConfig(
         return "/sandbox0-" + name;
     }
 
-    /** The host's resolvers, minus loopback ones (a sandbox cannot reach the host's 127.0.0.1). */
+    /** The host's resolvers, which the node's resolver forwards sandboxes' queries to (loopback ones too: it runs here). */
     static List<String> hostNameservers(Path resolvConf) {
         try {
-            return Files.readAllLines(resolvConf).stream()
-                    .map(String::strip)
-                    .filter(l -> l.startsWith("nameserver "))
-                    .map(l -> l.substring("nameserver ".length()).strip())
-                    .filter(a -> !a.startsWith("127.") && !a.equals("::1") && !a.contains(":"))
-                    .toList();
-        } catch (IOException e) {
+            return HostResolvConf.read(resolvConf).nameservers().stream()
+                    .map(a -> a.getAddress().getHostAddress()).toList();
+        } catch (RuntimeException e) {
             return List.of();
         }
     }

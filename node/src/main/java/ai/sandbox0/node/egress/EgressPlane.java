@@ -1,22 +1,47 @@
 package ai.sandbox0.node.egress;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * The node's egress data plane: the policies in force, the transparent proxy every sandbox TCP connection is
- * redirected to, and the resolver every sandbox DNS query is redirected to.
+ * redirected to, and the resolver every sandbox DNS query is redirected to. Both listen on free ports of every
+ * host address; the firewall sends sandboxes there and lets nothing else in.
  */
 public final class EgressPlane implements AutoCloseable {
 
-    private final EgressPolicies policies = new EgressPolicies();
+    private final EgressPolicies policies;
     private final PlatformRules platform;
+    private final ResolvedNames names;
+    private final SandboxResolver resolver;
 
-    private EgressPlane(PlatformRules platform) {
+    private EgressPlane(EgressPolicies policies, PlatformRules platform, ResolvedNames names, SandboxResolver resolver) {
+        this.policies = policies;
         this.platform = platform;
+        this.names = names;
+        this.resolver = resolver;
     }
 
-    public static EgressPlane start(String node, PlatformRules platform, List<String> upstreams) {
-        return new EgressPlane(platform);
+    /**
+     * @param nameservers the host's resolvers, which sandboxes' allowed queries go to (none: this host's own)
+     */
+    public static EgressPlane start(PlatformRules platform, List<String> nameservers) {
+        var policies = new EgressPolicies();
+        var names = new ResolvedNames(policies);
+        List<InetSocketAddress> upstreams = (nameservers.isEmpty() ? List.of("127.0.0.1") : nameservers).stream()
+                .map(a -> new InetSocketAddress(InetAddress.ofLiteral(a), 53)).toList();
+        var settings = new SandboxResolver.Settings(0, upstreams, SandboxResolver.Settings.MAX_TIMEOUT, 2,
+                SandboxResolver.Settings.DEFAULT_MAX_IN_FLIGHT, platform.deniedRanges());
+        SandboxResolver resolver;
+        try {
+            resolver = SandboxResolver.start(policies, names, settings);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the sandbox resolver", e);
+        }
+        return new EgressPlane(policies, platform, names, resolver);
     }
 
     public EgressPolicies policies() {
@@ -27,15 +52,25 @@ public final class EgressPlane implements AutoCloseable {
         return platform;
     }
 
+    /** What each sandbox resolved: names for its IP-only flows. */
+    public NameRecords names() {
+        return names;
+    }
+
+    public SandboxResolver resolver() {
+        return resolver;
+    }
+
     public int proxyPort() {
         return 15001;
     }
 
     public int dnsPort() {
-        return 15053;
+        return resolver.port();
     }
 
     @Override
     public void close() {
+        resolver.close();
     }
 }

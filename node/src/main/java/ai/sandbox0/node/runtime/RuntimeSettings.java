@@ -8,12 +8,11 @@ import java.util.List;
  * The runtime's knobs that are not host paths.
  *
  * @param cgroupParent every sandbox's cgroup lives below it, e.g. {@code /sandbox0-s0}
- * @param nameservers written to each sandbox's resolv.conf
  * @param readyTimeout how long procd may take to answer its health check
  * @param startupCpus CPUs a sandbox may use until procd is ready (then its own quota applies)
  * @param firstHostId the host id a sandbox's root is in address slot 0 (see {@link IdMap#ofSlot})
  */
-public record RuntimeSettings(String cgroupParent, List<String> nameservers, Duration readyTimeout, int startupCpus,
+public record RuntimeSettings(String cgroupParent, Duration readyTimeout, int startupCpus,
         long firstHostId) {
 
     /** The ids of the run in address slot {@code slot}. */
@@ -21,8 +20,4 @@ public record RuntimeSettings(String cgroupParent, List<String> nameservers, Dur
         return IdMap.ofSlot(firstHostId, slot);
     }
 
-
-    public RuntimeSettings {
-        nameservers = List.copyOf(nameservers);
-    }
 }

@@ -108,7 +108,8 @@ public final class SandboxLauncher {
             Bundle bundle = layout.bundle(id);
             ContainerConfig config = containerConfig(spec, netns, cgroupPath, token, bundle, ids, emptyDirDisks);
             CgroupLimits boosted = config.limits().withStartupBoost(settings.startupCpus());
-            bundle.write(config.withLimits(boosted), lease.sandboxAddress(), settings.nameservers());
+            // Any resolver a sandbox asks is the node's (the firewall redirects port 53); its gateway is the honest name.
+            bundle.write(config.withLimits(boosted), lease.sandboxAddress(), List.of(lease.hostAddress()));
             // 6. runc run --detach: namespaces, mounts, cgroup, seccomp, then exec tini → procd.
             long tBundle = System.nanoTime();
             runc.runDetached(id, bundle.dir(), layout.pidFile(id), layout.output(id), layout.runcLog(id));

@@ -22,6 +22,7 @@ public final class TestNetwork implements AutoCloseable {
     private final String hostVeth;
     private final Path docroot;
     private Process server;
+    private final List<Process> helpers = new java.util.ArrayList<>();
     private String serverAddress;
 
     private TestNetwork(String tag) throws IOException {
@@ -104,8 +105,88 @@ public final class TestNetwork implements AutoCloseable {
         return "http://" + address + ":" + PORT + "/";
     }
 
+    /**
+     * A real nameserver (dnsmasq) on the server's address, port 53, answering {@code names} (name → address, a
+     * name covering the names below it) and nothing else; returns its address, for a node's upstream nameservers.
+     */
+    public String startNameserver(java.util.Map<String, String> names) throws IOException {
+        var cmd = new java.util.ArrayList<>(List.of("ip", "netns", "exec", ns, "/usr/sbin/dnsmasq", "--keep-in-foreground",
+                "--no-resolv", "--no-hosts", "--no-poll", "--user=root", "--port=53", "--listen-address=" + serverAddress,
+                "--bind-interfaces", "--pid-file=", "--log-queries", "--log-facility=" + queryLog()));
+        names.forEach((name, address) -> cmd.add("--address=/" + name + "/" + address));
+        if (!Files.isExecutable(Path.of("/usr/sbin/dnsmasq"))) {
+            throw new IOException("dnsmasq is missing: apt-get install dnsmasq-base");
+        }
+        helpers.add(new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(docroot.resolveSibling(docroot.getFileName() + ".dns.log").toFile()).start());
+        awaitUdp(53);
+        return serverAddress;
+    }
+
+    /** What the nameserver was asked (one dnsmasq log line per query). */
+    public String nameserverQueries() throws IOException {
+        Path log = queryLog();
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    private Path queryLog() {
+        return docroot.resolveSibling(docroot.getFileName() + ".queries.log");
+    }
+
+    /** A UDP echo server on the server's address. */
+    public void startUdpEcho(int port) throws IOException {
+        String code = "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('0.0.0.0'," + port + "))\n"
+                + "while True:\n  d,a=s.recvfrom(2048)\n  s.sendto(d,a)\n";
+        helpers.add(new ProcessBuilder("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", code).start());
+        awaitUdp(port);
+    }
+
+    /** A TCP echo server on the server's address: connections stay open until the client closes them. */
+    public void startTcpEcho(int port) throws IOException {
+        String code = "import socket,threading\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                + "s.bind(('0.0.0.0'," + port + "))\ns.listen(64)\n"
+                + "def serve(c):\n  while True:\n    d=c.recv(65536)\n    if not d: break\n    c.sendall(d)\n  c.close()\n"
+                + "while True:\n  c,_=s.accept()\n  threading.Thread(target=serve,args=(c,),daemon=True).start()\n";
+        helpers.add(new ProcessBuilder("ip", "netns", "exec", ns, "/usr/bin/python3", "-c", code).start());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            try (Socket sock = new Socket()) {
+                sock.connect(new InetSocketAddress(serverAddress, port), 200);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("TCP echo in " + ns + " did not come up", e);
+                }
+                sleep();
+            }
+        }
+    }
+
+    private void awaitUdp(int port) throws IOException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!HostCommand.run(List.of("ip", "netns", "exec", ns, "ss", "-Hlun", "sport", "=", ":" + port)).stdout()
+                .contains(":" + port)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("nothing listens on UDP " + port + " in " + ns);
+            }
+            sleep();
+        }
+    }
+
+    private static void sleep() throws IOException {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new IOException(ie);
+        }
+    }
+
     @Override
     public void close() throws IOException {
+        for (Process p : helpers) {
+            p.destroyForcibly();
+        }
         if (server != null) {
             server.destroyForcibly();
             try {
@@ -116,6 +197,6 @@ public final class TestNetwork implements AutoCloseable {
         }
         HostCommand.run(List.of("ip", "netns", "delete", ns));
         HostCommand.run(List.of("ip", "link", "delete", hostVeth));
-        HostCommand.run(List.of("rm", "-rf", docroot.toString(), docroot + ".log"));
+        HostCommand.run(List.of("rm", "-rf", docroot.toString(), docroot + ".log", docroot + ".dns.log", queryLog().toString()));
     }
 }
