@@ -1,5 +1,6 @@
 package ai.sandbox0.server.credential;
 
+import ai.sandbox0.api.Json;
 import ai.sandbox0.api.common.Deleted;
 import ai.sandbox0.api.credential.CredentialSourceMetadata;
 import ai.sandbox0.api.credential.CredentialSourceWriteRequest;
@@ -10,7 +11,11 @@ import ai.sandbox0.server.domain.DomainException.NotFound;
 import ai.sandbox0.server.http.Call;
 import ai.sandbox0.server.http.Reply;
 import ai.sandbox0.server.http.Route;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 
@@ -74,7 +79,7 @@ public final class CredentialSourceEndpoints {
     }
 
     private static CredentialSourceWriteRequest body(Call call) {
-        JsonNode body = call.bodyTree();
+        JsonNode body = tree(call);
         if (!body.isObject()) {
             throw new Invalid("request body must be an object in JSON");
         }
@@ -88,6 +93,26 @@ public final class CredentialSourceEndpoints {
             }
         }
         return call.convert(body, CredentialSourceWriteRequest.class, "");
+    }
+
+    /**
+     * The body as a tree. A syntax error's message names only where it is: Jackson's own quotes the offending
+     * token, which here could be a secret written without quotes.
+     */
+    private static JsonNode tree(Call call) {
+        byte[] bytes = call.bytes();
+        if (new String(bytes, StandardCharsets.UTF_8).isBlank()) {
+            throw new Invalid("request body is required");
+        }
+        try {
+            return Json.mapper().readTree(bytes);
+        } catch (StreamReadException e) {
+            JsonLocation at = e.getLocation();
+            throw new Invalid("malformed JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column "
+                    + at.getColumnNr()));
+        } catch (IOException e) {
+            throw new Invalid("request body is not JSON");
+        }
     }
 
     /** A member with a value (null and "" count as absent, as in Go's zero values). */
