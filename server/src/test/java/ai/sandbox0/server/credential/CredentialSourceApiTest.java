@@ -369,15 +369,30 @@ class CredentialSourceApiTest {
                 .mapToMap().list().stream().map(Object::toString).toList());
     }
 
+    @Test
+    void aTeamWithSourcesIsNotDeletedUntilTheyAre() throws Exception {
+        String other = otherTeamKey();
+        ok(call("POST", SOURCES, headers("theirs", Map.of("token", TOKEN)), other), 201);
+        String session = server.login("bob@example.com", "bob-password");
+
+        HttpResponse<String> refused = call("DELETE", "/teams/" + otherTeam, null, session);
+        assertError(refused, 409, "conflict", "team has resources");
+        assertThat(Json.mapper().readTree(refused.body()).at("/error/details/credential_sources").asInt()).isEqualTo(1);
+        ok(call("DELETE", SOURCES + "/theirs", null, other), 200);
+        ok(call("DELETE", "/teams/" + otherTeam, null, session), 200);
+    }
+
+    private String otherTeam;
+
     /** An admin key of a second team (Bob's). */
     private String otherTeamKey() throws Exception {
         String bob = server.createUser("bob@example.com", "bob-password");
         String session = server.login("bob@example.com", "bob-password");
-        String team = ok(server.send(HttpRequest.newBuilder(server.uri("/teams"))
+        otherTeam = ok(server.send(HttpRequest.newBuilder(server.uri("/teams"))
                         .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"B\"}"))
                         .header("Content-Type", "application/json"), "Authorization", "Bearer " + session), 201)
                 .get("id").asText();
-        return server.mintKey(team, bob, bob, ApiKeyScope.TEAM, List.of(Role.ADMIN), true,
+        return server.mintKey(otherTeam, bob, bob, ApiKeyScope.TEAM, List.of(Role.ADMIN), true,
                 Instant.now().plusSeconds(3600));
     }
 }
