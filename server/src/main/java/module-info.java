@@ -22,6 +22,9 @@ module ai.sandbox0.server {
     requires com.nimbusds.jose.jwt;
     requires oauth2.oidc.sdk;
     requires org.bouncycastle.provider;
+    // Credential sources: PEM certificates and keys, and Tink's AEAD for their secrets at rest.
+    requires org.bouncycastle.pkix;
+    requires com.google.crypto.tink;
     requires software.amazon.awssdk.auth;
     requires software.amazon.awssdk.awscore;
     requires software.amazon.awssdk.core;

@@ -74,6 +74,14 @@ public final class DataDir implements AutoCloseable {
         return root.resolve("blob-encryption-key.json");
     }
 
+    /**
+     * The installation key credential sources' secrets are encrypted under in the store (a Tink keyset, made at
+     * first start). Without it no credential source can be read again: back it up with the store.
+     */
+    public Path credentialEncryptionKey() {
+        return root.resolve("credential-encryption-key.json");
+    }
+
     /** The first admin's generated password (when the operator did not set one). */
     public Path adminPassword() {
         return root.resolve("admin-password");

@@ -10,6 +10,9 @@ import ai.sandbox0.node.blob.LocalBlobStore;
 import ai.sandbox0.node.ProcdRuntime;
 import ai.sandbox0.node.volume.VolumePool;
 import ai.sandbox0.server.blob.S3BlobStore;
+import ai.sandbox0.server.credential.CredentialCipher;
+import ai.sandbox0.server.credential.CredentialSourceEndpoints;
+import ai.sandbox0.server.credential.CredentialSourceStore;
 import ai.sandbox0.server.health.HealthEndpoints;
 import ai.sandbox0.server.http.ApiException;
 import ai.sandbox0.server.http.ApiHandler;
@@ -255,7 +258,16 @@ public final class Sandbox0Server implements AutoCloseable {
         var deviceLogins = new DeviceLoginStore(database.jdbi());
         var webLoginCodes = new WebLoginCodes(database.jdbi(), clock, random);
 
-        var features = new ArrayList<>(List.of("api_keys", "templates"));
+        // Credential sources' secrets are sealed in the store under a key of their own in the data dir.
+        CredentialCipher credentialCipher;
+        try {
+            credentialCipher = CredentialCipher.loadOrCreate(dataDir.credentialEncryptionKey());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open the credential encryption key: " + e.getMessage(), e);
+        }
+        var credentialSources = new CredentialSourceStore(database.jdbi(), credentialCipher);
+
+        var features = new ArrayList<>(List.of("api_keys", "templates", "credential_sources"));
         router = new Router()
                 .addAll(new AuthEndpoints(users, registrations, logins, passwords, LoginThrottle.defaults(clock),
                         oidc::listed, clock).routes())
@@ -269,6 +281,7 @@ public final class Sandbox0Server implements AutoCloseable {
                 .addAll(new ApiKeyEndpoints(apiKeys, apiKeyAuthenticator, apiKeyUsage, config.region(), clock, random)
                         .routes())
                 .addAll(new TemplateEndpoints(templates).routes())
+                .addAll(new CredentialSourceEndpoints(credentialSources, clock).routes())
                 .addAll(new QuotaEndpoints(quotaStore, clock, (team, dimension) -> {
                     if (dimension == QuotaDimension.VOLUME_STORAGE_GB && volumeService != null) {
                         volumeService.volumeLimitChanged(team);

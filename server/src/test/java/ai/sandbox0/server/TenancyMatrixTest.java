@@ -52,6 +52,7 @@ class TenancyMatrixTest {
     private static String developerKeyId;
     private static List<Caller> callers;
     private static List<String> secretsOfA;
+    private static final String CREDENTIAL_A = "matrix-secret-7e1f0c";
 
     @BeforeAll
     static void start() throws Exception {
@@ -69,6 +70,10 @@ class TenancyMatrixTest {
                 .get("id").asText();
         ok(server.json("POST", "/api/v1/templates", "{\"template_id\":\"matrix-a\",\"spec\":{\"mainContainer\":{"
                 + "\"image\":\"default\",\"resources\":{\"cpu\":\"1\",\"memory\":\"4Gi\"}}}}"), 201);
+
+        // A credential source, whose value no answer may carry.
+        ok(server.json("POST", "/api/v1/credential-sources", "{\"name\":\"matrix-cred\",\"resolverKind\":"
+                + "\"static_headers\",\"spec\":{\"staticHeaders\":{\"values\":{\"token\":\"" + CREDENTIAL_A + "\"}}}}"), 201);
 
         // A volume with a file and a snapshot.
         volumeA = ok(server.json("POST", "/api/v1/sandboxvolumes", "{}"), 201).get("id").asText();
@@ -117,7 +122,8 @@ class TenancyMatrixTest {
                 new Caller("carol session, no X-Team-ID (two teams)", bearer(carolSession, null), Set.of(), false),
                 new Caller("team B session", bearer(bobSession, teamB), null, false),
                 new Caller("team B key", bearer(teamBKey, null), null, false));
-        secretsOfA = List.of(teamA, sandboxA, snapshotA, "matrix-a", adminUserA, developerKeyId, volumeA, volumeSnapshotA);
+        secretsOfA = List.of(teamA, sandboxA, snapshotA, "matrix-a", adminUserA, developerKeyId, volumeA, volumeSnapshotA,
+                "matrix-cred", CREDENTIAL_A);
     }
 
     @AfterAll
@@ -156,6 +162,7 @@ class TenancyMatrixTest {
         String path = t.replace("/api/v1/sandboxes/{id}", "/api/v1/sandboxes/" + sandboxA)
                 .replace("/api/v1/sandbox-rootfs-snapshots/{sid}", "/api/v1/sandbox-rootfs-snapshots/" + snapshotA)
                 .replace("/api/v1/templates/{id}", "/api/v1/templates/matrix-a")
+                .replace("/api/v1/credential-sources/{name}", "/api/v1/credential-sources/matrix-cred")
                 .replace("/api/v1/sandboxvolumes/{id}", "/api/v1/sandboxvolumes/" + volumeA)
                 .replace("/snapshots/{sid}", "/snapshots/" + volumeSnapshotA)
                 .replace("{dimension}", "active_sandboxes")
@@ -178,7 +185,7 @@ class TenancyMatrixTest {
 
     private static String nonexistent(String path) {
         return path.replace(sandboxA, "sb-nonexistent").replace(snapshotA, "rootfs-snapshot-nonexist")
-                .replace("matrix-a", "matrix-none").replace(developerKeyId, "00000000-0000-4000-8000-0000000000aa")
+                .replace("matrix-a", "matrix-none").replace("matrix-cred", "matrix-cred-none").replace(developerKeyId, "00000000-0000-4000-8000-0000000000aa")
                 .replace(volumeA, "00000000-0000-4000-8000-0000000000bb")
                 .replace(volumeSnapshotA, "00000000-0000-4000-8000-0000000000dd")
                 .replace("/members/" + adminUserA, "/members/00000000-0000-4000-8000-0000000000cc");
@@ -216,6 +223,9 @@ class TenancyMatrixTest {
                 if (status >= 500) {
                     failures.add(what + " (a 5xx)");
                 }
+                if (response.body().contains(CREDENTIAL_A)) {
+                    failures.add(what + " (carries a credential source's secret value)");
+                }
                 if (caller.outsider() || caller.rejected()) {
                     for (String secret : secretsOfA) {
                         // An id the caller sent may come back in the error that names it; anything else is a leak.
@@ -233,7 +243,7 @@ class TenancyMatrixTest {
     void listsShowAnotherTeamNoneOfTeamAsResources() throws Exception {
         Caller outsider = callers.stream().filter(c -> c.name().equals("team B key")).findFirst().orElseThrow();
         for (String path : List.of("/api/v1/sandboxes", "/api/v1/templates", "/teams", "/api/v1/sandboxes/" + sandboxA
-                + "/snapshots", "/api/v1/sandboxvolumes")) {
+                + "/snapshots", "/api/v1/sandboxvolumes", "/api/v1/credential-sources")) {
             String body = call("GET", path, outsider).body();
             for (String secret : secretsOfA) {
                 assertThat(body).as(path).doesNotContain(secret);
@@ -305,7 +315,7 @@ class TenancyMatrixTest {
     private static Expected teamRoute(Route route, Permission permission, Caller caller) {
         String t = route.template();
         boolean collection = t.equals("/api/v1/sandboxes") || t.equals("/api/v1/templates")
-                || t.equals("/api/v1/sandboxvolumes")
+                || t.equals("/api/v1/sandboxvolumes") || t.equals("/api/v1/credential-sources")
                 || t.startsWith("/api/v1/quotas/") || t.equals("/api-keys");
         if (caller.outsider()) {
             if (collection) {
@@ -319,6 +329,10 @@ class TenancyMatrixTest {
             }
             if (t.startsWith("/api-keys/{id}")) {
                 return exactly("another team's key:", 403);
+            }
+            if (t.equals("/api/v1/credential-sources/{name}") && route.method().equals("DELETE")) {
+                // Idempotent, as upstream: in the caller's team the name is unknown, so it is already deleted.
+                return exactly("another team's source, deleted in theirs (none):", 200);
             }
             return body ? exactly("another team's resource is hidden:", 400, 404)
                     : exactly("another team's resource is hidden:", 404);

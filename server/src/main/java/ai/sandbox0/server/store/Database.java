@@ -154,6 +154,24 @@ public final class Database implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether {@code failure} is a foreign key refusing a change (PostgreSQL's SQLSTATE 23503, SQLite's
+     * SQLITE_CONSTRAINT_FOREIGNKEY): a row that another still references, which callers report as a conflict.
+     */
+    public static boolean isForeignKeyViolation(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) {
+                if ("23503".equals(sql.getSQLState())) {
+                    return true;
+                }
+                if (t instanceof org.sqlite.SQLiteException lite) {
+                    return lite.getResultCode() == org.sqlite.SQLiteErrorCode.SQLITE_CONSTRAINT_FOREIGNKEY;
+                }
+            }
+        }
+        return false;
+    }
+
     public Jdbi jdbi() {
         return jdbi;
     }

@@ -10,7 +10,9 @@ public final class TeamInventory {
     private static final Map<String, String> COUNTS = Map.of(
             "sandboxes", "SELECT COUNT(*) FROM sandboxes WHERE team_id = :team",
             "templates", "SELECT COUNT(*) FROM templates WHERE team_id = :team",
-            "rootfs_snapshots", "SELECT COUNT(*) FROM rootfs_snapshots WHERE team_id = :team");
+            "rootfs_snapshots", "SELECT COUNT(*) FROM rootfs_snapshots WHERE team_id = :team",
+            // Their secrets are sealed for the team: deleted with it they would be orphaned ciphertext.
+            "credential_sources", "SELECT COUNT(*) FROM credential_sources WHERE team_id = :team");
 
     private final Jdbi jdbi;
 
