@@ -10,6 +10,7 @@ import ai.sandbox0.node.blob.LocalBlobStore;
 import ai.sandbox0.node.ProcdRuntime;
 import ai.sandbox0.node.volume.VolumePool;
 import ai.sandbox0.server.blob.S3BlobStore;
+import ai.sandbox0.server.credential.CredentialBindings;
 import ai.sandbox0.server.credential.CredentialCipher;
 import ai.sandbox0.server.credential.CredentialSourceEndpoints;
 import ai.sandbox0.server.credential.CredentialSourceStore;
@@ -266,6 +267,7 @@ public final class Sandbox0Server implements AutoCloseable {
             throw new IllegalStateException("cannot open the credential encryption key: " + e.getMessage(), e);
         }
         var credentialSources = new CredentialSourceStore(database.jdbi(), credentialCipher);
+        var credentialBindings = new CredentialBindings(database.jdbi(), credentialSources, clock);
 
         var features = new ArrayList<>(List.of("api_keys", "templates", "credential_sources"));
         router = new Router()
@@ -298,7 +300,7 @@ public final class Sandbox0Server implements AutoCloseable {
                         if (volumeService != null) {
                             volumeService.letGo(volume);
                         }
-                    }));
+                    }), credentialBindings);
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);

@@ -101,6 +101,7 @@ public final class RootfsOperations {
             Instant hardExpires = hardTtl != null && hardTtl > 0 ? now.plusSeconds(hardTtl) : source.hardExpiresAt();
             var fork = SandboxRecord.forkOf(source, ids.sandbox(), new SandboxRecord.Owner(caller.teamId(), caller.userId()),
                     new SandboxRecord.Deadlines(expires, hardExpires), now);
+            sandboxes.bindCredentials(fork);
             store.insert(fork);
             return new ForkSandboxResponse(source.id(), SandboxViews.detail(fork, null));
         });

@@ -23,6 +23,7 @@ import ai.sandbox0.api.sandbox.SandboxUpdateConfig;
 import ai.sandbox0.api.service.SandboxAppService;
 import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.server.auth.Principal;
+import ai.sandbox0.server.credential.CredentialBindings;
 import ai.sandbox0.server.domain.DomainException.Conflict;
 import ai.sandbox0.server.domain.DomainException.Forbidden;
 import ai.sandbox0.server.domain.DomainException.Invalid;
@@ -90,11 +91,13 @@ public final class SandboxManager implements SandboxAccess {
     private final SandboxIds ids;
     private final SandboxLocks locks;
     private final SandboxVolumes volumes;
+    private final CredentialBindings credentials;
 
     public SandboxManager(SandboxStore store, TemplateCatalog templates, SnapshotStore snapshots, SandboxHost host,
             SandboxLocks locks, SandboxIds ids, Clock clock, Duration defaultTtl, Executor background, QuotaGate quotas,
-            SandboxVolumes volumes) {
+            SandboxVolumes volumes, CredentialBindings credentials) {
         this.volumes = volumes;
+        this.credentials = credentials;
         this.quotas = quotas;
         this.store = store;
         this.templates = templates;
@@ -124,7 +127,8 @@ public final class SandboxManager implements SandboxAccess {
         String templateId = request.template().strip().toLowerCase(Locale.ROOT);
         StoredTemplate template = templates.resolve(caller, templateId)
                 .orElseThrow(() -> new NotFound("template " + templateId + " not found"));
-        references(template.spec().network(), config.network(), "invalid claim request: network");
+        SandboxNetworkPolicy network = references(template.spec().network(), config.network(),
+                "invalid claim request: network");
         List<VolumeMount> mounts = volumes.plan(caller.teamId(), template.templateId(), template.spec(), requested);
         Optional<SnapshotStore.Snapshot> snapshot = request.snapshotId() == null ? Optional.empty()
                 : Optional.of(snapshots.findUsable(caller.teamId(), request.snapshotId(), clock.instant())
@@ -142,6 +146,7 @@ public final class SandboxManager implements SandboxAccess {
         return withSandbox(record.id(), () -> {
             Run run;
             try {
+                credentials.bind(caller.teamId(), record.id(), network.credentialBindings());
                 volumes.hold(record.id(), mounts);
                 run = snapshot.isPresent() || !mounts.isEmpty() ? null
                         : host.claimWarm(NodeWarmPools.poolId(template), template.spec(), config).orElse(null);
@@ -355,6 +360,7 @@ public final class SandboxManager implements SandboxAccess {
      */
     private void removeRecord(String id) {
         volumes.release(id);
+        credentials.release(id);
         store.delete(id);
     }
 
@@ -392,7 +398,7 @@ public final class SandboxManager implements SandboxAccess {
                 }
             }
             if (effective != null) {
-                applyNetwork(record, effective);
+                bindAndApply(record, effective);
             }
             SandboxRecord next = record.withConfig(merged, expires, hardExpires, now);
             if (!store.update(next, record.status())) {
@@ -407,7 +413,7 @@ public final class SandboxManager implements SandboxAccess {
     /** The policy in force: the template's with the sandbox's own on top; bindings left out when there are none. */
     public SandboxNetworkPolicy network(Principal caller, String id) {
         SandboxRecord record = visible(caller, id);
-        return NetworkPolicies.view(NetworkPolicies.effective(record.spec().network(), record.config().network()));
+        return NetworkPolicies.view(effectiveNetwork(record));
     }
 
     /**
@@ -429,7 +435,7 @@ public final class SandboxManager implements SandboxAccess {
                     ? new SandboxNetworkPolicy(policy.mode(), policy.egress(), old.network().credentialBindings())
                     : policy;
             SandboxNetworkPolicy effective = references(record.spec().network(), request, "");
-            applyNetwork(record, effective);
+            bindAndApply(record, effective);
             SandboxConfig next = new SandboxConfig(old.envVars(), old.ttl(), old.hardTtl(), request, old.webhook(),
                     old.autoResume(), old.services());
             if (!store.update(record.withConfig(next, record.expiresAt(), record.hardExpiresAt(), clock.instant()),
@@ -449,8 +455,13 @@ public final class SandboxManager implements SandboxAccess {
         return effective;
     }
 
-    /** On the running run now; a paused sandbox gets the stored policy when it resumes. */
-    private void applyNetwork(SandboxRecord record, SandboxNetworkPolicy effective) {
+    /**
+     * Pins the policy's credential bindings (a 400 for a source the team does not have), then puts the policy in
+     * force on the running run; a paused sandbox gets it when it resumes. When the run refuses it, the bindings
+     * go back to what they were.
+     */
+    private void bindAndApply(SandboxRecord record, SandboxNetworkPolicy effective) {
+        credentials.bind(record.teamId(), record.id(), effective.credentialBindings());
         if (record.status() != RUNNING || record.nodeSandboxId() == null) {
             return;
         }
@@ -458,8 +469,19 @@ public final class SandboxManager implements SandboxAccess {
         try {
             run.ifPresent(r -> host.applyNetwork(r, effective));
         } catch (HostFailure e) {
+            credentials.bind(record.teamId(), record.id(), effectiveNetwork(record).credentialBindings());
             throw new Unavailable(e.getMessage());
         }
+    }
+
+    /** The policy in force for a stored sandbox: its template's with its own on top. */
+    static SandboxNetworkPolicy effectiveNetwork(SandboxRecord record) {
+        return NetworkPolicies.effective(record.spec().network(), record.config().network());
+    }
+
+    /** Pins a new sandbox's credential bindings (a fork's, which copies its source's policy). */
+    void bindCredentials(SandboxRecord record) {
+        credentials.bind(record.teamId(), record.id(), effectiveNetwork(record).credentialBindings());
     }
 
     public RefreshResponse refresh(Principal caller, String id, SandboxRefreshRequest request) {

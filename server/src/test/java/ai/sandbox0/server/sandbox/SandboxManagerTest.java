@@ -80,6 +80,8 @@ class SandboxManagerTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
     private final Background background = new Background();
     private SandboxManager manager;
+    private ai.sandbox0.server.credential.CredentialSourceStore credentialSources;
+    private ai.sandbox0.server.credential.CredentialBindings credentials;
 
     @BeforeEach
     void open() {
@@ -92,6 +94,13 @@ class SandboxManagerTest {
         templates = new TemplateCatalog(new TemplateStore(database.jdbi()), new TemplateRules(4L << 30), new NoWarmPools(),
                 clock);
         templates.seedBuiltins();
+        try {
+            credentialSources = new ai.sandbox0.server.credential.CredentialSourceStore(database.jdbi(),
+                    ai.sandbox0.server.credential.CredentialCipher.loadOrCreate(dir.resolve("credential-key.json")));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        credentials = new ai.sandbox0.server.credential.CredentialBindings(database.jdbi(), credentialSources, clock);
         manager = restart();
     }
 
@@ -104,7 +113,7 @@ class SandboxManagerTest {
     private SandboxManager restart() {
         return new SandboxManager(store, templates, snapshots, host, new SandboxLocks(Duration.ofSeconds(10)),
                 new SandboxIds(), clock, Duration.ofSeconds(300), background,
-                new QuotaGate(quotas, store), new SandboxVolumes(volumeStore, volumeMounts, clock));
+                new QuotaGate(quotas, store), new SandboxVolumes(volumeStore, volumeMounts, clock), credentials);
     }
 
     private String claim() {
@@ -175,6 +184,37 @@ class SandboxManagerTest {
         assertThatThrownBy(() -> manager.updateNetwork(ALICE, id, null)).isInstanceOf(ai.sandbox0.server.domain.DomainException.Invalid.class);
         assertThat(host.networks.get(run).mode()).isEqualTo(ai.sandbox0.api.network.NetworkMode.ALLOW_ALL);
         assertThat(record(id).config().network()).isNull();
+    }
+
+    @Test
+    void credentialBindingsArePinnedWithThePolicyAndReleasedWithTheSandbox() {
+        credentialSources.create(ALICE.teamId(), "github", new ai.sandbox0.server.credential.CredentialMaterial(
+                ai.sandbox0.api.credential.CredentialSourceResolverKind.STATIC_HEADERS, Map.of("token", "s3cr3t")),
+                clock.instant());
+        String bindings = """
+                {"mode":"allow-all","credentialBindings":[{"ref":"gh","sourceRef":"%s","projection":{"type":"http_headers",
+                  "httpHeaders":{"headers":[{"name":"Authorization","valueTemplate":"Bearer {{ .token }}"}]}}}]}""";
+        var unknown = policy(bindings.formatted("gitlab"));
+        assertThatThrownBy(() -> manager.claim(ALICE, new ClaimRequest("default", null,
+                new SandboxConfig(null, null, null, unknown, null, null, null), null)))
+                .isInstanceOf(ai.sandbox0.server.domain.DomainException.Invalid.class)
+                .hasMessageContaining("credentialBindings[0].sourceRef");
+        assertThat(store.activeOf(ALICE.teamId(), QuotaGate.ACTIVE)).as("a refused claim leaves nothing").isEmpty();
+        String id = manager.claim(ALICE, new ClaimRequest("default", null,
+                new SandboxConfig(null, null, null, policy(bindings.formatted("github")), null, null, null), null))
+                .sandboxId();
+        assertThat(credentials.refs(id)).containsExactly("gh");
+        assertThat(credentials.resolve(id, "gh").orElseThrow().values()).containsEntry("token", "s3cr3t");
+        // PUT network without bindings keeps them; with [] drops them.
+        manager.updateNetwork(ALICE, id, policy("{\"mode\":\"block-all\"}"));
+        assertThat(credentials.refs(id)).containsExactly("gh");
+        manager.updateNetwork(ALICE, id, policy("{\"mode\":\"block-all\",\"credentialBindings\":[]}"));
+        assertThat(credentials.refs(id)).isEmpty();
+        assertThat(manager.network(ALICE, id).credentialBindings()).as("omitted when empty").isNull();
+        manager.updateNetwork(ALICE, id, policy(bindings.formatted("github")));
+        manager.delete(ALICE, id);
+        background.runAll();
+        assertThat(credentials.refs(id)).isEmpty();
     }
 
     @Test
