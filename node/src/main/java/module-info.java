@@ -11,6 +11,13 @@ module ai.sandbox0.node {
     requires java.net.http;
     requires com.github.luben.zstd_jni;
     requires com.google.crypto.tink;
+    requires io.netty.buffer;
+    requires io.netty.common;
+    requires io.netty.transport;
+    requires io.netty.transport.classes.epoll;
+    requires io.netty.transport.unix.common;
+    requires io.netty.handler.proxy;
+    requires io.netty.resolver;
 
     exports ai.sandbox0.node;
     exports ai.sandbox0.node.blob;
