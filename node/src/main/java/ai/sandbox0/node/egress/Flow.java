@@ -518,10 +518,13 @@ final class Flow extends ChannelInboundHandlerAdapter {
 
     /**
      * True when nothing a flow's first bytes or its name could tell changes the policy's decision on it (no
-     * rule names domains or protocols): such a flow connects while its first bytes are still on their way.
+     * rule names domains or protocols) nor how it is carried (a SOCKS5 upstream is given the flow's name;
+     * protocol and credential rules pick their flows by name): such a flow connects while its first bytes are
+     * still on their way.
      */
     static boolean decidedByAddress(EgressPolicy policy) {
-        return policy.rules().stream().allMatch(r -> r.domains().isEmpty() && r.apps().isEmpty())
+        return policy.upstreamProxy() == null && policy.protocolRules().isEmpty() && policy.credentialRules().isEmpty()
+                && policy.rules().stream().allMatch(r -> r.domains().isEmpty() && r.apps().isEmpty())
                 && policy.legacy().allowedDomains().isEmpty() && policy.legacy().deniedDomains().isEmpty();
     }
 }
