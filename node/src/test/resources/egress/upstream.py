@@ -4,6 +4,7 @@
 #   7000 sink: reads to EOF, answers "<count> <sha256>" and closes
 #   7001 speaks first: "220 banner", then echoes
 #   7002 echo
+#   7003 source: reads a byte count on a line, sends that many bytes, closes
 #   1080 SOCKS5 (no auth): connects where asked, names resolved to 198.18.77.2
 # Every accepted connection and what it asked for is appended to the log (first argument).
 import hashlib, http.server, socket, socketserver, ssl, struct, sys, threading
@@ -74,6 +75,15 @@ class Echo(Accepting):
                 return
             self.request.sendall(b)
 
+class Source(Accepting):
+    def handle(self):
+        n = int(self.request.makefile().readline())
+        block = memoryview(bytes(range(256)) * 4096)
+        while n > 0:
+            k = min(n, len(block))
+            self.request.sendall(block[:k])
+            n -= k
+
 class Socks(Accepting):
     def handle(self):
         c = self.request
@@ -119,7 +129,7 @@ def web(port, tls):
     return s
 
 servers = [web(80, False), web(443, True), Tcp(("0.0.0.0", 7000), Sink), Tcp(("0.0.0.0", 7001), Banner),
-           Tcp(("0.0.0.0", 7002), Echo), Tcp(("0.0.0.0", 1080), Socks)]
+           Tcp(("0.0.0.0", 7002), Echo), Tcp(("0.0.0.0", 7003), Source), Tcp(("0.0.0.0", 1080), Socks)]
 for s in servers[1:]:
     threading.Thread(target=s.serve_forever, daemon=True).start()
 log("ready")

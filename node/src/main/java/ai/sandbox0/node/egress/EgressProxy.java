@@ -1,6 +1,7 @@
 package ai.sandbox0.node.egress;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -49,6 +50,9 @@ public final class EgressProxy implements AutoCloseable {
         }
     }
 
+    /** Reads grow to 1 MiB on a busy flow: fewer system calls per byte relayed. */
+    static final AdaptiveRecvByteBufAllocator RECEIVE = new AdaptiveRecvByteBufAllocator(2048, 16 * 1024, 1024 * 1024);
+
     final EgressPolicies policies;
     final PlatformRules platform;
     final NameRecords names;
@@ -78,6 +82,7 @@ public final class EgressProxy implements AutoCloseable {
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE)
                     .childHandler(new ChannelInitializer<EpollSocketChannel>() {
                         @Override
                         protected void initChannel(EpollSocketChannel ch) {

@@ -270,6 +270,7 @@ final class Flow extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, EgressProxy.RECEIVE)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
     }
 

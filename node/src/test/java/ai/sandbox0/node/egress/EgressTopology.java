@@ -18,7 +18,7 @@ import java.util.List;
  * an upstream namespace at 198.18.77.2 and .3 (and at 169.254.169.254, routed there) running the servers of
  * {@code egress/upstream.py}, which log every connection that reaches them.
  */
-final class EgressTopology implements AutoCloseable {
+public final class EgressTopology implements AutoCloseable {
 
     static final String SANDBOX_NS = "s0px-sbx";
     static final String UPSTREAM_NS = "s0px-up";
@@ -26,11 +26,14 @@ final class EgressTopology implements AutoCloseable {
     static final String UPSTREAM_VETH = "s0pxu";
     static final String SANDBOX_HOST_SIDE = "10.201.77.1";
     static final String SANDBOX_ADDRESS = "10.201.77.2";
-    static final String POOL = "10.201.77.0/24";
+    public static final String POOL = "10.201.77.0/24";
     static final String HOST_UPSTREAM_SIDE = "198.18.77.1";
     static final String UPSTREAM = "198.18.77.2";
     static final String UPSTREAM_OTHER = "198.18.77.3";
     static final String METADATA = "169.254.169.254";
+    /** With {@code direct}, reached from the sandbox without the proxy (routed by the host), for comparisons. */
+    public static final String DIRECT = "198.18.77.4";
+    public static final String UPSTREAM_ADDRESS = UPSTREAM;
 
     private final String table = "s0px_test_" + ProcessHandle.current().pid();
     private final Path dir;
@@ -41,6 +44,11 @@ final class EgressTopology implements AutoCloseable {
     }
 
     static EgressTopology start(int proxyPort) throws IOException {
+        return start(proxyPort, false);
+    }
+
+    /** @param direct whether {@link #DIRECT} bypasses the proxy (benchmarks compare with it) */
+    public static EgressTopology start(int proxyPort, boolean direct) throws IOException {
         for (String bin : List.of("/usr/sbin/ip", "/usr/sbin/nft", "/usr/bin/curl", "/usr/bin/openssl")) {
             if (!Files.isExecutable(Path.of(bin))) {
                 throw new IllegalStateException(bin + " is missing: the egress tests need iproute2, nftables, curl, openssl");
@@ -48,7 +56,7 @@ final class EgressTopology implements AutoCloseable {
         }
         var t = new EgressTopology();
         try {
-            t.up(proxyPort);
+            t.up(proxyPort, direct);
             return t;
         } catch (IOException | RuntimeException e) {
             t.close();
@@ -56,7 +64,7 @@ final class EgressTopology implements AutoCloseable {
         }
     }
 
-    private void up(int proxyPort) throws IOException {
+    private void up(int proxyPort, boolean direct) throws IOException {
         down();
         must(List.of("ip", "netns", "add", SANDBOX_NS));
         must(List.of("ip", "netns", "add", UPSTREAM_NS));
@@ -82,17 +90,20 @@ final class EgressTopology implements AutoCloseable {
                 addr add %s/24 dev eth0
                 addr add %s/24 dev eth0
                 addr add %s/32 dev eth0
+                %s
                 link set eth0 up
                 route add default via %s
-                """.formatted(UPSTREAM, UPSTREAM_OTHER, METADATA, HOST_UPSTREAM_SIDE));
+                """.formatted(UPSTREAM, UPSTREAM_OTHER, METADATA, direct ? "addr add " + DIRECT + "/24 dev eth0" : "",
+                HOST_UPSTREAM_SIDE));
         must(List.of("nft", "-f", "-"), """
                 table ip %s {
                   chain prerouting {
                     type nat hook prerouting priority dstnat; policy accept;
+                    %s
                     iifname "%s" meta l4proto tcp redirect to :%d
                   }
                 }
-                """.formatted(table, SANDBOX_VETH, proxyPort));
+                """.formatted(table, direct ? "ip daddr " + DIRECT + " accept" : "", SANDBOX_VETH, proxyPort));
         must(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                 "-days", "1", "-subj", "/CN=upstream.test", "-keyout", dir.resolve("key.pem").toString(),
                 "-out", dir.resolve("cert.pem").toString()));
@@ -132,12 +143,12 @@ final class EgressTopology implements AutoCloseable {
         return Files.readAllLines(log());
     }
 
-    static InetAddress sandboxAddress() throws IOException {
+    public static InetAddress sandboxAddress() throws IOException {
         return InetAddress.getByName(SANDBOX_ADDRESS);
     }
 
     /** Runs {@code argv} inside the sandbox's network namespace. */
-    HostCommand.Result inSandbox(List<String> argv, String stdin, Duration timeout) throws IOException {
+    public HostCommand.Result inSandbox(List<String> argv, String stdin, Duration timeout) throws IOException {
         var all = new ArrayList<>(List.of("ip", "netns", "exec", SANDBOX_NS));
         all.addAll(argv);
         return HostCommand.run(all, stdin, timeout);
