@@ -139,7 +139,9 @@ class EgressProxyTest {
         var r = net.inSandbox(List.of("python3", "-c", client), null, CLIENT_TIMEOUT);
         assertTrue(r.ok(), r.stderr());
         String[] w = r.stdout().strip().split(" ");
-        assertEquals(Integer.toString(size), w[0], "the server received every byte before the end of stream");
+        assertEquals(Integer.toString(size), w[0], "the server received every byte before the end of stream: "
+                + r.stdout() + " " + net.upstreamSaw() + " " + audit + " "
+                + java.nio.file.Files.readString(net.dir().resolve("upstream.out")));
         assertEquals(w[2], w[1], "byte-exact");
 
         EgressRecord rec = awaitRecord(x -> x.port() == 7000);
