@@ -1,0 +1,147 @@
+package ai.sandbox0.node.egress;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node's transparent egress proxy: the firewall redirects every TCP connection a sandbox opens to this
+ * port; each is classified from its first bytes, decided by the sandbox's policy (and the platform rules
+ * before it), and relayed to where it was going, or cut. A policy change re-decides the sandbox's open
+ * connections at once.
+ */
+public final class EgressProxy implements AutoCloseable {
+
+    /**
+     * What the proxy reports to and asks: the audit, the byte meter, quota admission and a SOCKS5 upstream's
+     * credentials.
+     */
+    public record Hooks(EgressAudit audit, EgressMeter meter, EgressAdmission admission, ProxyCredentials proxyCredentials) {
+
+        public static final Hooks NONE =
+                new Hooks(EgressAudit.NONE, EgressMeter.NONE, EgressAdmission.ALWAYS, ProxyCredentials.NONE);
+
+        public Hooks withAudit(EgressAudit a) {
+            return new Hooks(a, meter, admission, proxyCredentials);
+        }
+
+        public Hooks withMeter(EgressMeter m) {
+            return new Hooks(audit, m, admission, proxyCredentials);
+        }
+
+        public Hooks withAdmission(EgressAdmission a) {
+            return new Hooks(audit, meter, a, proxyCredentials);
+        }
+
+        public Hooks withProxyCredentials(ProxyCredentials c) {
+            return new Hooks(audit, meter, admission, c);
+        }
+    }
+
+    /** Reads grow to 1 MiB on a busy flow: fewer system calls per byte relayed. */
+    static final AdaptiveRecvByteBufAllocator RECEIVE = new AdaptiveRecvByteBufAllocator(2048, 16 * 1024, 1024 * 1024);
+
+    final EgressPolicies policies;
+    final PlatformRules platform;
+    final NameRecords names;
+    final Hooks hooks;
+    private final EventLoopGroup loops;
+    private final Channel server;
+    private final int port;
+    private final ConcurrentHashMap<InetAddress, Set<Flow>> open = new ConcurrentHashMap<>();
+
+    /**
+     * Listens on {@code port} of every address (0: any free port, see {@link #port()}).
+     *
+     * @throws IllegalStateException when the port cannot be bound
+     */
+    public EgressProxy(int port, EgressPolicies policies, PlatformRules platform, NameRecords names, Hooks hooks) {
+        this.policies = policies;
+        this.platform = platform;
+        this.names = names;
+        this.hooks = hooks;
+        this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), EpollIoHandler.newFactory());
+        try {
+            this.server = new ServerBootstrap()
+                    .group(loops)
+                    .channel(EpollServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE)
+                    .childHandler(new ChannelInitializer<EpollSocketChannel>() {
+                        @Override
+                        protected void initChannel(EpollSocketChannel ch) {
+                            ch.pipeline().addLast(new Flow(EgressProxy.this, ch));
+                        }
+                    })
+                    .bind(new InetSocketAddress(port))
+                    .syncUninterruptibly()
+                    .channel();
+        } catch (RuntimeException e) {
+            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IllegalStateException("egress proxy cannot listen on port " + port + ": " + e.getMessage(), e);
+        }
+        this.port = ((InetSocketAddress) server.localAddress()).getPort();
+        policies.onChange(this::changed);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Open connections of the sandbox at {@code source} (for tests and diagnostics). */
+    public int openConnections(InetAddress source) {
+        Set<Flow> flows = open.get(IpRange.canonical(source));
+        return flows == null ? 0 : flows.size();
+    }
+
+    void opened(Flow flow) {
+        open.compute(flow.source(), (k, flows) -> {
+            Set<Flow> s = flows == null ? ConcurrentHashMap.newKeySet() : flows;
+            s.add(flow);
+            return s;
+        });
+    }
+
+    void closed(Flow flow) {
+        open.computeIfPresent(flow.source(), (k, flows) -> {
+            flows.remove(flow);
+            return flows.isEmpty() ? null : flows;
+        });
+    }
+
+    /** The connection is to this proxy itself (a sandbox dialling the redirect target): never relayed. */
+    boolean isSelf(InetSocketAddress destination) {
+        return destination.getPort() == port && (destination.getAddress().isLoopbackAddress()
+                || destination.getAddress().isAnyLocalAddress() || platform.denies(destination.getAddress()));
+    }
+
+    private void changed(SandboxEgress entry) {
+        Set<Flow> flows = open.get(entry.address());
+        if (flows != null) {
+            flows.forEach(f -> f.recheck(entry));
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        open.values().forEach(flows -> flows.forEach(Flow::shutdown));
+        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,531 @@
+package ai.sandbox0.node.egress;
+
+import ai.sandbox0.api.network.EgressProxyPolicy;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.proxy.Socks5ProxyHandler;
+import io.netty.resolver.NoopAddressResolverGroup;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One redirected connection of a sandbox, from accept to close: the checks, the classification of its first
+ * bytes (held, not consumed), the decision, the upstream connection and the relay both ways. Everything runs
+ * on the accepted channel's event loop (the upstream channel shares it), so no state here is locked.
+ */
+final class Flow extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Flow.class);
+
+    /** How long a client may stay silent before a flow is decided without its first bytes (server-first protocols). */
+    static final long CLASSIFY_WAIT_MILLIS = 250;
+
+    private enum State { ACCEPTED, CLASSIFYING, RELAYING, CLOSED }
+
+    private final EgressProxy proxy;
+    private final EpollSocketChannel down;
+    private final Instant opened = Instant.now();
+    private InetAddress source;
+    private String sandboxId;
+    private InetSocketAddress original;
+    private Destination destination;
+    private Verdict verdict;
+    private State state = State.ACCEPTED;
+    private boolean classified;
+    private boolean connecting;
+    private boolean upReady;
+    private Channel up;
+    private CompositeByteBuf held;
+    private ScheduledFuture<?> timer;
+    private boolean downEof;
+    private boolean upEof;
+    private long out;
+    private long in;
+    private long unmeteredOut;
+    private long unmeteredIn;
+
+    Flow(EgressProxy proxy, EpollSocketChannel down) {
+        this.proxy = proxy;
+        this.down = down;
+    }
+
+    InetAddress source() {
+        return source;
+    }
+
+    // ---- accept: who, where to, may it
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        source = IpRange.canonical(((InetSocketAddress) down.remoteAddress()).getAddress());
+        Optional<SandboxEgress> sandbox = proxy.policies.of(source);
+        if (sandbox.isEmpty() || sandbox.get().policy() == null) {
+            reset();
+            return;
+        }
+        sandboxId = sandbox.get().sandboxId();
+        Optional<InetSocketAddress> dst;
+        try {
+            dst = OriginalDestination.of(down.fd().intValue());
+        } catch (RuntimeException e) {
+            LOG.warn("egress: no original destination for {}: {}", source, e.getMessage());
+            dst = Optional.empty();
+        }
+        if (dst.isEmpty() || proxy.isSelf(dst.get())) {
+            reset();
+            return;
+        }
+        original = dst.get();
+        destination = Destination.of(original.getAddress(), original.getPort(), Transport.TCP);
+        Verdict platform = proxy.platform.check(original.getAddress());
+        if (platform != null) {
+            refuse(platform);
+            return;
+        }
+        if (!proxy.hooks.admission().mayOpen(sandboxId)) {
+            refuse(new Verdict(false, "quota"));
+            return;
+        }
+        proxy.opened(this);
+        down.closeFuture().addListener(f -> ended());
+        state = State.CLASSIFYING;
+        held = down.alloc().compositeDirectBuffer(64);
+        EgressPolicy policy = sandbox.get().policy();
+        if (decidedByAddress(policy)) {
+            // Nothing the first bytes or a name could say changes the decision: connect while they come.
+            verdict = policy.decide(destination);
+            if (!verdict.allowed()) {
+                refuse(verdict);
+                return;
+            }
+            connect(policy);
+        }
+        timer = down.eventLoop().schedule(() -> classified(true), CLASSIFY_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- the sandbox's side
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf buf = (ByteBuf) msg;
+        switch (state) {
+            case RELAYING -> {
+                int n = buf.readableBytes();
+                out += n;
+                unmeteredOut += n;
+                up.write(buf, up.voidPromise());
+                if (!up.isWritable()) {
+                    down.config().setAutoRead(false);
+                }
+            }
+            case CLASSIFYING -> {
+                if (classified) {
+                    // Read while the upstream connects: kept with the first bytes.
+                    held.addComponent(true, buf);
+                    down.config().setAutoRead(false);
+                } else {
+                    held.addComponent(true, buf);
+                    if (FirstBytes.classify(held, held.readableBytes() >= FirstBytes.MAX) != null) {
+                        classified(false);
+                    }
+                }
+            }
+            default -> ReferenceCountUtil.release(buf);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state == State.RELAYING) {
+            up.flush();
+            meter();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (state == State.RELAYING && up != null) {
+            up.config().setAutoRead(down.isWritable());
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            downEof = true;
+            if (state == State.CLASSIFYING && !classified) {
+                classified(true);
+            } else if (state == State.RELAYING) {
+                halfClose(up);
+            }
+            closeIfBothEnded();
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (up != null && up.isOpen()) {
+            up.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("egress: {} → {}: {}", source, original, cause.toString());
+        cut(null);
+    }
+
+    // ---- classification and decision
+
+    /** The first bytes are known (or no more will be waited for): name the flow, decide it, connect. */
+    private void classified(boolean last) {
+        if (state != State.CLASSIFYING || classified) {
+            return;
+        }
+        classified = true;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        Classification c = FirstBytes.classify(held, true);
+        String host = c.host() != null ? c.host()
+                : proxy.names.nameOf(source, original.getAddress()).orElse(null);
+        destination = new Destination(original.getAddress(), original.getPort(), Transport.TCP, host, c.app());
+        Optional<SandboxEgress> now = proxy.policies.of(source);
+        if (now.isEmpty() || now.get().policy() == null || !now.get().sandboxId().equals(sandboxId)) {
+            cut(new Verdict(false, "sandbox removed"));
+            return;
+        }
+        EgressPolicy policy = now.get().policy();
+        verdict = policy.decide(destination);
+        if (!verdict.allowed()) {
+            cut(verdict);
+            return;
+        }
+        if (upReady) {
+            relay();
+        } else if (!connecting) {
+            down.config().setAutoRead(false);
+            connect(policy);
+        } else {
+            down.config().setAutoRead(false);
+        }
+    }
+
+    /** A policy change: cut this flow when its new policy denies what it was classified as. */
+    void recheck(SandboxEgress entry) {
+        down.eventLoop().execute(() -> {
+            if (state == State.CLOSED || state == State.ACCEPTED || !entry.sandboxId().equals(sandboxId)) {
+                return;
+            }
+            if (entry.policy() == null) {
+                cut(new Verdict(false, "sandbox removed"));
+                return;
+            }
+            if (!classified && !connecting) {
+                return; // decided when classified, by the policy then in force
+            }
+            Verdict v = entry.policy().decide(destination);
+            if (!v.allowed()) {
+                cut(v);
+            } else if (classified) {
+                verdict = v;
+            }
+        });
+    }
+
+    // ---- upstream
+
+    private void connect(EgressPolicy policy) {
+        connecting = true;
+        FlowHandling handling = FlowHandling.choose(policy, destination);
+        switch (handling) {
+            case FlowHandling.Passthrough p -> connectUpstream(policy.upstreamProxy());
+        }
+    }
+
+    private Bootstrap bootstrap() {
+        return new Bootstrap()
+                .group(down.eventLoop())
+                .channel(EpollSocketChannel.class)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, EgressProxy.RECEIVE)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
+    }
+
+    private void connectUpstream(EgressProxyPolicy socks) {
+        if (socks == null) {
+            var connected = bootstrap().option(ChannelOption.AUTO_READ, false).handler(new UpstreamSide()).connect(original);
+            up = connected.channel();
+            connected.addListener(f -> upstreamReady(f));
+            return;
+        }
+        HostPort proxyAt = HostPort.parse(socks.address());
+        if (proxyAt == null) {
+            cut(new Verdict(false, "proxy address"));
+            return;
+        }
+        if (proxyAt.literal()) {
+            connectSocks(socks, proxyAt.resolve());
+            return;
+        }
+        // The proxy's name is resolved off the event loop (the JDK resolver blocks), then the flow carries on.
+        Thread.startVirtualThread(() -> {
+            InetSocketAddress at = proxyAt.resolve();
+            down.eventLoop().execute(() -> connectSocks(socks, at));
+        });
+    }
+
+    private void connectSocks(EgressProxyPolicy socks, InetSocketAddress proxyAddress) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (proxyAddress == null || proxy.platform.denies(proxyAddress.getAddress())) {
+            cut(new Verdict(false, "proxy address"));
+            return;
+        }
+        var credentials = proxy.hooks.proxyCredentials().forProxy(sandboxId, socks);
+        Socks5ProxyHandler handshake = credentials
+                .map(c -> new Socks5ProxyHandler(proxyAddress, c.username(), c.password()))
+                .orElseGet(() -> new Socks5ProxyHandler(proxyAddress));
+        handshake.setConnectTimeoutMillis(30_000);
+        // A named flow reaches its destination through the proxy by name, as the client asked for it.
+        InetSocketAddress target = destination.host() != null && !HostPort.isLiteral(destination.host())
+                ? InetSocketAddress.createUnresolved(destination.host(), original.getPort()) : original;
+        var connected = bootstrap()
+                .resolver(NoopAddressResolverGroup.INSTANCE)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(handshake, new UpstreamSide());
+                    }
+                })
+                .connect(target);
+        up = connected.channel();
+        connected.addListener(f -> {
+            if (!f.isSuccess()) {
+                upstreamReady(f);
+            } else {
+                // Connected to the proxy; the flow is connected once it has answered the CONNECT.
+                handshake.connectFuture().addListener(h -> upstreamReady(h));
+            }
+        });
+    }
+
+    private void upstreamReady(Future<?> f) {
+        if (!f.isSuccess()) {
+            LOG.debug("egress: {} → {}: upstream failed: {}", source, original, String.valueOf(f.cause()));
+            cut(null);
+            return;
+        }
+        upReady = true;
+        if (state == State.CLOSED) {
+            up.close();
+            return;
+        }
+        if (classified) {
+            relay();
+        } else {
+            // The upstream answers first (or the client is still to speak): its bytes go down now.
+            up.config().setAutoRead(true);
+        }
+    }
+
+    private void relay() {
+        state = State.RELAYING;
+        if (held.isReadable()) {
+            out += held.readableBytes();
+            unmeteredOut += held.readableBytes();
+            up.writeAndFlush(held, up.voidPromise());
+        } else {
+            held.release();
+        }
+        held = null;
+        meter();
+        if (downEof) {
+            halfClose(up);
+        }
+        down.config().setAutoRead(up.isWritable());
+        up.config().setAutoRead(down.isWritable());
+        closeIfBothEnded();
+    }
+
+    /** The upstream side of the relay. */
+    private final class UpstreamSide extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (state == State.CLOSED) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            ByteBuf buf = (ByteBuf) msg;
+            int n = buf.readableBytes();
+            in += n;
+            unmeteredIn += n;
+            down.write(buf, down.voidPromise());
+            if (!down.isWritable()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            down.flush();
+            meter();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (state == State.RELAYING) {
+                down.config().setAutoRead(ctx.channel().isWritable());
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                upEof = true;
+                halfClose(down);
+                closeIfBothEnded();
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (down.isActive()) {
+                down.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("egress: {} → {}: upstream: {}", source, original, cause.toString());
+            cut(null);
+        }
+    }
+
+    // ---- ending
+
+    /** Passes an end of stream on: what was read is flushed, then the write side is shut. */
+    private static void halfClose(Channel to) {
+        if (to.isActive()) {
+            to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ((DuplexChannel) to).shutdownOutput());
+        }
+    }
+
+    private void closeIfBothEnded() {
+        if (downEof && upEof) {
+            down.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            if (up != null) {
+                up.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+
+    /** Refused before anything was relayed: reset, audited. */
+    private void refuse(Verdict v) {
+        verdict = v;
+        state = State.CLOSED;
+        proxy.hooks.audit().record(record(Instant.now()));
+        reset();
+    }
+
+    /** Ends the flow at once with a reset both ways; {@code v} (when given) is the decision that cut it. */
+    private void cut(Verdict v) {
+        if (v != null) {
+            verdict = v;
+        }
+        reset(down);
+        if (up != null) {
+            reset(up);
+        }
+    }
+
+    private void reset() {
+        reset(down);
+    }
+
+    private static void reset(Channel ch) {
+        if (ch.isOpen()) {
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            ch.close();
+        }
+    }
+
+    /** The proxy is closing. */
+    void shutdown() {
+        down.eventLoop().execute(() -> cut(null));
+    }
+
+    /** The accepted channel closed: release, meter the rest, audit once. */
+    private void ended() {
+        boolean wasOpen = state != State.CLOSED;
+        state = State.CLOSED;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        if (held != null) {
+            held.release();
+            held = null;
+        }
+        proxy.closed(this);
+        meter();
+        if (wasOpen) {
+            if (verdict == null) {
+                verdict = new Verdict(false, "closed before classified");
+            }
+            proxy.hooks.audit().record(record(Instant.now()));
+        }
+    }
+
+    private void meter() {
+        if (unmeteredOut != 0 || unmeteredIn != 0) {
+            proxy.hooks.meter().add(sandboxId, unmeteredOut, unmeteredIn);
+            unmeteredOut = 0;
+            unmeteredIn = 0;
+        }
+    }
+
+    private EgressRecord record(Instant closed) {
+        Destination d = destination;
+        return new EgressRecord(sandboxId, d.address(), d.port(), d.host(), d.app(), verdict.allowed(), verdict.reason(),
+                out, in, opened, closed);
+    }
+
+    // ---- helpers
+
+    /**
+     * True when nothing a flow's first bytes or its name could tell changes the policy's decision on it (no
+     * rule names domains or protocols) nor how it is carried (a SOCKS5 upstream is given the flow's name;
+     * protocol and credential rules pick their flows by name): such a flow connects while its first bytes are
+     * still on their way.
+     */
+    static boolean decidedByAddress(EgressPolicy policy) {
+        return policy.upstreamProxy() == null && policy.protocolRules().isEmpty() && policy.credentialRules().isEmpty()
+                && policy.rules().stream().allMatch(r -> r.domains().isEmpty() && r.apps().isEmpty())
+                && policy.legacy().allowedDomains().isEmpty() && policy.legacy().deniedDomains().isEmpty();
+    }
+}
