@@ -276,6 +276,11 @@ public final class Node implements AutoCloseable {
         return new Node(config, storage, null, Set.copyOf(expectedRunning));
     }
 
+    /** The egress data plane: the proxy and resolver every sandbox's traffic goes through, and their hooks. */
+    public EgressPlane egress() {
+        return egress;
+    }
+
     public NodeConfig config() {
         return config;
     }

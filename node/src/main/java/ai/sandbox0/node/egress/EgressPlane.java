@@ -2,7 +2,6 @@ package ai.sandbox0.node.egress;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -16,12 +15,19 @@ public final class EgressPlane implements AutoCloseable {
     private final PlatformRules platform;
     private final ResolvedNames names;
     private final SandboxResolver resolver;
+    private final EgressProxy proxy;
+    // The server attaches its audit, meter and quota after the node is up; until then nothing is kept.
+    private volatile EgressProxy.Hooks hooks = EgressProxy.Hooks.NONE;
 
-    private EgressPlane(EgressPolicies policies, PlatformRules platform, ResolvedNames names, SandboxResolver resolver) {
+    private EgressPlane(EgressPolicies policies, PlatformRules platform, ResolvedNames names, SandboxResolver resolver,
+            java.util.function.Function<EgressProxy.Hooks, EgressProxy> proxy) {
         this.policies = policies;
         this.platform = platform;
         this.names = names;
         this.resolver = resolver;
+        this.proxy = proxy.apply(new EgressProxy.Hooks(r -> hooks.audit().record(r),
+                (id, out, in) -> hooks.meter().add(id, out, in), id -> hooks.admission().mayOpen(id),
+                (id, upstream) -> hooks.proxyCredentials().forProxy(id, upstream)));
     }
 
     /**
@@ -41,7 +47,13 @@ public final class EgressPlane implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting the sandbox resolver", e);
         }
-        return new EgressPlane(policies, platform, names, resolver);
+        try {
+            return new EgressPlane(policies, platform, names, resolver,
+                    hooks -> new EgressProxy(0, policies, platform, names, hooks));
+        } catch (RuntimeException e) {
+            resolver.close();
+            throw e;
+        }
     }
 
     public EgressPolicies policies() {
@@ -61,8 +73,17 @@ public final class EgressPlane implements AutoCloseable {
         return resolver;
     }
 
+    /** Where the server's audit, metering, quota and proxy credentials plug in; replaces what was attached. */
+    public void attach(EgressProxy.Hooks attached) {
+        this.hooks = attached;
+    }
+
+    public EgressProxy proxy() {
+        return proxy;
+    }
+
     public int proxyPort() {
-        return 15001;
+        return proxy.port();
     }
 
     public int dnsPort() {
@@ -71,6 +92,7 @@ public final class EgressPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        proxy.close();
         resolver.close();
     }
 }
