@@ -41,6 +41,13 @@ final class ServerCommand implements Callable<Integer> {
                     + " (env SANDBOX0_SANDBOX_NETWORK; default 10.88.0.0/16).")
     String sandboxNetwork;
 
+    @Option(names = "--sandbox-private-ranges", paramLabel = "CIDRS",
+            description = "Networks no sandbox may reach whatever its policy, comma-separated, or 'none' to let sandboxes"
+                    + " reach your LAN (other sandboxes, this host, loopback and link-local stay closed)"
+                    + " (env SANDBOX0_SANDBOX_PRIVATE_RANGES; default 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,"
+                    + "100.64.0.0/10,fc00::/7).")
+    String sandboxPrivateRanges;
+
     @Option(names = "--default-ttl", paramLabel = "SECONDS",
             description = "Soft TTL of sandboxes claimed without one; 0 never pauses them (env SANDBOX0_DEFAULT_TTL; default 300).")
     String defaultTtl;
@@ -130,6 +137,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (region != null) {
             flags.put("region", region);
+        }
+        if (sandboxPrivateRanges != null) {
+            flags.put("sandbox-private-ranges", sandboxPrivateRanges);
         }
         if (sandboxNetwork != null) {
             flags.put("sandbox-network", sandboxNetwork);

@@ -32,6 +32,7 @@ public final class ServerSettings {
             Map.entry("listen", "SANDBOX0_LISTEN"),
             Map.entry("region", "SANDBOX0_REGION"),
             Map.entry("sandbox-network", "SANDBOX0_SANDBOX_NETWORK"),
+            Map.entry("sandbox-private-ranges", "SANDBOX0_SANDBOX_PRIVATE_RANGES"),
             Map.entry("default-ttl", "SANDBOX0_DEFAULT_TTL"),
             Map.entry("sandbox-log-size", "SANDBOX0_SANDBOX_LOG_SIZE"),
             Map.entry("sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE"),
@@ -83,6 +84,15 @@ public final class ServerSettings {
         String network = pick("sandbox-network", flags, env, file);
         if (network != null) {
             sandboxes = sandboxes.withAddressPool(network.strip());
+        }
+        String privateRanges = pick("sandbox-private-ranges", flags, env, file);
+        if (privateRanges != null) {
+            try {
+                sandboxes = sandboxes.withPrivateRanges(privateRanges(privateRanges));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("sandbox-private-ranges: " + e.getMessage()
+                        + "; give a comma-separated list, or none");
+            }
         }
         String ttl = pick("default-ttl", flags, env, file);
         if (ttl != null) {
@@ -395,5 +405,14 @@ public final class ServerSettings {
             values.put(entry.getKey(), entry.getValue().asText());
         }
         return new ConfigFile(values, providers);
+    }
+
+    /** Comma-separated CIDRs, or {@code none}. */
+    static java.util.List<String> privateRanges(String value) {
+        String v = value.strip();
+        if (v.equalsIgnoreCase("none") || v.isEmpty()) {
+            return java.util.List.of();
+        }
+        return java.util.Arrays.stream(v.split(",")).map(String::strip).toList();
     }
 }

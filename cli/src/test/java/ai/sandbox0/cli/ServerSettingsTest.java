@@ -261,4 +261,16 @@ class ServerSettingsTest {
                 Map.of(), null, true, null)).hasMessageContaining("must not contain credentials")
                 .hasMessageNotContaining("hunter2");
     }
+
+    @Test
+    void privateRangesDefaultToTheLanAndCanBeOpened() {
+        assertThat(ServerSettings.resolve(Map.of(), Map.of(), null, true, null).sandboxes().privateRanges())
+                .contains("10.0.0.0/8", "192.168.0.0/16", "100.64.0.0/10");
+        assertThat(ServerSettings.resolve(Map.of("sandbox-private-ranges", "none"), Map.of(), null, true, null)
+                .sandboxes().privateRanges()).isEmpty();
+        assertThat(ServerSettings.resolve(Map.of(), Map.of("SANDBOX0_SANDBOX_PRIVATE_RANGES", "10.0.0.0/8, fd00::/8"), null,
+                true, null).sandboxes().privateRanges()).containsExactly("10.0.0.0/8", "fd00::/8");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("sandbox-private-ranges", "10.0.0.0/8,lan"), Map.of(),
+                null, true, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'lan' is not a CIDR");
+    }
 }

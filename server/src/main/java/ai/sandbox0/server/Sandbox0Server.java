@@ -354,7 +354,8 @@ public final class Sandbox0Server implements AutoCloseable {
                     .withAddressPool(sandboxes.addressPool())
                     .withRuntime(sandboxes.runtime())
                     .withLogCap(sandboxes.logCapBytes())
-                    .withFirstHostId(sandboxes.firstHostId());
+                    .withFirstHostId(sandboxes.firstHostId())
+                    .withPrivateRanges(sandboxes.privateRanges());
             node = Node.open(nodeConfig, dataDir.root().resolve("storage"), openBlobStore(dataDir),
                     sandboxes.imageCache(), SandboxManager.expectedRuns(store));
             closeInReverse.add(node);

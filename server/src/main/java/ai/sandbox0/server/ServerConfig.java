@@ -2,6 +2,7 @@ package ai.sandbox0.server;
 
 import ai.sandbox0.server.tenancy.ApiKeyToken;
 import ai.sandbox0.node.NodeConfig;
+import ai.sandbox0.node.egress.PlatformRules;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -132,9 +133,12 @@ public record ServerConfig(
      * @param volumePoolBytes the size of the sparse image that holds every volume and volume snapshot
      * @param volumeSealInterval how often a volume held writable by a sandbox (or changed through the file API)
      *     is sealed into the object store: at most this much of its writes is only on this host
+     * @param privateRanges networks no sandbox may reach whatever its policy (other sandboxes, this host, loopback
+     *     and link-local are closed besides); by default RFC 1918, CGNAT and IPv6 unique-local
      */
     public record Sandboxes(Path procdDir, Path imageCache, String addressPool, Path runtime, Duration defaultTtl,
-            long logCapBytes, long firstHostId, long volumePoolBytes, Duration volumeSealInterval) {
+            long logCapBytes, long firstHostId, long volumePoolBytes, Duration volumeSealInterval,
+            List<String> privateRanges) {
 
         public static final Duration DEFAULT_VOLUME_SEAL_INTERVAL = Duration.ofSeconds(30);
 
@@ -144,6 +148,14 @@ public record ServerConfig(
         public static final long MIN_VOLUME_POOL_BYTES = 1L << 30;
 
         public Sandboxes {
+            privateRanges = List.copyOf(privateRanges);
+            for (String cidr : privateRanges) {
+                try {
+                    ai.sandbox0.node.egress.IpRange.parse(cidr);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("'" + cidr + "' is not a CIDR (such as 192.168.0.0/16)");
+                }
+            }
             if (volumePoolBytes < MIN_VOLUME_POOL_BYTES) {
                 throw new IllegalArgumentException("the volume pool must be at least 1Gi, got " + volumePoolBytes
                         + " bytes");
@@ -157,37 +169,42 @@ public record ServerConfig(
         public static Sandboxes defaults(Path procdDir) {
             return new Sandboxes(procdDir, Path.of("/var/cache/sandbox0"), "10.88.0.0/16", Path.of("/usr/sbin/runc"),
                     Duration.ofMinutes(5), 10L << 20, NodeConfig.DEFAULT_FIRST_HOST_ID, DEFAULT_VOLUME_POOL_BYTES,
-                    DEFAULT_VOLUME_SEAL_INTERVAL);
+                    DEFAULT_VOLUME_SEAL_INTERVAL, PlatformRules.DEFAULT_PRIVATE_RANGES);
         }
 
         public Sandboxes withAddressPool(String cidr) {
             return new Sandboxes(procdDir, imageCache, cidr, runtime, defaultTtl, logCapBytes, firstHostId,
-                    volumePoolBytes, volumeSealInterval);
+                    volumePoolBytes, volumeSealInterval, privateRanges);
         }
 
         public Sandboxes withDefaultTtl(Duration ttl) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, ttl, logCapBytes, firstHostId,
-                    volumePoolBytes, volumeSealInterval);
+                    volumePoolBytes, volumeSealInterval, privateRanges);
         }
 
         public Sandboxes withLogCap(long bytes) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, bytes, firstHostId,
-                    volumePoolBytes, volumeSealInterval);
+                    volumePoolBytes, volumeSealInterval, privateRanges);
         }
 
         public Sandboxes withFirstHostId(long id) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, id,
-                    volumePoolBytes, volumeSealInterval);
+                    volumePoolBytes, volumeSealInterval, privateRanges);
         }
 
         public Sandboxes withVolumePoolBytes(long bytes) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId, bytes,
-                    volumeSealInterval);
+                    volumeSealInterval, privateRanges);
+        }
+
+        public Sandboxes withPrivateRanges(List<String> ranges) {
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId,
+                    volumePoolBytes, volumeSealInterval, ranges);
         }
 
         public Sandboxes withVolumeSealInterval(Duration interval) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId,
-                    volumePoolBytes, interval);
+                    volumePoolBytes, interval, privateRanges);
         }
     }
 

@@ -70,8 +70,10 @@ class ReconcileAfterCrashTest {
             Sandbox keep = node.sandbox("keep").orElseThrow();
             assertThat(ProcdProbe.healthy(keep.address(), keep.procdPort(), 2000)).isTrue();
             assertThat(node.exec("keep", List.of("true"), Duration.ofSeconds(10)).ok()).isTrue();
-            assertThat(HostCommand.run(List.of("nft", "list", "set", "inet", "sandbox0_trec", "blocked")).stdout())
-                    .contains("trecv" + keep.slot());
+            assertThat(HostCommand.run(List.of("nft", "list", "map", "inet", "sandbox0_trec", "egress")).stdout())
+                    .contains("\"trecv" + keep.slot() + "\" : jump egress" + keep.slot());
+            assertThat(HostCommand.run(List.of("nft", "list", "chain", "inet", "sandbox0_trec", "egress" + keep.slot()))
+                    .stdout()).as("its block-all policy, back in force").contains("drop");
             assertThat(Files.readString(node.upperDir("lost").resolve("root/work.txt"))).isEqualTo("unsaved\n");
 
             // The adopted sandbox still has its volume, both ways; the lost run's volume file is in the volume,

@@ -298,6 +298,61 @@ class SandboxApiTest {
         server.json("DELETE", "/api/v1/sandboxes/" + id, null);
     }
 
+    /**
+     * The rcode the sandbox gets for an A query of {@code name} sent to an arbitrary resolver address: the node's
+     * resolver answers it (3 when the sandbox's policy withholds the name, else what the host's nameserver says).
+     */
+    private static String rcode(String id, String name) throws Exception {
+        return cmd(id, "python3 -c \"import socket,struct\n"
+                + "q=struct.pack('>HHHHHH',4242,0x0100,1,0,0,0)+b''.join(bytes([len(p)])+p.encode() for p in '" + name
+                + "'.split('.'))+b'\\0'+struct.pack('>HH',1,1)\n"
+                + "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.settimeout(10)\ns.sendto(q,('192.0.2.53',53))\n"
+                + "print(s.recv(2048)[3]&15)\"").strip();
+    }
+
+    @Test
+    void theNetworkPolicyIsServedValidatedAndAppliedLive() throws Exception {
+        // A name the host's own nameserver answers (apt needs it on every machine these tests run on).
+        String resolvable = "deb.debian.org";
+        String id = claim("{\"template\":\"default\",\"config\":{\"network\":{\"mode\":\"block-all\",\"egress\":"
+                + "{\"trafficRules\":[{\"name\":\"gh\",\"action\":\"allow\",\"domains\":[\"*.github.com\"]}]}}}}");
+        String path = "/api/v1/sandboxes/" + id + "/network";
+        JsonNode policy = ok(server.authed(path), 200);
+        assertThat(policy.get("mode").asText()).isEqualTo("block-all");
+        assertThat(policy.at("/egress/trafficRules/0/domains/0").asText()).isEqualTo("*.github.com");
+        assertThat(policy.has("credentialBindings")).as("omitted when empty").isFalse();
+        assertThat(rcode(id, resolvable)).as("withheld by block-all").isEqualTo("3");
+
+        JsonNode updated = ok(server.json("PUT", path, "{\"mode\":\"allow-all\"}"), 200);
+        assertThat(updated.get("mode").asText()).isEqualTo("allow-all");
+        assertThat(rcode(id, resolvable)).as("answered at once").isEqualTo("0");
+
+        assertError(server.json("PUT", path, "{\"mode\":\"open\"}"), 400, "bad_request", "mode");
+        assertError(server.json("PUT", path, "{\"mode\":\"block-all\",\"egress\":{\"allowedDomains\":[\"a.com\"],"
+                + "\"trafficRules\":[{\"action\":\"allow\",\"domains\":[\"b.com\"]}]}}"), 400, "bad_request",
+                "egress trafficRules cannot be combined with legacy allowed*/denied* fields");
+        assertError(server.json("PUT", path, "{\"mode\":\"block-all\",\"egress\":{\"trafficRules\":[{\"action\":\"allow\"}]}}"),
+                400, "bad_request", "egress.trafficRules[0] needs at least one of cidrs, domains, ports, appProtocols");
+        assertError(server.json("PUT", path, "{\"mode\":\"allow-all\",\"egress\":{\"credentialRules\":[{\"credentialRef\":\"x\"}]}}"),
+                400, "bad_request", "egress.credentialRules[0].credentialRef \"x\" is not in credentialBindings");
+        assertError(server.json("PUT", path, "{\"mode\":\"allow-all\",\"credentialBindings\":[{\"ref\":\"gh\",\"sourceRef\":"
+                + "\"nope\",\"projection\":{\"type\":\"usernamePassword\"}}]}"), 400, "bad_request", "projection.type");
+        assertError(server.json("PUT", path, "{\"mode\":\"allow-all\",\"credentialBindings\":[{\"ref\":\"gh\",\"sourceRef\":"
+                + "\"nope\",\"projection\":{\"type\":\"username_password\",\"usernamePassword\":{}}}]}"), 400, "bad_request",
+                "credentialBindings[0].sourceRef");
+        assertError(server.json("PUT", "/api/v1/sandboxes/nope/network", "{\"mode\":\"allow-all\"}"), 404, "not_found", "");
+        assertThat(ok(server.authed(path), 200).get("mode").asText()).as("a refused PUT changes nothing").isEqualTo("allow-all");
+
+        // PUT /sandboxes/{id} with a network config is live too, and the policy outlives a pause.
+        ok(server.json("PUT", "/api/v1/sandboxes/" + id, "{\"config\":{\"network\":{\"mode\":\"block-all\"}}}"), 200);
+        assertThat(rcode(id, resolvable)).isEqualTo("3");
+        pauseAndWait(id);
+        ok(server.json("POST", "/api/v1/sandboxes/" + id + "/resume", null), 200);
+        assertThat(ok(server.authed(path), 200).get("mode").asText()).isEqualTo("block-all");
+        assertThat(rcode(id, resolvable)).isEqualTo("3");
+        server.json("DELETE", "/api/v1/sandboxes/" + id, null);
+    }
+
     @Test
     void callsOnAPausedSandboxAutoResumeOrAreRefused() throws Exception {
         String id = claim("{\"template\":\"default\"}");
