@@ -184,8 +184,12 @@ class EgressTest {
             host.bind(new java.net.InetSocketAddress("::", 0));
             String gateway = python(open, "import subprocess\nprint(open('/etc/resolv.conf').read().split()[1])");
             assertThat(python(open, connect(gateway, host.getLocalPort()))).isNotEqualTo("open");
+            String veth = node.config().name() + "v" + open.slot();
+            String linkLocal = ai.sandbox0.node.runtime.HostCommand.run(List.of("ip", "-6", "-o", "addr", "show", "dev", veth,
+                    "scope", "link")).stdout().replaceAll("(?s).*inet6 (fe80::[0-9a-f:]+)/.*", "$1").strip();
+            assertThat(linkLocal).as("the host side of the sandbox's veth has a link-local address").startsWith("fe80::");
             assertThat(python(open, "import socket\ns=socket.socket(socket.AF_INET6)\ns.settimeout(1)\n"
-                    + "try:\n  s.connect(('ff02::1%eth0'," + host.getLocalPort() + "))\n  print('open')\n"
+                    + "try:\n  s.connect(('" + linkLocal + "%eth0'," + host.getLocalPort() + "))\n  print('open')\n"
                     + "except Exception as e:\n  print(type(e).__name__)")).isNotEqualTo("open");
         }
     }
