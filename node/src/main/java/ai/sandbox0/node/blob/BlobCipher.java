@@ -1,12 +1,9 @@
 package ai.sandbox0.node.blob;
 
 import com.google.crypto.tink.Aead;
-import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
-import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
-import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -16,11 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PushbackInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -63,10 +56,9 @@ public final class BlobCipher {
     /** The cipher for a keyset in Tink's JSON format (as {@link #loadOrCreate} writes it). */
     public static BlobCipher fromKeysetJson(String json) throws IOException {
         try {
-            return new BlobCipher(TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get()));
-        } catch (GeneralSecurityException | RuntimeException e) {
-            throw new IOException("not a usable blob encryption keyset (Tink JSON with an AES-GCM key): "
-                    + e.getClass().getSimpleName(), e);
+            return new BlobCipher(InstallationKeyset.parse(json, "blob encryption"));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("not a usable blob encryption keyset: " + e.getClass().getSimpleName(), e);
         }
     }
 
@@ -75,30 +67,10 @@ public final class BlobCipher {
      * does not exist. Losing the file loses every object encrypted with it.
      */
     public static BlobCipher loadOrCreate(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            try {
-                String json = TinkJsonProtoKeysetFormat.serializeKeyset(
-                        KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM), InsecureSecretKeyAccess.get());
-                Path tmp = file.resolveSibling(file.getFileName() + ".new");
-                Files.deleteIfExists(tmp);
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(tmp, json, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-                try {
-                    Files.createLink(file, tmp); // fails if another writer made one first: theirs wins
-                } catch (FileAlreadyExistsException raced) {
-                    // keep the one that exists
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
-                LocalBlobStore.syncDirectory(file.toAbsolutePath().getParent());
-            } catch (GeneralSecurityException e) {
-                throw new IOException("cannot make a blob encryption key: " + e.getMessage(), e);
-            }
-        }
         try {
-            return fromKeysetJson(Files.readString(file));
-        } catch (IOException e) {
-            throw new IOException("blob encryption key " + file + ": " + e.getMessage(), e);
+            return new BlobCipher(InstallationKeyset.loadOrCreate(file, "blob encryption"));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("blob encryption key " + file + ": " + e.getClass().getSimpleName(), e);
         }
     }
 

@@ -1,19 +1,12 @@
 package ai.sandbox0.server.credential;
 
 import com.google.crypto.tink.Aead;
-import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
-import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
+import ai.sandbox0.node.blob.InstallationKeyset;
 import com.google.crypto.tink.aead.AeadConfig;
-import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 
 /**
@@ -47,11 +40,9 @@ public final class CredentialCipher {
     /** The cipher for a keyset in Tink's JSON format (as {@link #loadOrCreate} writes it). */
     public static CredentialCipher fromKeysetJson(String json) throws IOException {
         try {
-            return new CredentialCipher(TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get()));
-        } catch (GeneralSecurityException | RuntimeException e) {
-            // Never the exception's message: it could quote the keyset.
-            throw new IOException("not a usable credential encryption keyset (Tink JSON with an AES-GCM key): "
-                    + e.getClass().getSimpleName(), e);
+            return new CredentialCipher(InstallationKeyset.parse(json, "credential encryption"));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("not a usable credential encryption keyset: " + e.getClass().getSimpleName(), e);
         }
     }
 
@@ -60,37 +51,10 @@ public final class CredentialCipher {
      * file does not exist. Losing the file loses every credential source sealed with it.
      */
     public static CredentialCipher loadOrCreate(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            create(file);
-        }
         try {
-            return fromKeysetJson(Files.readString(file));
-        } catch (IOException e) {
-            throw new IOException("credential encryption key " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void create(Path file) throws IOException {
-        String json;
-        try {
-            json = TinkJsonProtoKeysetFormat.serializeKeyset(
-                    KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM), InsecureSecretKeyAccess.get());
+            return new CredentialCipher(InstallationKeyset.loadOrCreate(file, "credential encryption"));
         } catch (GeneralSecurityException e) {
-            throw new IOException("cannot make a credential encryption key: " + e.getMessage(), e);
-        }
-        Path tmp = file.resolveSibling(file.getFileName() + ".new");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, json, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-        try {
-            Files.createLink(file, tmp); // fails if another writer made one first: theirs wins
-        } catch (FileAlreadyExistsException raced) {
-            // keep the one that exists
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        try (FileChannel dir = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
+            throw new IOException("credential encryption key " + file + ": " + e.getClass().getSimpleName(), e);
         }
     }
 
