@@ -61,6 +61,11 @@ public final class DataDir implements AutoCloseable {
         return root.resolve("volumes");
     }
 
+    /** Each sandbox's egress audit (bounded JSON lines), deleted with the sandbox. */
+    public Path egressAudit() {
+        return root.resolve("egress-audit");
+    }
+
     public Path adminApiKey() {
         return root.resolve("admin-api-key");
     }

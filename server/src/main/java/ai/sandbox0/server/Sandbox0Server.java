@@ -14,6 +14,8 @@ import ai.sandbox0.server.credential.CredentialBindings;
 import ai.sandbox0.server.credential.CredentialCipher;
 import ai.sandbox0.server.credential.CredentialSourceEndpoints;
 import ai.sandbox0.server.credential.CredentialSourceStore;
+import ai.sandbox0.server.egress.EgressAuditEndpoints;
+import ai.sandbox0.server.egress.ServerEgress;
 import ai.sandbox0.server.health.HealthEndpoints;
 import ai.sandbox0.server.http.ApiException;
 import ai.sandbox0.server.http.ApiHandler;
@@ -217,6 +219,10 @@ public final class Sandbox0Server implements AutoCloseable {
         var volumeStore = new VolumeStore(database.jdbi());
         // One for the server: it serialises the check that an RWO volume has one writer.
         var volumeMounts = new VolumeMounts(database.jdbi());
+        // Before the node, so closed after it: the proxy's last records and bytes are still kept.
+        var egress = ServerEgress.start(database.jdbi(), quotaStore, dataDir.egressAudit(),
+                id -> sandboxStore.find(id).isPresent(), registry, clock);
+        closeInReverse.add(egress);
         var background = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("background-", 0).factory());
         closeInReverse.add(background::shutdown);
 
@@ -226,6 +232,7 @@ public final class Sandbox0Server implements AutoCloseable {
         TemplatePools pools = new NoWarmPools();
         if (unavailable == null) {
             host = openHost(dataDir, sandboxStore, procdClient);
+            node.egress().attach(egress.hooks());
             pools = new NodeWarmPools(host, sandboxStore, background);
         } else {
             LOG.warn("sandboxes are not available on this host: {}", unavailable);
@@ -288,7 +295,8 @@ public final class Sandbox0Server implements AutoCloseable {
                     if (dimension == QuotaDimension.VOLUME_STORAGE_GB && volumeService != null) {
                         volumeService.volumeLimitChanged(team);
                     }
-                }, (team, dimension) -> quotaUsage(quotaGate, volumeService, team, dimension)).routes())
+                    egress.limitChanged(dimension);
+                }, (team, dimension) -> quotaUsage(quotaGate, volumeService, egress, team, dimension)).routes())
                 .addAll(new RegionEndpoints(config.region(), this::publicUrl).routes())
                 .addAll(new SshKeyEndpoints(new SshKeyStore(database.jdbi()), clock).routes());
         if (host != null) {
@@ -301,10 +309,12 @@ public final class Sandbox0Server implements AutoCloseable {
                             volumeService.letGo(volume);
                         }
                     }), credentialBindings);
+            manager.onRemoved(egress::forget);
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);
             router.addAll(new SandboxEndpoints(manager, rootfs, new SandboxLogs(manager, host, host, clock, registry)).routes())
+                    .addAll(new EgressAuditEndpoints(manager, egress.auditLog()).routes())
                     .addAll(new ProcessAndFileEndpoints(manager, procdClient).routes());
             closeInReverse.add(startReaper(manager));
             closeInReverse.add(startCollector("layer-gc", new LayerCollector(sandboxStore, host, Duration.ofMinutes(30))::collect));
@@ -474,9 +484,9 @@ public final class Sandbox0Server implements AutoCloseable {
         return reaper::interrupt;
     }
 
-    /** What GET /api/v1/quotas/{dimension} shows as used: sandboxes and volumes; egress and ingress are not metered. */
-    private static java.util.OptionalLong quotaUsage(QuotaGate gate, VolumeService volumes, String team,
-            QuotaDimension dimension) {
+    /** What GET /api/v1/quotas/{dimension} shows as used: sandboxes, volumes, and bytes through the egress proxy. */
+    private static java.util.OptionalLong quotaUsage(QuotaGate gate, VolumeService volumes, ServerEgress egress,
+            String team, QuotaDimension dimension) {
         try {
             return switch (dimension) {
                 case ACTIVE_SANDBOXES, CPU_MILLICPU, MEMORY_MIB -> java.util.OptionalLong.of(gate.usage(team).get(dimension));
@@ -484,7 +494,7 @@ public final class Sandbox0Server implements AutoCloseable {
                         : java.util.OptionalLong.of(volumes.volumeStorageGb(team));
                 case SNAPSHOT_STORAGE_GB -> volumes == null ? java.util.OptionalLong.empty()
                         : java.util.OptionalLong.of(volumes.snapshotStorageGb(team));
-                default -> java.util.OptionalLong.empty();
+                case EGRESS, INGRESS -> egress.usage(team, dimension);
             };
         } catch (IOException e) {
             LOG.warn("quota usage of {} for team {}: {}", dimension.wire(), team, e.getMessage());

@@ -92,6 +92,7 @@ public final class SandboxManager implements SandboxAccess {
     private final SandboxLocks locks;
     private final SandboxVolumes volumes;
     private final CredentialBindings credentials;
+    private volatile Consumer<String> removed = id -> { };
 
     public SandboxManager(SandboxStore store, TemplateCatalog templates, SnapshotStore snapshots, SandboxHost host,
             SandboxLocks locks, SandboxIds ids, Clock clock, Duration defaultTtl, Executor background, QuotaGate quotas,
@@ -362,6 +363,12 @@ public final class SandboxManager implements SandboxAccess {
         volumes.release(id);
         credentials.release(id);
         store.delete(id);
+        removed.accept(id);
+    }
+
+    /** Hears of every sandbox removed from the store (its id), once it is gone; replaces the one before. */
+    public void onRemoved(Consumer<String> listener) {
+        this.removed = listener;
     }
 
     public SandboxRecord update(Principal caller, String id, SandboxUpdateConfig update) {

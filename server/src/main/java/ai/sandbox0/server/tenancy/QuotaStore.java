@@ -31,6 +31,21 @@ public final class QuotaStore {
         return limits;
     }
 
+    /** Every team's limits in {@code dimensions}, in one query (what the egress proxy's admission caches). */
+    public Map<String, Map<QuotaDimension, Long>> limitsIn(java.util.Set<QuotaDimension> dimensions) {
+        var limits = new java.util.HashMap<String, Map<QuotaDimension, Long>>();
+        if (dimensions.isEmpty()) {
+            return limits;
+        }
+        jdbi.useHandle(h -> h.createQuery("SELECT team_id, dimension, limit_value FROM team_quotas WHERE dimension IN (<dimensions>)")
+                .bindList("dimensions", dimensions.stream().map(QuotaDimension::wire).toList())
+                .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3)})
+                .forEach(row -> QuotaDimension.fromWire((String) row[1]).ifPresent(d -> limits
+                        .computeIfAbsent((String) row[0], t -> new java.util.EnumMap<>(QuotaDimension.class))
+                        .put(d, (Long) row[2]))));
+        return limits;
+    }
+
     /** Sets the limit (insert or replace, in one statement on both stores). */
     public void put(String teamId, QuotaDimension dimension, long limit, Instant now) {
         jdbi.useHandle(h -> h.createUpdate("INSERT INTO team_quotas (team_id, dimension, limit_value, updated_at)"

@@ -1,0 +1,199 @@
+package ai.sandbox0.server.egress;
+
+import static ai.sandbox0.server.ApiReplies.assertError;
+import static ai.sandbox0.server.ApiReplies.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.sandbox0.api.Json;
+import ai.sandbox0.server.TestServer;
+import ai.sandbox0.server.auth.Role;
+import ai.sandbox0.server.tenancy.ApiKeyScope;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real sandbox's connections through the node's egress proxy, as the team sees them: the audit endpoint, the
+ * egress and ingress quota usage, the Prometheus counters, and an egress limit that refuses new connections.
+ */
+class EgressApiTest {
+
+    private static final String BODY = "hello through the egress proxy ".repeat(100);
+    /** Nothing listens there: a denied connection never leaves the proxy anyway. */
+    private static final String DENIED = "198.18.93.7";
+
+    private static Path dataDir;
+    private static TestServer server;
+    private static Upstream upstream;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = Upstream.start(BODY);
+        dataDir = Files.createTempDirectory("s0-egress-api");
+        server = TestServer.withSandboxes(dataDir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (server != null) {
+                server.close();
+                assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(dataDir.toString());
+                new ProcessBuilder("rm", "-rf", "--one-file-system", dataDir.toString()).start().waitFor();
+            }
+        } finally {
+            if (upstream != null) {
+                upstream.close();
+            }
+        }
+    }
+
+    private static String claim() throws Exception {
+        return ok(server.json("POST", "/api/v1/sandboxes", """
+                {"template":"default","config":{"network":{"mode":"allow-all","egress":{"deniedCidrs":["%s/32"]}}}}"""
+                .formatted(DENIED)), 201).get("sandbox_id").asText();
+    }
+
+    /** Fetches {@code url} from inside the sandbox; prints the body, or ERR and the exception's class. */
+    private static String fetch(String id, String url) throws Exception {
+        String code = "import urllib.request\ntry:\n  print(urllib.request.urlopen('" + url + "', timeout=5).read().decode())\n"
+                + "except Exception as e:\n  print('ERR', type(e).__name__, e)\n";
+        return ok(server.json("POST", "/api/v1/sandboxes/" + id + "/contexts",
+                "{\"type\":\"cmd\",\"cmd\":{\"command\":[\"python3\",\"-c\"," + Json.writeString(code) + "]},"
+                        + "\"wait_until_done\":true}"), 201).get("output_raw").asText();
+    }
+
+    private static JsonNode audit(String id, String query) throws Exception {
+        return ok(server.authed("/api/v1/sandboxes/" + id + "/network/audit" + query), 200).get("records");
+    }
+
+    /** The audit once {@code done} holds for it (records are written a moment after a connection ends). */
+    private static JsonNode awaitAudit(String id, Predicate<JsonNode> done, String what) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode records = audit(id, "");
+        while (!done.test(records)) {
+            assertThat(System.nanoTime()).as("%s within 30 s (audit: %s)", what, records).isLessThan(deadline);
+            Thread.sleep(100);
+            records = audit(id, "");
+        }
+        return records;
+    }
+
+    private static long usage(String dimension) throws Exception {
+        JsonNode quota = ok(server.authed("/api/v1/quotas/" + dimension), 200);
+        assertThat(quota.get("usage_value").isIntegralNumber()).as("%s usage is metered: %s", dimension, quota).isTrue();
+        return quota.get("usage_value").asLong();
+    }
+
+    private static long awaitUsage(String dimension, long atLeast) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long used = usage(dimension);
+        while (used < atLeast) {
+            assertThat(System.nanoTime()).as("%s usage reaching %d within 30 s (now %d)", dimension, atLeast, used)
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+            used = usage(dimension);
+        }
+        return used;
+    }
+
+    private static JsonNode find(JsonNode records, String decision) {
+        for (JsonNode r : records) {
+            if (r.get("decision").asText().equals(decision)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void theTeamSeesEachConnectionItsDecisionAndItsBytes() throws Exception {
+        long egressBefore = usage("egress");
+        long ingressBefore = usage("ingress");
+        String id = claim();
+
+        assertThat(fetch(id, "http://" + Upstream.ADDRESS + ":" + Upstream.PORT + "/")).contains(BODY.strip());
+        assertThat(fetch(id, "http://" + DENIED + ":80/")).contains("ERR");
+
+        JsonNode records = awaitAudit(id, r -> find(r, "allowed") != null && find(r, "denied") != null,
+                "the allowed and the denied connection");
+        assertThat(records.get(0).get("decision").asText()).as("newest first: the denied one came last").isEqualTo("denied");
+        JsonNode allowed = find(records, "allowed");
+        assertThat(allowed.get("address").asText()).isEqualTo(Upstream.ADDRESS);
+        assertThat(allowed.get("port").asInt()).isEqualTo(Upstream.PORT);
+        assertThat(allowed.get("host").asText()).isEqualTo(Upstream.ADDRESS);
+        assertThat(allowed.get("app_protocol").asText()).isEqualTo("http");
+        assertThat(allowed.get("reason").asText()).isEqualTo("mode allow-all");
+        assertThat(allowed.get("bytes_in").asLong()).isGreaterThan(BODY.length());
+        assertThat(allowed.get("bytes_out").asLong()).isPositive();
+        assertThat(allowed.get("duration_ms").asLong()).isNotNegative();
+        assertThat(Instant.parse(allowed.get("time").asText())).isBeforeOrEqualTo(Instant.now());
+        JsonNode denied = find(records, "denied");
+        assertThat(denied.get("address").asText()).isEqualTo(DENIED);
+        assertThat(denied.get("port").asInt()).isEqualTo(80);
+        assertThat(denied.get("reason").asText()).isEqualTo("deniedCidrs");
+        assertThat(denied.get("bytes_in").asLong()).isZero();
+
+        assertThat(audit(id, "?limit=1")).hasSize(1);
+        assertThat(audit(id, "?decision=allowed")).allSatisfy(r -> assertThat(r.get("decision").asText()).isEqualTo("allowed"));
+        assertError(server.authed("/api/v1/sandboxes/" + id + "/network/audit?limit=0"), 400, "bad_request", "limit");
+        assertError(server.authed("/api/v1/sandboxes/" + id + "/network/audit?decision=maybe"), 400, "bad_request",
+                "decision");
+
+        // The bytes count for the team's egress and ingress quotas, and in Prometheus.
+        assertThat(awaitUsage("ingress", ingressBefore + BODY.length())).isGreaterThan(ingressBefore + BODY.length());
+        assertThat(awaitUsage("egress", egressBefore + 1)).isGreaterThan(egressBefore);
+        String metrics = server.get("/metrics").body();
+        assertThat(metrics).contains("sandbox0_egress_connections_total{decision=\"allowed\"}",
+                "sandbox0_egress_connections_total{decision=\"denied\"}", "sandbox0_egress_bytes_total{direction=\"egress\"}",
+                "sandbox0_egress_bytes_total{direction=\"ingress\"}", "sandbox0_egress_audit_dropped_total");
+        assertThat(metrics).doesNotContain(id);
+
+        // Another team's caller does not see it; an unknown sandbox is not found.
+        String otherTeam = UUID.randomUUID().toString();
+        server.execute("INSERT INTO teams (id, name, slug, created_at, updated_at) VALUES ('" + otherTeam
+                + "', 'other', 'other-" + otherTeam + "', 0, 0)");
+        String other = server.mintKey(otherTeam, null, server.adminUserId(), ApiKeyScope.TEAM,
+                List.of(Role.ADMIN), true, Instant.now().plusSeconds(600));
+        assertError(server.get("/api/v1/sandboxes/" + id + "/network/audit", "Authorization", "Bearer " + other), 403,
+                "forbidden", "different team");
+        assertError(server.authed("/api/v1/sandboxes/sb-0000000000000000/network/audit"), 404, "not_found",
+                "sandbox not found");
+
+        // The audit goes with the sandbox.
+        assertThat(dataDir.resolve("egress-audit").resolve(id)).isDirectory();
+        ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
+        assertThat(dataDir.resolve("egress-audit").resolve(id)).doesNotExist();
+        assertError(server.authed("/api/v1/sandboxes/" + id + "/network/audit"), 404, "not_found", "sandbox not found");
+    }
+
+    @Test
+    void aTeamAtItsEgressLimitCannotOpenANewConnection() throws Exception {
+        String id = claim();
+        String url = "http://" + Upstream.ADDRESS + ":" + Upstream.PORT + "/";
+        assertThat(fetch(id, url)).contains(BODY.strip());
+        awaitAudit(id, r -> find(r, "allowed") != null, "the first connection");
+        try {
+            long used = usage("egress");
+            ok(server.json("PUT", "/api/v1/quotas/egress", "{\"limit_value\":" + used + "}"), 200);
+
+            assertThat(fetch(id, url)).contains("ERR").doesNotContain(BODY.strip());
+            JsonNode refused = awaitAudit(id, r -> find(r, "denied") != null, "the refused connection").get(0);
+            assertThat(refused.get("decision").asText()).isEqualTo("denied");
+            assertThat(refused.get("reason").asText()).isEqualTo("quota");
+            assertThat(refused.get("address").asText()).isEqualTo(Upstream.ADDRESS);
+        } finally {
+            ok(server.json("DELETE", "/api/v1/quotas/egress", null), 200);
+        }
+        assertThat(fetch(id, url)).as("the limit removed").contains(BODY.strip());
+        ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
+    }
+}
