@@ -1,10 +1,11 @@
 # Upstreams for the inspection tests, each request logged as one JSON line to the log (first argument):
-#   8080 HTTP, 8443 HTTPS (certificate of the test CA), 8444 HTTPS (self-signed: no proxy may trust it)
+#   8080 HTTP (or the sixth argument), 8443 HTTPS (certificate of the test CA), 8444 HTTPS (self-signed: no proxy may trust it)
 #   Any path: answers what it received as JSON {method, path, headers, body}.
 #   POST /mcp: a streamable-HTTP MCP server (JSON-RPC): tools/list, tools/call answered with a result.
 import http.server, json, ssl, sys, threading
 
 LOG, CERT, KEY, BAD_CERT, BAD_KEY = sys.argv[1:6]
+PLAIN = int(sys.argv[6]) if len(sys.argv) > 6 else 8080
 lock = threading.Lock()
 
 def log(entry):
@@ -50,7 +51,7 @@ def server(port, cert=None, key=None):
         s.socket = ctx.wrap_socket(s.socket, server_side=True)
     return s
 
-servers = [server(8080), server(8443, CERT, KEY), server(8444, BAD_CERT, BAD_KEY)]
+servers = [server(PLAIN), server(8443, CERT, KEY), server(8444, BAD_CERT, BAD_KEY)]
 for s in servers[1:]:
     threading.Thread(target=s.serve_forever, daemon=True).start()
 log({"ready": True})

@@ -57,12 +57,12 @@ sealed interface FlowHandling {
             return PASSTHROUGH;
         }
         List<ProtocolRule> protocol = policy.protocolRules().stream()
-                .filter(r -> r != null && applies(r.domains(), r.ports(), destination))
+                .filter(r -> r != null && applies(HttpRules.l(r.domains()), HttpRules.l(r.ports()), destination))
                 .filter(r -> !tls || r.tlsMode() == EgressTlsMode.TERMINATE_REORIGINATE)
                 .toList();
         List<EgressCredentialRule> credential = policy.credentialRules().stream()
                 .filter(r -> r != null && r.rollout() != EgressAuthRolloutMode.DISABLED)
-                .filter(r -> applies(r.domains(), r.ports(), destination))
+                .filter(r -> applies(HttpRules.l(r.domains()), HttpRules.l(r.ports()), destination))
                 .filter(r -> tls ? terminates(r) : r.protocol() == null || r.protocol() == EgressAuthProtocol.HTTP)
                 .toList();
         return protocol.isEmpty() && credential.isEmpty() ? PASSTHROUGH : new Inspect(tls, protocol, credential);

@@ -66,7 +66,7 @@ final class HttpRules {
     static boolean toolDenied(List<ProtocolRule> mcpRules, String tool) {
         for (ProtocolRule rule : mcpRules) {
             McpToolPolicy tools = rule.mcp().tools();
-            if (tools.denied().contains(tool) || !tools.allowed().isEmpty() && !tools.allowed().contains(tool)) {
+            if (l(tools.denied()).contains(tool) || !l(tools.allowed()).isEmpty() && !l(tools.allowed()).contains(tool)) {
                 return true;
             }
         }
@@ -82,19 +82,19 @@ final class HttpRules {
         if (m == null) {
             return true;
         }
-        if (!m.methods().isEmpty() && m.methods().stream().noneMatch(x -> x.equalsIgnoreCase(r.method()))) {
+        if (!l(m.methods()).isEmpty() && l(m.methods()).stream().noneMatch(x -> x.equalsIgnoreCase(r.method()))) {
             return false;
         }
-        boolean pathListed = !m.paths().isEmpty() || !m.pathPrefixes().isEmpty();
-        if (pathListed && !m.paths().contains(r.path()) && m.pathPrefixes().stream().noneMatch(p -> prefixed(r.path(), p))) {
+        boolean pathListed = !l(m.paths()).isEmpty() || !l(m.pathPrefixes()).isEmpty();
+        if (pathListed && !l(m.paths()).contains(r.path()) && l(m.pathPrefixes()).stream().noneMatch(p -> prefixed(r.path(), p))) {
             return false;
         }
-        for (HttpValueMatch q : m.query()) {
+        for (HttpValueMatch q : l(m.query())) {
             if (!valueMatches(q, r.query().getOrDefault(q.name(), List.of()))) {
                 return false;
             }
         }
-        for (HttpValueMatch h : m.headers()) {
+        for (HttpValueMatch h : l(m.headers())) {
             if (!valueMatches(h, h.name() == null ? List.of() : r.headers().getAll(h.name()))) {
                 return false;
             }
@@ -103,8 +103,8 @@ final class HttpRules {
     }
 
     private static boolean valueMatches(HttpValueMatch m, List<String> actual) {
-        if (!m.values().isEmpty()) {
-            return actual.stream().anyMatch(m.values()::contains);
+        if (!l(m.values()).isEmpty()) {
+            return actual.stream().anyMatch(l(m.values())::contains);
         }
         return Boolean.FALSE.equals(m.present()) ? actual.isEmpty() : !actual.isEmpty();
     }
@@ -113,10 +113,10 @@ final class HttpRules {
         if (p == null) {
             return false;
         }
-        if (p.denied().stream().anyMatch(m -> m.equalsIgnoreCase(r.method()))) {
+        if (l(p.denied()).stream().anyMatch(m -> m.equalsIgnoreCase(r.method()))) {
             return true;
         }
-        return !p.allowed().isEmpty() && p.allowed().stream().noneMatch(m -> m.equalsIgnoreCase(r.method()));
+        return !l(p.allowed()).isEmpty() && l(p.allowed()).stream().noneMatch(m -> m.equalsIgnoreCase(r.method()));
     }
 
     private static boolean denies(HttpPathPolicy p, Request r) {
@@ -124,11 +124,11 @@ final class HttpRules {
             return false;
         }
         String path = r.path();
-        if (p.denied().contains(path) || p.deniedPrefixes().stream().anyMatch(x -> prefixed(path, x))) {
+        if (l(p.denied()).contains(path) || l(p.deniedPrefixes()).stream().anyMatch(x -> prefixed(path, x))) {
             return true;
         }
-        boolean listed = !p.allowed().isEmpty() || !p.allowedPrefixes().isEmpty();
-        return listed && !p.allowed().contains(path) && p.allowedPrefixes().stream().noneMatch(x -> prefixed(path, x));
+        boolean listed = !l(p.allowed()).isEmpty() || !l(p.allowedPrefixes()).isEmpty();
+        return listed && !l(p.allowed()).contains(path) && l(p.allowedPrefixes()).stream().noneMatch(x -> prefixed(path, x));
     }
 
     /** A plain prefix of the normalized path, as upstream compares them. */
@@ -154,6 +154,11 @@ final class HttpRules {
         }
         String joined = "/" + String.join("/", segments);
         return decodedPath.endsWith("/") && !joined.equals("/") ? joined + "/" : joined;
+    }
+
+    /** The API's records keep an absent list as null. */
+    static <T> List<T> l(List<T> list) {
+        return list == null ? List.of() : list;
     }
 
     static String name(ProtocolRule rule, int index) {

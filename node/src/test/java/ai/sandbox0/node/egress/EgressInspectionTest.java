@@ -54,7 +54,7 @@ class EgressInspectionTest {
     @BeforeAll
     static void up() throws Exception {
         dir = Files.createTempDirectory("s0-inspect-test-");
-        certificates();
+        EgressTopology.testCertificates(dir);
         authority = MitmAuthority.loadOrCreate(dir.resolve("ca"));
         Files.writeString(dir.resolve("proxy-ca.crt"), authority.certificatePem());
         var platform = new PlatformRules(PlatformRules.DEFAULT_PRIVATE_RANGES, EgressTopology.POOL);
@@ -223,7 +223,7 @@ class EgressInspectionTest {
         broken.add("broken");
         material.put("off", new EgressMaterial.Headers(Map.of("Authorization", "Bearer " + SECRET), later()));
 
-        var closed = curl("https://api.test:8443/closed/x", "-w", "\\n%{http_code}");
+        var closed = curl("https://api.test:8443/closed/x", "-w", "%{http_code}");
         assertEquals(List.of("egress auth resolution failed", "503"), closed.stdout().strip().lines().toList());
         assertFalse(closed.stdout().contains("token"), "the failure's detail stays in the node's log");
         assertTrue(requests().isEmpty());
@@ -346,28 +346,5 @@ class EgressInspectionTest {
 
     private static EgressPolicy policy(String json) throws IOException {
         return EgressPolicy.compile(Json.mapper().readValue(json, SandboxNetworkPolicy.class));
-    }
-
-    /** A test CA, a destination certificate it signs and a self-signed one no proxy trusts. */
-    private static void certificates() throws IOException {
-        String san = "subjectAltName=DNS:api.test,DNS:mcp.test,DNS:bad.test";
-        String script = """
-                set -e
-                cd %s
-                openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=test-ca \\
-                  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \\
-                  -keyout test-ca.key -out test-ca.crt 2>/dev/null
-                openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=api.test \\
-                  -keyout srv.key -out srv.csr 2>/dev/null
-                printf '%s\\n' > srv.ext
-                openssl x509 -req -in srv.csr -CA test-ca.crt -CAkey test-ca.key -CAcreateserial -days 2 \\
-                  -extfile srv.ext -out srv.crt 2>/dev/null
-                openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=api.test \\
-                  -addext %s -keyout bad.key -out bad.crt 2>/dev/null
-                """.formatted(dir, san, san);
-        var r = HostCommand.run(List.of("sh", "-c", script), null, Duration.ofSeconds(30));
-        if (!r.ok()) {
-            throw new IOException("openssl failed: " + r.stderr() + r.stdout());
-        }
     }
 }

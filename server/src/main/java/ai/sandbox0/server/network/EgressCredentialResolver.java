@@ -104,7 +104,7 @@ public final class EgressCredentialResolver implements EgressCredentials {
                         throw new Failure("binding " + c.ref() + ": http_headers without headers");
                     }
                     var headers = new LinkedHashMap<String, String>();
-                    for (ProjectedHeader h : p.httpHeaders().headers()) {
+                    for (ProjectedHeader h : orEmpty(p.httpHeaders().headers())) {
                         headers.put(h.name(), ValueTemplate.render(h.valueTemplate(), c.values()));
                     }
                     yield new EgressMaterial.Headers(headers, expiresAt);
@@ -114,9 +114,9 @@ public final class EgressCredentialResolver implements EgressCredentials {
                         throw new Failure("binding " + c.ref() + ": placeholder_substitution without replacements");
                     }
                     var replacements = new ArrayList<EgressMaterial.Replacement>();
-                    for (PlaceholderReplacement r : p.placeholderSubstitution().replacements()) {
+                    for (PlaceholderReplacement r : orEmpty(p.placeholderSubstitution().replacements())) {
                         replacements.add(new EgressMaterial.Replacement(r.placeholder(),
-                                ValueTemplate.render(r.valueTemplate(), c.values()), new HashSet<>(r.locations())));
+                                ValueTemplate.render(r.valueTemplate(), c.values()), new HashSet<>(orEmpty(r.locations()))));
                     }
                     yield new EgressMaterial.Placeholders(replacements, expiresAt);
                 }
@@ -134,6 +134,10 @@ public final class EgressCredentialResolver implements EgressCredentials {
         } catch (ValueTemplate.MissingKey | ValueTemplate.InvalidTemplate e) {
             throw new Failure("binding " + c.ref() + ": " + e.getMessage());
         }
+    }
+
+    private static <T> List<T> orEmpty(List<T> list) {
+        return list == null ? List.of() : list;
     }
 
     private static Duration ttl(ResolvedCredential c) {
