@@ -14,6 +14,7 @@ module ai.sandbox0.node {
     requires com.google.crypto.tink;
     requires io.netty.buffer;
     requires io.netty.codec;
+    requires io.netty.codec.http;
     requires io.netty.common;
     requires io.netty.handler;
     requires io.netty.handler.proxy;
@@ -21,6 +22,8 @@ module ai.sandbox0.node {
     requires io.netty.transport;
     requires io.netty.transport.classes.epoll;
     requires io.netty.transport.unix.common;
+    requires org.bouncycastle.provider;
+    requires org.bouncycastle.pkix;
 
     exports ai.sandbox0.node;
     exports ai.sandbox0.node.blob;

@@ -5,6 +5,9 @@ import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.api.network.SandboxNetworkPolicy;
 import ai.sandbox0.node.egress.EgressPlane;
 import ai.sandbox0.node.egress.EgressPolicy;
+import ai.sandbox0.node.egress.EgressProxy;
+import ai.sandbox0.node.egress.MitmAuthority;
+import ai.sandbox0.node.runtime.SandboxTrust;
 import ai.sandbox0.node.egress.PlatformRules;
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.image.NodeStorage;
@@ -140,7 +143,11 @@ public final class Node implements AutoCloseable {
             cgroups = CgroupLayout.detect(host.cgroupRoot());
             addresses = new AddressPool(config.addressPool(), layout.leases());
             var platform = new PlatformRules(config.privateRanges(), config.addressPool().toString());
-            egress = EgressPlane.start(platform, config.nameservers());
+            // The CA inspected TLS is terminated under: the installation's own, kept in the state dir.
+            var authority = MitmAuthority.loadOrCreate(config.stateDir().resolve("egress"));
+            var inspection = new EgressProxy.Inspection(authority, config.egressTrustedCaFile() == null ? List.of()
+                    : EgressProxy.Inspection.readCertificates(config.egressTrustedCaFile()));
+            egress = EgressPlane.start(platform, config.nameservers(), inspection);
             Firewall firewall = new Firewall(config.nft(),
                     new FirewallRules(names, config.addressPool(), platform, egress.proxyPort(), egress.dnsPort()));
             network = new LinuxNetwork(config.ip(), host.netnsDir(), host.sysClassNet(), host.ipForward(), names, firewall,
@@ -156,7 +163,8 @@ public final class Node implements AutoCloseable {
             var settings = new RuntimeSettings(config.cgroupParent(), config.readyTimeout(),
                     Runtime.getRuntime().availableProcessors(), config.firstHostId());
             var launcher = new SandboxLauncher(layout, runc, mounter, addresses, network, cgroups, config.procd(),
-                    settings, teardown, disks, new SandboxNamespaces(config.unshare(), mounter));
+                    settings, teardown, disks, new SandboxNamespaces(config.unshare(), mounter),
+                    new SandboxTrust(authority.certificatePem()));
             runtime = new SandboxRuntime(layout, runc, launcher, teardown, network, addresses);
 
             network.refuseOverlaps(config.addressPool());

@@ -24,6 +24,8 @@ import java.util.List;
  * @param logCapBytes a run's container log is rotated past this size (the last part kept, one segment)
  * @param firstHostId the host uid and gid a sandbox's root becomes in address slot 0; slot {@code n} gets the
  *     {@link IdMap#SIZE} ids from {@code firstHostId + n * IdMap.SIZE}. Two nodes on one host need disjoint ranges.
+ * @param egressTrustedCaFile PEM CA certificates the egress proxy trusts, besides the JDK's, for the
+ *     destinations whose TLS it re-originates (an on-premises CA); null for none
  */
 public record NodeConfig(
         String name,
@@ -42,7 +44,8 @@ public record NodeConfig(
         int spareDisks,
         long logCapBytes,
         long firstHostId,
-        HostPaths host) {
+        HostPaths host,
+        Path egressTrustedCaFile) {
 
     /** Where this host keeps what the node reads and writes outside its state dir. */
     public record HostPaths(Path procMounts, Path cgroupRoot, Path netnsDir, Path sysClassNet, Path ipForward,
@@ -82,51 +85,56 @@ public record NodeConfig(
         HostPaths host = HostPaths.linux();
         return new NodeConfig(name, stateDir, procd, Path.of("/usr/sbin/runc"), Path.of("/usr/sbin/ip"),
                 Path.of("/usr/sbin/nft"), Path.of("/usr/bin/unshare"), Path.of("/usr/bin/ldd"), Cidr.parse("10.88.0.0/16"), hostNameservers(host.resolvConf()), PlatformRules.DEFAULT_PRIVATE_RANGES,
-                Duration.ofSeconds(20), Math.max(2, Runtime.getRuntime().availableProcessors() * 2), 2, DEFAULT_LOG_CAP, DEFAULT_FIRST_HOST_ID, host);
+                Duration.ofSeconds(20), Math.max(2, Runtime.getRuntime().availableProcessors() * 2), 2, DEFAULT_LOG_CAP, DEFAULT_FIRST_HOST_ID, host, null);
     }
 
     public NodeConfig withAddressPool(String cidr) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, Cidr.parse(cidr), nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withRuntime(Path binary) {
         return new NodeConfig(name, stateDir, procd, binary, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withReadyTimeout(Duration timeout) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, timeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withMaxConcurrentStarts(int n) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout, n, spareDisks, logCapBytes, firstHostId, host);
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout, n, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withNameservers(List<String> servers) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, servers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withPrivateRanges(List<String> ranges) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, ranges,
-                readyTimeout, maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
+                readyTimeout, maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withSpareDisks(int n) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, n, logCapBytes, firstHostId, host);
+                maxConcurrentStarts, n, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withLogCap(long bytes) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, bytes, firstHostId, host);
+                maxConcurrentStarts, spareDisks, bytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withFirstHostId(long id) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, id, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, id, host, egressTrustedCaFile);
+    }
+
+    public NodeConfig withEgressTrustedCaFile(Path file) {
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, file);
     }
 
     /** The host ids of the sandbox in address slot {@code slot}. */
@@ -136,7 +144,7 @@ public record NodeConfig(
 
     public NodeConfig withProcd(ProcdRuntime p) {
         return new NodeConfig(name, stateDir, p, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host);
+                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     /** The cgroup every sandbox of this node lives under. */

@@ -160,7 +160,7 @@ class NodeTest {
             NodeConfig inside = new NodeConfig(config.name(), closed.resolve("node"), config.procd(), config.runtime(),
                     config.ip(), config.nft(), config.unshare(), config.ldd(), config.addressPool(), config.nameservers(), config.privateRanges(),
                     config.readyTimeout(), config.maxConcurrentStarts(), config.spareDisks(), config.logCapBytes(),
-                    config.firstHostId(), config.host());
+                    config.firstHostId(), config.host(), config.egressTrustedCaFile());
             Files.createDirectories(inside.stateDir());
             assertThatThrownBy(() -> TestNodes.open(inside, java.util.Set.of()))
                     .isInstanceOf(ai.sandbox0.node.runtime.SetupException.class)

@@ -275,6 +275,11 @@ public final class Sandbox0Server implements AutoCloseable {
         }
         var credentialSources = new CredentialSourceStore(database.jdbi(), credentialCipher);
         var credentialBindings = new CredentialBindings(database.jdbi(), credentialSources, clock);
+        if (host != null) {
+            // What the egress proxy injects into sandboxes' requests: their bindings, rendered here.
+            host.egress().attach(ai.sandbox0.node.egress.EgressProxy.Hooks.NONE.withCredentials(
+                    new ai.sandbox0.server.network.EgressCredentialResolver(credentialBindings, clock)));
+        }
 
         var features = new ArrayList<>(List.of("api_keys", "templates", "credential_sources"));
         router = new Router()

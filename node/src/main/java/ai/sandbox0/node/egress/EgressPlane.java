@@ -27,13 +27,22 @@ public final class EgressPlane implements AutoCloseable {
         this.resolver = resolver;
         this.proxy = proxy.apply(new EgressProxy.Hooks(r -> hooks.audit().record(r),
                 (id, out, in) -> hooks.meter().add(id, out, in), id -> hooks.admission().mayOpen(id),
-                (id, upstream) -> hooks.proxyCredentials().forProxy(id, upstream)));
+                (id, upstream) -> hooks.proxyCredentials().forProxy(id, upstream),
+                (id, ref) -> hooks.credentials().resolve(id, ref)));
     }
 
     /**
      * @param nameservers the host's resolvers, which sandboxes' allowed queries go to (none: this host's own)
      */
     public static EgressPlane start(PlatformRules platform, List<String> nameservers) {
+        return start(platform, nameservers, null);
+    }
+
+    /**
+     * @param nameservers the host's resolvers, which sandboxes' allowed queries go to (none: this host's own)
+     * @param inspection how TLS is terminated for inspection (null: never; plain HTTP is still inspected)
+     */
+    public static EgressPlane start(PlatformRules platform, List<String> nameservers, EgressProxy.Inspection inspection) {
         var policies = new EgressPolicies();
         var names = new ResolvedNames(policies);
         List<InetSocketAddress> upstreams = (nameservers.isEmpty() ? List.of("127.0.0.1") : nameservers).stream()
@@ -49,7 +58,7 @@ public final class EgressPlane implements AutoCloseable {
         }
         try {
             return new EgressPlane(policies, platform, names, resolver,
-                    hooks -> new EgressProxy(0, policies, platform, names, hooks));
+                    hooks -> new EgressProxy(0, policies, platform, names, hooks, inspection));
         } catch (RuntimeException e) {
             resolver.close();
             throw e;
@@ -73,7 +82,10 @@ public final class EgressPlane implements AutoCloseable {
         return resolver;
     }
 
-    /** Where the server's audit, metering, quota and proxy credentials plug in; replaces what was attached. */
+    /**
+     * Where the server's audit, metering, quota, proxy credentials and injected credentials plug in; replaces
+     * what was attached.
+     */
     public void attach(EgressProxy.Hooks attached) {
         this.hooks = attached;
     }

@@ -12,6 +12,8 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,28 +27,51 @@ import java.util.concurrent.TimeUnit;
 public final class EgressProxy implements AutoCloseable {
 
     /**
-     * What the proxy reports to and asks: the audit, the byte meter, quota admission and a SOCKS5 upstream's
-     * credentials.
+     * What the proxy reports to and asks: the audit, the byte meter, quota admission, a SOCKS5 upstream's
+     * credentials and the material credential rules inject.
      */
-    public record Hooks(EgressAudit audit, EgressMeter meter, EgressAdmission admission, ProxyCredentials proxyCredentials) {
+    public record Hooks(EgressAudit audit, EgressMeter meter, EgressAdmission admission, ProxyCredentials proxyCredentials,
+            EgressCredentials credentials) {
 
-        public static final Hooks NONE =
-                new Hooks(EgressAudit.NONE, EgressMeter.NONE, EgressAdmission.ALWAYS, ProxyCredentials.NONE);
+        public static final Hooks NONE = new Hooks(EgressAudit.NONE, EgressMeter.NONE, EgressAdmission.ALWAYS,
+                ProxyCredentials.NONE, EgressCredentials.NONE);
 
         public Hooks withAudit(EgressAudit a) {
-            return new Hooks(a, meter, admission, proxyCredentials);
+            return new Hooks(a, meter, admission, proxyCredentials, credentials);
         }
 
         public Hooks withMeter(EgressMeter m) {
-            return new Hooks(audit, m, admission, proxyCredentials);
+            return new Hooks(audit, m, admission, proxyCredentials, credentials);
         }
 
         public Hooks withAdmission(EgressAdmission a) {
-            return new Hooks(audit, meter, a, proxyCredentials);
+            return new Hooks(audit, meter, a, proxyCredentials, credentials);
         }
 
         public Hooks withProxyCredentials(ProxyCredentials c) {
-            return new Hooks(audit, meter, admission, c);
+            return new Hooks(audit, meter, admission, c, credentials);
+        }
+
+        public Hooks withCredentials(EgressCredentials c) {
+            return new Hooks(audit, meter, admission, proxyCredentials, c);
+        }
+    }
+
+    /**
+     * How the proxy terminates and re-originates TLS for inspection.
+     *
+     * @param authority the CA whose leaves sandboxes are shown
+     * @param trustedCas CAs the proxy trusts for destinations besides the JDK's
+     */
+    public record Inspection(MitmAuthority authority, List<X509Certificate> trustedCas) {
+
+        public Inspection {
+            trustedCas = List.copyOf(trustedCas);
+        }
+
+        /** The certificates of a PEM file. */
+        public static List<X509Certificate> readCertificates(java.nio.file.Path file) throws java.io.IOException {
+            return UpstreamTls.readCertificates(file);
         }
     }
 
@@ -57,6 +82,9 @@ public final class EgressProxy implements AutoCloseable {
     final PlatformRules platform;
     final NameRecords names;
     final Hooks hooks;
+    /** Null: TLS is never terminated (plain HTTP is still inspected). */
+    final MitmAuthority authority;
+    final UpstreamTls upstreamTls;
     private final EventLoopGroup loops;
     private final Channel server;
     private final int port;
@@ -68,6 +96,19 @@ public final class EgressProxy implements AutoCloseable {
      * @throws IllegalStateException when the port cannot be bound
      */
     public EgressProxy(int port, EgressPolicies policies, PlatformRules platform, NameRecords names, Hooks hooks) {
+        this(port, policies, platform, names, hooks, null);
+    }
+
+    /**
+     * Listens on {@code port} of every address (0: any free port, see {@link #port()}), terminating TLS for
+     * inspection as {@code inspection} says (null: never).
+     *
+     * @throws IllegalStateException when the port cannot be bound
+     */
+    public EgressProxy(int port, EgressPolicies policies, PlatformRules platform, NameRecords names, Hooks hooks,
+            Inspection inspection) {
+        this.authority = inspection == null ? null : inspection.authority();
+        this.upstreamTls = new UpstreamTls(inspection == null ? List.of() : inspection.trustedCas());
         this.policies = policies;
         this.platform = platform;
         this.names = names;

@@ -39,7 +39,7 @@ final class Flow extends ChannelInboundHandlerAdapter {
     /** How long a client may stay silent before a flow is decided without its first bytes (server-first protocols). */
     static final long CLASSIFY_WAIT_MILLIS = 250;
 
-    private enum State { ACCEPTED, CLASSIFYING, RELAYING, CLOSED }
+    private enum State { ACCEPTED, CLASSIFYING, RELAYING, INSPECTING, CLOSED }
 
     private final EgressProxy proxy;
     private final EpollSocketChannel down;
@@ -62,6 +62,7 @@ final class Flow extends ChannelInboundHandlerAdapter {
     private long in;
     private long unmeteredOut;
     private long unmeteredIn;
+    private HttpInspection inspection;
 
     Flow(EgressProxy proxy, EpollSocketChannel down) {
         this.proxy = proxy;
@@ -137,6 +138,12 @@ final class Flow extends ChannelInboundHandlerAdapter {
                     down.config().setAutoRead(false);
                 }
             }
+            case INSPECTING -> {
+                int n = buf.readableBytes();
+                out += n;
+                unmeteredOut += n;
+                ctx.fireChannelRead(buf);
+            }
             case CLASSIFYING -> {
                 if (classified) {
                     // Read while the upstream connects: kept with the first bytes.
@@ -158,6 +165,9 @@ final class Flow extends ChannelInboundHandlerAdapter {
         if (state == State.RELAYING) {
             up.flush();
             meter();
+        } else if (state == State.INSPECTING) {
+            ctx.fireChannelReadComplete();
+            meter();
         }
     }
 
@@ -165,6 +175,8 @@ final class Flow extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (state == State.RELAYING && up != null) {
             up.config().setAutoRead(down.isWritable());
+        } else if (state == State.INSPECTING) {
+            ctx.fireChannelWritabilityChanged();
         }
     }
 
@@ -176,6 +188,8 @@ final class Flow extends ChannelInboundHandlerAdapter {
                 classified(true);
             } else if (state == State.RELAYING) {
                 halfClose(up);
+            } else if (state == State.INSPECTING) {
+                inspection.downEnded();
             }
             closeIfBothEnded();
         }
@@ -187,6 +201,7 @@ final class Flow extends ChannelInboundHandlerAdapter {
         if (up != null && up.isOpen()) {
             up.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
+        ctx.fireChannelInactive();
     }
 
     @Override
@@ -257,9 +272,90 @@ final class Flow extends ChannelInboundHandlerAdapter {
 
     private void connect(EgressPolicy policy) {
         connecting = true;
-        FlowHandling handling = FlowHandling.choose(policy, destination);
+        FlowHandling handling = FlowHandling.choose(policy, destination, destination.app(), h2Preface(),
+                proxy.authority != null);
         switch (handling) {
             case FlowHandling.Passthrough p -> connectUpstream(policy.upstreamProxy());
+            case FlowHandling.Inspect i -> {
+                if (policy.upstreamProxy() != null) {
+                    // Inspected requests are not carried through a SOCKS5 upstream: refused rather than let
+                    // past the protocol rules or around the proxy.
+                    cut(new Verdict(false, "inspection through egress.proxy"));
+                    return;
+                }
+                inspection = new HttpInspection(new Inspected(), i, proxy.hooks.credentials(), proxy.upstreamTls,
+                        proxy.authority);
+                inspection.start(bootstrap(), original);
+            }
+        }
+    }
+
+    private boolean h2Preface() {
+        return held != null && held.readableBytes() >= 4
+                && held.toString(held.readerIndex(), 4, java.nio.charset.StandardCharsets.US_ASCII).equals("PRI ");
+    }
+
+    /** What the inspection of this flow sees of it. */
+    private final class Inspected implements HttpInspection.Owner {
+
+        @Override
+        public String sandboxId() {
+            return sandboxId;
+        }
+
+        @Override
+        public Channel down() {
+            return down;
+        }
+
+        @Override
+        public Destination destination() {
+            return destination;
+        }
+
+        @Override
+        public void upstream(Channel channel) {
+            up = channel;
+        }
+
+        @Override
+        public void inspecting() {
+            if (state != State.CLASSIFYING) {
+                return;
+            }
+            state = State.INSPECTING;
+            upReady = true;
+            ChannelHandlerContext ctx = down.pipeline().context(Flow.this);
+            if (held.isReadable()) {
+                out += held.readableBytes();
+                unmeteredOut += held.readableBytes();
+                ctx.fireChannelRead(held);
+            } else {
+                held.release();
+            }
+            held = null;
+            ctx.fireChannelReadComplete();
+            meter();
+            if (downEof) {
+                inspection.downEnded();
+            }
+            down.config().setAutoRead(true);
+        }
+
+        @Override
+        public void countIn(int bytes) {
+            in += bytes;
+            unmeteredIn += bytes;
+        }
+
+        @Override
+        public void meter() {
+            Flow.this.meter();
+        }
+
+        @Override
+        public void cut() {
+            Flow.this.cut(null);
         }
     }
 

@@ -1,9 +1,20 @@
 package ai.sandbox0.node.egress;
 
+import ai.sandbox0.api.network.EgressAuthProtocol;
+import ai.sandbox0.api.network.EgressAuthRolloutMode;
+import ai.sandbox0.api.network.EgressCredentialRule;
+import ai.sandbox0.api.network.EgressTlsMode;
+import ai.sandbox0.api.network.PortSpec;
+import ai.sandbox0.api.network.ProtocolRule;
+import ai.sandbox0.api.network.TrafficRuleAppProtocol;
+import java.util.List;
+import java.util.Set;
+
 /**
- * What the proxy does with an allowed flow once it is classified. Today every flow is relayed untouched;
- * flows whose policy has protocol or credential rules for their destination will be inspected (TLS
- * terminated and re-originated, HTTP and MCP requests checked, credentials injected) by a handling added here.
+ * What the proxy does with an allowed flow once it is classified: relayed untouched, or inspected (TLS
+ * terminated and re-originated, each HTTP request checked against the protocol rules and given its
+ * credentials) when the sandbox's policy has a protocol rule or an enabled credential rule for the flow's
+ * destination that the proxy can apply to it.
  */
 sealed interface FlowHandling {
 
@@ -11,10 +22,69 @@ sealed interface FlowHandling {
     record Passthrough() implements FlowHandling {
     }
 
+    /**
+     * HTTP/1.x requests read one by one, inside TLS when {@code tls}.
+     *
+     * @param protocolRules the protocol rules for this destination, in declaration order
+     * @param credentialRules the enabled credential rules for this destination, in declaration order
+     */
+    record Inspect(boolean tls, List<ProtocolRule> protocolRules, List<EgressCredentialRule> credentialRules)
+            implements FlowHandling {
+
+        public Inspect {
+            protocolRules = List.copyOf(protocolRules);
+            credentialRules = List.copyOf(credentialRules);
+        }
+    }
+
     FlowHandling PASSTHROUGH = new Passthrough();
 
-    static FlowHandling choose(EgressPolicy policy, Destination destination) {
-        // The seam for inspection: protocolRules() and credentialRules() matching the destination pick it.
-        return PASSTHROUGH;
+    /** Credential rule protocols carried over TLS, and over plain HTTP. */
+    Set<EgressAuthProtocol> OVER_TLS = Set.of(EgressAuthProtocol.HTTPS, EgressAuthProtocol.GRPC, EgressAuthProtocol.TLS);
+
+    /**
+     * @param first the flow's first bytes as classified
+     * @param prefaceH2 whether a plain flow starts with HTTP/2's preface (not inspected: HTTP/1.x only)
+     * @param terminate whether this proxy can terminate TLS (it has a CA)
+     */
+    static FlowHandling choose(EgressPolicy policy, Destination destination, TrafficRuleAppProtocol app,
+            boolean prefaceH2, boolean terminate) {
+        if (app != TrafficRuleAppProtocol.TLS && (app != TrafficRuleAppProtocol.HTTP || prefaceH2)) {
+            return PASSTHROUGH;
+        }
+        boolean tls = app == TrafficRuleAppProtocol.TLS;
+        if (tls && !terminate) {
+            return PASSTHROUGH;
+        }
+        List<ProtocolRule> protocol = policy.protocolRules().stream()
+                .filter(r -> r != null && applies(HttpRules.l(r.domains()), HttpRules.l(r.ports()), destination))
+                .filter(r -> !tls || r.tlsMode() == EgressTlsMode.TERMINATE_REORIGINATE)
+                .toList();
+        List<EgressCredentialRule> credential = policy.credentialRules().stream()
+                .filter(r -> r != null && r.rollout() != EgressAuthRolloutMode.DISABLED)
+                .filter(r -> applies(HttpRules.l(r.domains()), HttpRules.l(r.ports()), destination))
+                .filter(r -> tls ? terminates(r) : r.protocol() == null || r.protocol() == EgressAuthProtocol.HTTP)
+                .toList();
+        return protocol.isEmpty() && credential.isEmpty() ? PASSTHROUGH : new Inspect(tls, protocol, credential);
+    }
+
+    /**
+     * A credential rule lets its TLS flows be terminated with {@code terminate-reoriginate}; an {@code https}
+     * or {@code grpc} rule that names no mode does too (what upstream's documented examples rely on).
+     */
+    static boolean terminates(EgressCredentialRule r) {
+        if (r.protocol() != null && !OVER_TLS.contains(r.protocol())) {
+            return false;
+        }
+        return r.tlsMode() == EgressTlsMode.TERMINATE_REORIGINATE
+                || r.tlsMode() == null && (r.protocol() == EgressAuthProtocol.HTTPS || r.protocol() == EgressAuthProtocol.GRPC);
+    }
+
+    /** A rule's destination: any of its domains (none: every name, and flows without one) and any of its ports. */
+    static boolean applies(List<String> domains, List<PortSpec> ports, Destination d) {
+        if (!domains.isEmpty() && TrafficMatcher.domains(domains).stream().noneMatch(p -> p.matches(d.host()))) {
+            return false;
+        }
+        return ports.isEmpty() || TrafficMatcher.ports(ports).stream().anyMatch(p -> p.matches(d.port(), Transport.TCP));
     }
 }

@@ -52,10 +52,12 @@ public final class SandboxLauncher {
     private final SandboxDisks disks;
     private final SandboxNamespaces namespaces;
     private final Path skeleton;
+    private final SandboxTrust trust;
 
     public SandboxLauncher(SandboxLayout layout, Runc runc, Mounter mounter, AddressPool addresses,
             SandboxNetwork network, CgroupLayout cgroups, ProcdRuntime procd, RuntimeSettings settings,
-            Teardown teardown, SandboxDisks disks, SandboxNamespaces namespaces) {
+            Teardown teardown, SandboxDisks disks, SandboxNamespaces namespaces, SandboxTrust trust) {
+        this.trust = trust;
         this.disks = disks;
         this.namespaces = namespaces;
         this.layout = layout;
@@ -296,14 +298,20 @@ public final class SandboxLauncher {
     }
 
     ContainerConfig containerConfig(SandboxSpec spec, Path netns, String cgroupPath, String token, Bundle bundle,
-            IdMap ids, List<Path> emptyDirDisks) {
-        var env = new HashMap<String, String>(spec.env());
+            IdMap ids, List<Path> emptyDirDisks) throws SetupException {
+        var env = new HashMap<String, String>(trust.env());
+        env.putAll(spec.env());
         env.putAll(procd.env(token));
         SandboxSecurity security = spec.security();
         Path rootfs = layout.rootfs(spec.id());
         String home = home(rootfs, security.uid());
         var mounts = new ArrayList<OciMount>(procd.mounts());
         mounts.addAll(bundle.etcMounts());
+        try {
+            mounts.add(trust.write(bundle.dir().resolve("netd"), rootfs));
+        } catch (IOException e) {
+            throw new SetupException(Step.WRITE_BUNDLE, spec.id() + ": the egress CA files: " + e.getMessage(), e);
+        }
         if (security.readOnlyRoot()) {
             // What stays writable under a read-only root: /tmp and procd's working directory (the workspace).
             mounts.add(OciMount.writableBind(rootfs.resolve("tmp"), "/tmp"));

@@ -195,6 +195,33 @@ public final class EgressTopology implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes into {@code dir} a test CA ({@code test-ca.crt}), a certificate it signs for {@code api.test},
+     * {@code mcp.test} and {@code bad.test} ({@code srv.crt}, {@code srv.key}) and a self-signed one for the
+     * same names that no proxy trusts ({@code bad.crt}, {@code bad.key}).
+     */
+    public static void testCertificates(Path dir) throws IOException {
+        String san = "subjectAltName=DNS:api.test,DNS:mcp.test,DNS:bad.test";
+        String script = """
+                set -e
+                cd %s
+                openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=test-ca \\
+                  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \\
+                  -keyout test-ca.key -out test-ca.crt 2>/dev/null
+                openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=api.test \\
+                  -keyout srv.key -out srv.csr 2>/dev/null
+                printf '%s\\n' > srv.ext
+                openssl x509 -req -in srv.csr -CA test-ca.crt -CAkey test-ca.key -CAcreateserial -days 2 \\
+                  -extfile srv.ext -out srv.crt 2>/dev/null
+                openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=api.test \\
+                  -addext %s -keyout bad.key -out bad.crt 2>/dev/null
+                """.formatted(dir, san, san);
+        var r = HostCommand.run(List.of("sh", "-c", script), null, Duration.ofSeconds(30));
+        if (!r.ok()) {
+            throw new IOException("openssl failed: " + r.stderr() + r.stdout());
+        }
+    }
+
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -85,6 +85,11 @@ public final class TestNetwork implements AutoCloseable {
     }
 
     /** The server's address, outside every sandbox's network. */
+    /** The network namespace the servers run in, for servers of a test's own. */
+    public String namespace() {
+        return ns;
+    }
+
     public String serverAddress() {
         return serverAddress;
     }

@@ -32,11 +32,21 @@ public final class CredentialBindings {
     private final Jdbi jdbi;
     private final CredentialSourceStore sources;
     private final Clock clock;
+    private final List<java.util.function.Consumer<String>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public CredentialBindings(Jdbi jdbi, CredentialSourceStore sources, Clock clock) {
         this.jdbi = jdbi;
         this.sources = sources;
         this.clock = clock;
+    }
+
+    /** {@code listener} is told the sandbox id whenever a sandbox's bindings were replaced or removed. */
+    public void onChange(java.util.function.Consumer<String> listener) {
+        listeners.add(listener);
+    }
+
+    private void changed(String sandboxId) {
+        listeners.forEach(l -> l.accept(sandboxId));
     }
 
     /**
@@ -89,6 +99,7 @@ public final class CredentialBindings {
                             .execute();
                 }
             });
+            changed(sandboxId);
         } catch (RuntimeException e) {
             if (Database.isForeignKeyViolation(e)) {
                 // The source was deleted between the lookup and the insert.
@@ -102,6 +113,7 @@ public final class CredentialBindings {
     public void release(String sandboxId) {
         jdbi.useHandle(h -> h.createUpdate("DELETE FROM sandbox_egress_credential_bindings WHERE sandbox_id = :sandbox")
                 .bind("sandbox", sandboxId).execute());
+        changed(sandboxId);
     }
 
     /** The sandbox's binding {@code ref} with the decrypted material of the version it pins; empty when none. */

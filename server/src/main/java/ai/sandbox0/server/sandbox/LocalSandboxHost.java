@@ -52,6 +52,11 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
         this.volumes = volumes;
     }
 
+    /** The node's egress data plane, where the server's hooks attach. */
+    public ai.sandbox0.node.egress.EgressPlane egress() {
+        return node.egress();
+    }
+
     @Override
     public LayerChain imageChain(SandboxTemplateSpec spec) {
         String reference = spec.mainContainer().image();
