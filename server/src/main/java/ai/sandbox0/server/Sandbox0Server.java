@@ -16,6 +16,7 @@ import ai.sandbox0.server.credential.CredentialSourceEndpoints;
 import ai.sandbox0.server.credential.CredentialSourceStore;
 import ai.sandbox0.server.egress.EgressAuditEndpoints;
 import ai.sandbox0.server.egress.ServerEgress;
+import ai.sandbox0.server.network.EgressCredentialResolver;
 import ai.sandbox0.server.health.HealthEndpoints;
 import ai.sandbox0.server.http.ApiException;
 import ai.sandbox0.server.http.ApiHandler;
@@ -232,7 +233,6 @@ public final class Sandbox0Server implements AutoCloseable {
         TemplatePools pools = new NoWarmPools();
         if (unavailable == null) {
             host = openHost(dataDir, sandboxStore, procdClient);
-            node.egress().attach(egress.hooks());
             pools = new NodeWarmPools(host, sandboxStore, background);
         } else {
             LOG.warn("sandboxes are not available on this host: {}", unavailable);
@@ -276,9 +276,13 @@ public final class Sandbox0Server implements AutoCloseable {
         var credentialSources = new CredentialSourceStore(database.jdbi(), credentialCipher);
         var credentialBindings = new CredentialBindings(database.jdbi(), credentialSources, clock);
         if (host != null) {
-            // What the egress proxy injects into sandboxes' requests: their bindings, rendered here.
-            host.egress().attach(ai.sandbox0.node.egress.EgressProxy.Hooks.NONE.withCredentials(
-                    new ai.sandbox0.server.network.EgressCredentialResolver(credentialBindings, clock)));
+            // The proxy's audit, metering and quota, and what it injects into sandboxes' requests: their bindings,
+            // rendered here. The proxy names a flow by its run; the store says whose run it is.
+            var credentialResolver = new EgressCredentialResolver(credentialBindings, clock);
+            host.egress().attach(egress.hooks().withCredentials((run, ref) -> {
+                Optional<String> sandbox = egress.sandboxOfRun(run);
+                return sandbox.isEmpty() ? Optional.empty() : credentialResolver.resolve(sandbox.get(), ref);
+            }));
         }
 
         var features = new ArrayList<>(List.of("api_keys", "templates", "credential_sources"));

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Predicate;
 import org.jdbi.v3.core.Jdbi;
@@ -75,6 +76,11 @@ public final class ServerEgress implements AutoCloseable {
                     traffic.add(run, out, in);
                 })
                 .withAdmission(traffic);
+    }
+
+    /** The sandbox a node run serves, from the store when not cached (blocks: never on a proxy thread). */
+    public Optional<String> sandboxOfRun(String runId) {
+        return owners.resolve(runId).map(RunOwners.Owner::sandboxId);
     }
 
     public EgressAuditLog auditLog() {

@@ -196,4 +196,42 @@ class EgressApiTest {
         assertThat(fetch(id, url)).as("the limit removed").contains(BODY.strip());
         ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
     }
+
+    @Test
+    void aBoundCredentialIsInjectedOnTheWayOutAndTheSandboxNeverHoldsIt() throws Exception {
+        String secret = "s0-injected-" + Long.toHexString(System.nanoTime());
+        ok(server.json("POST", "/api/v1/credential-sources", """
+                {"name":"echo-token","resolverKind":"static_headers","spec":{"staticHeaders":{"values":{"token":"%s"}}}}"""
+                .formatted(secret)), 201);
+        String id = ok(server.json("POST", "/api/v1/sandboxes", """
+                {"template":"default","config":{"network":{"mode":"allow-all",
+                  "credentialBindings":[{"ref":"echo","sourceRef":"echo-token","projection":{"type":"http_headers",
+                    "httpHeaders":{"headers":[{"name":"Authorization","valueTemplate":"Bearer {{ .token }}"}]}}}],
+                  "egress":{"credentialRules":[{"name":"echo","credentialRef":"echo","protocol":"http",
+                    "ports":[{"port":%d}]}]}}}}""".formatted(Upstream.ECHO_PORT)), 201).get("sandbox_id").asText();
+        try {
+            String seen = fetch(id, "http://" + Upstream.ADDRESS + ":" + Upstream.ECHO_PORT + "/v1/things");
+            assertThat(seen).as("the upstream got the request with the secret").contains("GET /v1/things")
+                    .contains("Authorization: Bearer " + secret);
+            // Nothing inside holds it: not the environment of any process, not a file the sandbox can read. The
+            // search assembles the secret from halves so that its own command line does not hold it.
+            int half = secret.length() / 2;
+            String search = "import os\nneedle=(" + Json.writeString(secret.substring(0, half)) + "+"
+                    + Json.writeString(secret.substring(half)) + ").encode()\nhits=[]\n"
+                    + "for d,_,fs in os.walk('/', topdown=True):\n"
+                    + "  if d.startswith(('/sys','/proc/sys','/dev')): continue\n"
+                    + "  for f in fs:\n    p=os.path.join(d,f)\n"
+                    + "    try:\n      if os.path.isfile(p) and os.path.getsize(p)<(8<<20) and needle in open(p,'rb').read(): hits.append(p)\n"
+                    + "    except Exception: pass\n"
+                    + "print('hits', [h for h in hits if not h.endswith(('/cmdline','/environ')) or str(os.getpid()) not in h])\n";
+            String found = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/contexts",
+                    "{\"type\":\"cmd\",\"cmd\":{\"command\":[\"python3\",\"-c\"," + Json.writeString(search) + "]},"
+                            + "\"wait_until_done\":true}"), 201).get("output_raw").asText();
+            assertThat(found.strip()).isEqualTo("hits []");
+            assertThat(server.json("GET", "/api/v1/credential-sources/echo-token", null).body()).doesNotContain(secret);
+        } finally {
+            ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
+            ok(server.json("DELETE", "/api/v1/credential-sources/echo-token", null), 200);
+        }
+    }
 }

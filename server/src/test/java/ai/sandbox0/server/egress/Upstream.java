@@ -15,11 +15,14 @@ final class Upstream implements AutoCloseable {
 
     static final String ADDRESS = "198.18.93.1";
     static final int PORT = 8080;
+    /** Answers every request with the request's head (line and headers) as its body. */
+    static final int ECHO_PORT = 8081;
     private static final String NS = "s0test-emt";
     private static final String VETH = "s0temt";
 
     private final Path docroot;
     private Process server;
+    private Process echo;
 
     private Upstream() throws IOException {
         docroot = Files.createTempDirectory("s0-egress-upstream-");
@@ -51,13 +54,34 @@ final class Upstream implements AutoCloseable {
                 Integer.toString(PORT), "--bind", ADDRESS)
                 .directory(docroot.toFile()).redirectErrorStream(true)
                 .redirectOutput(docroot.resolve("server.log").toFile()).start();
+        String echoCode = """
+                import http.server
+                class H(http.server.BaseHTTPRequestHandler):
+                    def do_GET(self):
+                        body = (self.requestline + "\\n" + str(self.headers)).encode()
+                        self.send_response(200)
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                    def log_message(self, *a):
+                        pass
+                http.server.HTTPServer(("%s", %d), H).serve_forever()
+                """.formatted(ADDRESS, ECHO_PORT);
+        echo = new ProcessBuilder("ip", "netns", "exec", NS, "/usr/bin/python3", "-c", echoCode)
+                .redirectErrorStream(true).redirectOutput(docroot.resolve("echo.log").toFile()).start();
         long deadline = System.nanoTime() + 10_000_000_000L;
+        for (int port : new int[] {PORT, ECHO_PORT}) {
+            awaitPort(port, deadline);
+        }
+    }
+
+    private void awaitPort(int port, long deadline) throws IOException, InterruptedException {
         while (true) {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(ADDRESS, PORT), 200);
+                s.connect(new InetSocketAddress(ADDRESS, port), 200);
                 return;
             } catch (IOException e) {
-                if (System.nanoTime() > deadline || !server.isAlive()) {
+                if (System.nanoTime() > deadline || !server.isAlive() || !echo.isAlive()) {
                     throw new IOException("the test upstream did not come up", e);
                 }
                 Thread.sleep(20);
@@ -82,8 +106,10 @@ final class Upstream implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (server != null) {
-            server.destroyForcibly();
+        for (Process p : new Process[] {server, echo}) {
+            if (p != null) {
+                p.destroyForcibly();
+            }
         }
         try {
             down();
