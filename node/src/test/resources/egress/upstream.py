@@ -88,8 +88,17 @@ class Socks(Accepting):
     def handle(self):
         c = self.request
         n = c.recv(2)[1]
-        c.recv(n)
-        c.sendall(b"\x05\x00")
+        methods = c.recv(n)
+        if 2 in methods:
+            # RFC 1929 username/password, logged so the test sees what the proxy presented.
+            c.sendall(b"\x05\x02")
+            c.recv(1)
+            user = c.recv(c.recv(1)[0]).decode()
+            password = c.recv(c.recv(1)[0]).decode()
+            log("socks-auth", user, password)
+            c.sendall(b"\x01\x00")
+        else:
+            c.sendall(b"\x05\x00")
         ver, cmd, _, atyp = c.recv(4)
         if atyp == 1:
             host = socket.inet_ntoa(c.recv(4)); kind = "ipv4"; target = host

@@ -54,6 +54,15 @@ public sealed interface EgressMaterial {
         }
     }
 
+    /** {@code username_password}: the login a SOCKS5 upstream ({@code egress.proxy.credentialRef}) asks for. */
+    record UsernamePassword(String username, String password, Instant expiresAt) implements EgressMaterial {
+
+        @Override
+        public String toString() {
+            return "UsernamePassword[" + username + ", ***]";
+        }
+    }
+
     /** {@code tls_client_certificate}: presented on the re-originated TLS connection. */
     record ClientCertificate(String certificatePem, String privateKeyPem, Instant expiresAt) implements EgressMaterial {
 

@@ -27,7 +27,6 @@ public final class EgressPlane implements AutoCloseable {
         this.resolver = resolver;
         this.proxy = proxy.apply(new EgressProxy.Hooks(r -> hooks.audit().record(r),
                 (id, out, in) -> hooks.meter().add(id, out, in), id -> hooks.admission().mayOpen(id),
-                (id, upstream) -> hooks.proxyCredentials().forProxy(id, upstream),
                 (id, ref) -> hooks.credentials().resolve(id, ref)));
     }
 

@@ -30,30 +30,26 @@ public final class EgressProxy implements AutoCloseable {
      * What the proxy reports to and asks: the audit, the byte meter, quota admission, a SOCKS5 upstream's
      * credentials and the material credential rules inject.
      */
-    public record Hooks(EgressAudit audit, EgressMeter meter, EgressAdmission admission, ProxyCredentials proxyCredentials,
-            EgressCredentials credentials) {
+    public record Hooks(EgressAudit audit, EgressMeter meter, EgressAdmission admission, EgressCredentials credentials) {
 
         public static final Hooks NONE = new Hooks(EgressAudit.NONE, EgressMeter.NONE, EgressAdmission.ALWAYS,
-                ProxyCredentials.NONE, EgressCredentials.NONE);
+                EgressCredentials.NONE);
 
         public Hooks withAudit(EgressAudit a) {
-            return new Hooks(a, meter, admission, proxyCredentials, credentials);
+            return new Hooks(a, meter, admission, credentials);
         }
 
         public Hooks withMeter(EgressMeter m) {
-            return new Hooks(audit, m, admission, proxyCredentials, credentials);
+            return new Hooks(audit, m, admission, credentials);
         }
 
         public Hooks withAdmission(EgressAdmission a) {
-            return new Hooks(audit, meter, a, proxyCredentials, credentials);
+            return new Hooks(audit, meter, a, credentials);
         }
 
-        public Hooks withProxyCredentials(ProxyCredentials c) {
-            return new Hooks(audit, meter, admission, c, credentials);
-        }
-
+        /** The material of a sandbox's bindings: injected into inspected requests, and a SOCKS5 upstream's login. */
         public Hooks withCredentials(EgressCredentials c) {
-            return new Hooks(audit, meter, admission, proxyCredentials, c);
+            return new Hooks(audit, meter, admission, c);
         }
     }
 

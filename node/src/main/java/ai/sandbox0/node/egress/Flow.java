@@ -382,18 +382,44 @@ final class Flow extends ChannelInboundHandlerAdapter {
             cut(new Verdict(false, "proxy address"));
             return;
         }
-        if (proxyAt.literal()) {
-            connectSocks(socks, proxyAt.resolve());
+        boolean login = socks.credentialRef() != null && !socks.credentialRef().isBlank();
+        if (proxyAt.literal() && !login) {
+            connectSocks(socks, proxyAt.resolve(), null);
             return;
         }
-        // The proxy's name is resolved off the event loop (the JDK resolver blocks), then the flow carries on.
+        // The proxy's name and its login (the policy's binding, from the server) are found off the event loop: the
+        // JDK resolver and the server may block. Without its login the flow does not go out at all.
         Thread.startVirtualThread(() -> {
             InetSocketAddress at = proxyAt.resolve();
-            down.eventLoop().execute(() -> connectSocks(socks, at));
+            EgressMaterial.UsernamePassword credentials = null;
+            String failure = null;
+            if (login) {
+                try {
+                    if (proxy.hooks.credentials().resolve(sandboxId, socks.credentialRef()).orElse(null)
+                            instanceof EgressMaterial.UsernamePassword found) {
+                        credentials = found;
+                    } else {
+                        failure = "proxy credentials unavailable";
+                    }
+                } catch (EgressCredentials.Failure | RuntimeException e) {
+                    LOG.info("egress: {}: proxy login {}: {}", sandboxId, socks.credentialRef(), e.getMessage());
+                    failure = "proxy credentials unavailable";
+                }
+            }
+            EgressMaterial.UsernamePassword c = credentials;
+            String f = failure;
+            down.eventLoop().execute(() -> {
+                if (f != null) {
+                    cut(new Verdict(false, f));
+                } else {
+                    connectSocks(socks, at, c);
+                }
+            });
         });
     }
 
-    private void connectSocks(EgressProxyPolicy socks, InetSocketAddress proxyAddress) {
+    private void connectSocks(EgressProxyPolicy socks, InetSocketAddress proxyAddress,
+            EgressMaterial.UsernamePassword credentials) {
         if (state == State.CLOSED) {
             return;
         }
@@ -401,10 +427,9 @@ final class Flow extends ChannelInboundHandlerAdapter {
             cut(new Verdict(false, "proxy address"));
             return;
         }
-        var credentials = proxy.hooks.proxyCredentials().forProxy(sandboxId, socks);
-        Socks5ProxyHandler handshake = credentials
-                .map(c -> new Socks5ProxyHandler(proxyAddress, c.username(), c.password()))
-                .orElseGet(() -> new Socks5ProxyHandler(proxyAddress));
+        Socks5ProxyHandler handshake = credentials != null
+                ? new Socks5ProxyHandler(proxyAddress, credentials.username(), credentials.password())
+                : new Socks5ProxyHandler(proxyAddress);
         handshake.setConnectTimeoutMillis(30_000);
         // A named flow reaches its destination through the proxy by name, as the client asked for it.
         InetSocketAddress target = destination.host() != null && !HostPort.isLiteral(destination.host())

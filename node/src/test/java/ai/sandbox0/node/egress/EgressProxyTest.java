@@ -68,7 +68,11 @@ class EgressProxyTest {
                         meteredIn.addAndGet(in);
                     }
                 })
-                .withAdmission(id -> !overQuota.get());
+                .withAdmission(id -> !overQuota.get())
+                .withCredentials((id, ref) -> ref.equals("corp-proxy")
+                        ? java.util.Optional.of(new EgressMaterial.UsernamePassword("alice", "proxy-pass-7",
+                                java.time.Instant.now().plusSeconds(60)))
+                        : java.util.Optional.empty());
         proxy = new EgressProxy(0, policies, platform, (sbx, ip) -> names.get().nameOf(sbx, ip), hooks);
         net = EgressTopology.start(proxy.port());
     }
@@ -391,6 +395,40 @@ class EgressProxyTest {
         List<String> saw = net.upstreamSaw();
         assertTrue(saw.contains("socks domain ok.example 443"), saw.toString());
         assertTrue(saw.contains("socks ipv4 " + UPSTREAM + " 7002"), saw.toString());
+    }
+
+    @Test
+    void aSocks5UpstreamGetsTheLoginOfItsBindingAndAFlowWithoutOneNeverLeaves() throws Exception {
+        policies.put(SANDBOX, sandboxAddress(), policy("""
+                {"mode":"allow-all","egress":{"proxy":{"type":"socks5","address":"%s:1080","credentialRef":"corp-proxy"}}}"""
+                .formatted(UPSTREAM)));
+        var echoed = net.inSandbox(List.of("python3", "-c", """
+                import socket
+                s = socket.create_connection(("%s", 7002))
+                s.sendall(b"via-login")
+                print(s.recv(100))
+                """.formatted(UPSTREAM)), null, CLIENT_TIMEOUT);
+        assertEquals("b'via-login'", echoed.stdout().strip(), echoed.stderr());
+        assertTrue(net.upstreamSaw().contains("socks-auth alice proxy-pass-7"), net.upstreamSaw().toString());
+        // A login the server cannot give: the flow is cut, and the proxy is never asked.
+        policies.put(SANDBOX, sandboxAddress(), policy("""
+                {"mode":"allow-all","egress":{"proxy":{"type":"socks5","address":"%s:1080","credentialRef":"missing"}}}"""
+                .formatted(UPSTREAM)));
+        int before = net.upstreamSaw().size();
+        var refused = net.inSandbox(List.of("python3", "-c", """
+                import socket
+                s = socket.create_connection(("%s", 7002))
+                s.sendall(b"x")
+                try:
+                    print(s.recv(100))
+                except OSError as e:
+                    print(type(e).__name__)
+                """.formatted(UPSTREAM)), null, CLIENT_TIMEOUT);
+        assertTrue(refused.stdout().contains("ConnectionResetError") || refused.stdout().strip().equals("b''"),
+                refused.stdout() + refused.stderr());
+        EgressRecord rec = awaitRecord(x -> "proxy credentials unavailable".equals(x.reason()));
+        assertFalse(rec.allowed());
+        assertEquals(before, net.upstreamSaw().size(), net.upstreamSaw().toString());
     }
 
     // ---- helpers

@@ -128,8 +128,15 @@ public final class EgressCredentialResolver implements EgressCredentials {
                     }
                     yield new EgressMaterial.ClientCertificate(cert, key, expiresAt);
                 }
-                case USERNAME_PASSWORD, SSH_PROXY -> throw new Failure("binding " + c.ref() + ": projection "
-                        + p.type().wire() + " is not injected into HTTP requests");
+                case USERNAME_PASSWORD -> {
+                    String username = c.values().get("username");
+                    String password = c.values().get("password");
+                    if (username == null || password == null) {
+                        throw new Failure("binding " + c.ref() + ": the source holds no username and password");
+                    }
+                    yield new EgressMaterial.UsernamePassword(username, password, expiresAt);
+                }
+                case SSH_PROXY -> throw new Failure("binding " + c.ref() + ": projection ssh_proxy is not served yet");
             };
         } catch (ValueTemplate.MissingKey | ValueTemplate.InvalidTemplate e) {
             throw new Failure("binding " + c.ref() + ": " + e.getMessage());
