@@ -233,6 +233,10 @@ public final class Sandbox0Server implements AutoCloseable {
         TemplatePools pools = new NoWarmPools();
         if (unavailable == null) {
             host = openHost(dataDir, sandboxStore, procdClient);
+            // Closed before the node: work in flight (a pool's image being extracted into the data dir) is
+            // interrupted and ends before the node does, or a server started next on the same data dir would find
+            // it still writing. Background work survives being cut short as it survives kill -9.
+            closeInReverse.add(() -> awaitQuiet(background, Duration.ofSeconds(60)));
             pools = new NodeWarmPools(host, sandboxStore, background);
         } else {
             LOG.warn("sandboxes are not available on this host: {}", unavailable);
@@ -638,5 +642,17 @@ public final class Sandbox0Server implements AutoCloseable {
             }
         }
         LOG.info("stopped");
+    }
+
+    /** Interrupts what runs and waits up to {@code limit} for it to end; what is left is logged, not waited for. */
+    private static void awaitQuiet(java.util.concurrent.ExecutorService executor, Duration limit) {
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                LOG.warn("background work still running after {} s at close", limit.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
