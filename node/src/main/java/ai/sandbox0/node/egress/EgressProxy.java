@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
@@ -109,7 +108,7 @@ public final class EgressProxy implements AutoCloseable {
         this.platform = platform;
         this.names = names;
         this.hooks = hooks;
-        this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), EpollIoHandler.newFactory());
+        this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), EpollRegistrations.factory());
         try {
             this.server = new ServerBootstrap()
                     .group(loops)

@@ -155,6 +155,40 @@ class EgressProxyTest {
     }
 
     @Test
+    void aDownloadAfterTheClientEndedItsRequestArrivesWhole() throws Exception {
+        int size = 32 * 1024 * 1024;
+        // The client ends its side at once and reads late, so the answer backs up in the proxy.
+        String client = """
+                import hashlib, socket, time
+                s = socket.create_connection(("%s", 7003))
+                s.sendall(b"%d\\n")
+                s.shutdown(socket.SHUT_WR)
+                time.sleep(0.5)
+                h, n = hashlib.sha256(), 0
+                while True:
+                    b = s.recv(1 << 20)
+                    if not b:
+                        break
+                    h.update(b)
+                    n += len(b)
+                print(n, h.hexdigest())
+                """.formatted(UPSTREAM, size);
+        var r = net.inSandbox(List.of("python3", "-c", client), null, CLIENT_TIMEOUT);
+        assertTrue(r.ok(), r.stderr());
+        byte[] block = new byte[256 * 4096];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = (byte) i;
+        }
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        for (int left = size; left > 0; left -= block.length) {
+            sha.update(block, 0, Math.min(left, block.length));
+        }
+        assertEquals(size + " " + HexFormat.of().formatHex(sha.digest()), r.stdout().strip(), "every byte, in order");
+        EgressRecord rec = awaitRecord(x -> x.port() == 7003);
+        assertEquals(size, rec.bytesIn());
+    }
+
+    @Test
     void aDomainDeniedBySniIsCutWhileAnotherOnTheSameAddressWorks() throws Exception {
         policies.put(SANDBOX, EgressTopology.sandboxAddress(), policy("""
                 {"mode":"allow-all","egress":{"trafficRules":[
