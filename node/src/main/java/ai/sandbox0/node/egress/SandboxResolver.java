@@ -15,7 +15,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketChannel;
@@ -139,7 +138,7 @@ public final class SandboxResolver implements AutoCloseable {
         this.settings = settings;
         this.upstream = new UpstreamNameservers(settings.upstreams(), settings.timeout(), settings.attempts());
         Epoll.ensureAvailability();
-        this.loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        this.loops = new MultiThreadIoEventLoopGroup(2, EpollRegistrations.factory());
         Channel u = null;
         try {
             u = new Bootstrap().group(loops).channel(EpollDatagramChannel.class)
