@@ -3,8 +3,6 @@ package ai.sandbox0.node;
 import ai.sandbox0.node.egress.HostResolvConf;
 import ai.sandbox0.node.egress.PlatformRules;
 import ai.sandbox0.node.net.Cidr;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -29,8 +29,9 @@ public record IpRange(InetAddress network, int prefix) {
         }
         InetAddress ip;
         try {
-            ip = InetAddress.getByName(address);
-        } catch (UnknownHostException e) {
+            // A literal only: getByName would ask DNS about anything that is not one (10.0.0.300).
+            ip = InetAddress.ofLiteral(address);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not an IP address or CIDR: " + cidr);
         }
         int bits = ip.getAddress().length * 8;

@@ -2,7 +2,6 @@ package ai.sandbox0.node.runtime;
 
 import ai.sandbox0.node.IdMap;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * The runtime's knobs that are not host paths.
@@ -19,5 +18,4 @@ public record RuntimeSettings(String cgroupParent, Duration readyTimeout, int st
     public IdMap ids(int slot) {
         return IdMap.ofSlot(firstHostId, slot);
     }
-
 }

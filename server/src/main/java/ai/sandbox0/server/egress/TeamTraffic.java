@@ -6,13 +6,13 @@ import ai.sandbox0.node.egress.EgressMeter;
 import ai.sandbox0.server.egress.TrafficStore.Totals;
 import ai.sandbox0.server.tenancy.QuotaStore;
 import java.time.Clock;
+import ai.sandbox0.server.store.PeriodicWriter;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -53,23 +53,18 @@ public final class TeamTraffic implements EgressMeter, EgressAdmission, AutoClos
     private final QuotaStore quotas;
     private final RunOwners owners;
     private final Clock clock;
-    private final Duration interval;
+    private final PeriodicWriter writer;
     private final ConcurrentHashMap<String, Tally> teams = new ConcurrentHashMap<>();
     /** Bytes of runs not yet known to belong to a sandbox, until the writer settles them on the run's team. */
     private final ConcurrentHashMap<String, Tally> unsettled = new ConcurrentHashMap<>();
     private volatile Map<String, Limits> limits = Map.of();
-    private final CountDownLatch stopping = new CountDownLatch(1);
-    private Thread writer;
 
     public TeamTraffic(TrafficStore store, QuotaStore quotas, RunOwners owners, Clock clock, Duration interval) {
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("flush interval must be positive, got " + interval);
-        }
         this.store = store;
         this.quotas = quotas;
         this.owners = owners;
         this.clock = clock;
-        this.interval = interval;
+        this.writer = new PeriodicWriter("egress-traffic", interval, this::pass, this::flush);
         store.all().forEach((team, totals) -> {
             Tally t = new Tally();
             t.storedEgress = totals.egress();
@@ -80,10 +75,8 @@ public final class TeamTraffic implements EgressMeter, EgressAdmission, AutoClos
     }
 
     /** Starts the periodic writer; {@link #close} stops it and writes what is left. */
-    public synchronized TeamTraffic start() {
-        if (writer == null) {
-            writer = Thread.ofVirtual().name("egress-traffic").start(this::run);
-        }
+    public TeamTraffic start() {
+        writer.start();
         return this;
     }
 
@@ -205,38 +198,18 @@ public final class TeamTraffic implements EgressMeter, EgressAdmission, AutoClos
         }
     }
 
-    private void run() {
+    private void pass() {
         try {
-            while (!stopping.await(interval.toNanos(), TimeUnit.NANOSECONDS)) {
-                try {
-                    reloadLimits();
-                } catch (RuntimeException e) {
-                    LOG.warn("reading egress quota limits failed: {}", e.getMessage());
-                }
-                flush();
-            }
-        } catch (InterruptedException e) {
-            // stopping
+            reloadLimits();
+        } catch (RuntimeException e) {
+            LOG.warn("reading egress quota limits failed: {}", e.getMessage());
         }
+        flush();
     }
 
     /** Stops the writer and writes the last totals (the store must still be open). */
     @Override
     public void close() {
-        Thread thread;
-        synchronized (this) {
-            thread = writer;
-            writer = null;
-        }
-        // Not an interrupt: that would close the store connection under a write in progress.
-        stopping.countDown();
-        if (thread != null) {
-            try {
-                thread.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        flush();
+        writer.close();
     }
 }

@@ -1,6 +1,5 @@
 package ai.sandbox0.server.network;
 
-import ai.sandbox0.api.network.CredentialProjectionType;
 import ai.sandbox0.api.network.PlaceholderReplacement;
 import ai.sandbox0.api.network.ProjectedHeader;
 import ai.sandbox0.api.network.ProjectionSpec;

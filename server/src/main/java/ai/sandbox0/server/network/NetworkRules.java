@@ -15,6 +15,7 @@ import ai.sandbox0.api.network.ProjectionSpec;
 import ai.sandbox0.api.network.ProtocolRule;
 import ai.sandbox0.api.network.SandboxNetworkPolicy;
 import ai.sandbox0.api.network.TrafficRule;
+import ai.sandbox0.node.egress.IpRange;
 import ai.sandbox0.server.domain.DomainException;
 import ai.sandbox0.server.domain.DomainException.Invalid;
 import java.util.HashMap;
@@ -436,35 +437,12 @@ public final class NetworkRules {
         if (cidr == null || cidr.isBlank()) {
             return false;
         }
-        String[] parts = cidr.strip().split("/", -1);
-        if (parts.length > 2) {
+        try {
+            IpRange.parse(cidr);
+            return true;
+        } catch (IllegalArgumentException e) {
             return false;
         }
-        boolean v6 = parts[0].contains(":");
-        if (v6 ? !parts[0].matches("[0-9a-fA-F:.]+") : !parts[0].matches("(\\d{1,3}\\.){3}\\d{1,3}")) {
-            return false;
-        }
-        if (v6) {
-            try {
-                java.net.InetAddress.ofLiteral(parts[0]);
-            } catch (IllegalArgumentException e) {
-                return false;
-            }
-        } else {
-            for (String octet : parts[0].split("\\.")) {
-                if (Integer.parseInt(octet) > 255) {
-                    return false;
-                }
-            }
-        }
-        if (parts.length == 2) {
-            if (!parts[1].matches("\\d{1,3}")) {
-                return false;
-            }
-            int bits = Integer.parseInt(parts[1]);
-            return bits <= (v6 ? 128 : 32);
-        }
-        return true;
     }
 
     private static void ports(String at, List<PortSpec> ports) {

@@ -1,12 +1,11 @@
 package ai.sandbox0.server.tenancy;
 
+import ai.sandbox0.server.store.PeriodicWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -29,25 +28,18 @@ public final class ApiKeyUsage implements AutoCloseable {
     }
 
     private final ApiKeyStore store;
-    private final Duration interval;
+    private final PeriodicWriter writer;
     // One entry per key used since start (deleted keys are forgotten): a few hundred in practice.
     private final ConcurrentHashMap<String, Tally> tallies = new ConcurrentHashMap<>();
-    private final CountDownLatch stopping = new CountDownLatch(1);
-    private Thread flusher;
 
     public ApiKeyUsage(ApiKeyStore store, Duration interval) {
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("flush interval must be positive, got " + interval);
-        }
         this.store = store;
-        this.interval = interval;
+        this.writer = new PeriodicWriter("api-key-usage", interval, this::flush, this::flush);
     }
 
     /** Starts the periodic writer; {@link #close} stops it and writes what is left. */
-    public synchronized ApiKeyUsage start() {
-        if (flusher == null) {
-            flusher = Thread.ofVirtual().name("api-key-usage").start(this::run);
-        }
+    public ApiKeyUsage start() {
+        writer.start();
         return this;
     }
 
@@ -92,33 +84,9 @@ public final class ApiKeyUsage implements AutoCloseable {
         }
     }
 
-    private void run() {
-        try {
-            while (!stopping.await(interval.toNanos(), TimeUnit.NANOSECONDS)) {
-                flush();
-            }
-        } catch (InterruptedException e) {
-            // stopping
-        }
-    }
-
     /** Stops the writer and writes the last counts (the store must still be open). */
     @Override
     public void close() {
-        Thread thread;
-        synchronized (this) {
-            thread = flusher;
-            flusher = null;
-        }
-        // Not an interrupt: that would close the store connection under a write in progress.
-        stopping.countDown();
-        if (thread != null) {
-            try {
-                thread.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        flush();
+        writer.close();
     }
 }
