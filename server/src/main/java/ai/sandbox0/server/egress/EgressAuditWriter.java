@@ -29,6 +29,9 @@ public final class EgressAuditWriter implements EgressAudit, AutoCloseable {
     private final EgressMetrics metrics;
     private final ArrayBlockingQueue<EgressRecord> queue;
     private final Thread writer;
+    /** Wakes the writer at close; compared by identity, never written. */
+    private static final EgressRecord STOP = new EgressRecord("", null, 0, null, null, false, null, 0, 0,
+            java.time.Instant.EPOCH, java.time.Instant.EPOCH);
     private volatile boolean stopping;
 
     public EgressAuditWriter(EgressAuditLog log, RunOwners owners, EgressMetrics metrics, int capacity) {
@@ -51,6 +54,7 @@ public final class EgressAuditWriter implements EgressAudit, AutoCloseable {
         var batch = new ArrayList<EgressRecord>(BATCH);
         int kept = 0;
         while (queue.drainTo(batch, BATCH) > 0) {
+            batch.removeIf(r -> r == STOP);
             kept += write(batch);
             batch.clear();
         }
@@ -92,11 +96,12 @@ public final class EgressAuditWriter implements EgressAudit, AutoCloseable {
         while (!stopping) {
             try {
                 EgressRecord first = queue.poll(1, TimeUnit.SECONDS);
-                if (first == null) {
+                if (first == null || first == STOP) {
                     continue;
                 }
                 batch.add(first);
                 queue.drainTo(batch, BATCH - 1);
+                batch.removeIf(r -> r == STOP);
                 write(batch);
             } catch (InterruptedException e) {
                 return;
@@ -113,6 +118,7 @@ public final class EgressAuditWriter implements EgressAudit, AutoCloseable {
     public void close() {
         // Not an interrupt: that would close the store connection under a query in progress.
         stopping = true;
+        queue.offer(STOP); // when full, the writer is not waiting anyway
         try {
             writer.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {

@@ -31,6 +31,9 @@ public final class RunOwners implements AutoCloseable {
     /** Runs asked about and not found, with when: not asked again before {@link #RETRY_NANOS}. */
     private final ConcurrentHashMap<String, Long> asked = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<String> wanted = new LinkedBlockingQueue<>(10_000);
+    /** Wakes the resolver at close; compared by identity, never a run id. */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    private static final String STOP = new String("stop");
     private Set<String> goneLastSweep = Set.of();
     private final Thread resolver;
     private volatile boolean stopping;
@@ -94,7 +97,7 @@ public final class RunOwners implements AutoCloseable {
         while (!stopping) {
             try {
                 String run = wanted.poll(1, TimeUnit.SECONDS);
-                if (run != null && !stopping) {
+                if (run != null && run != STOP && !stopping) {
                     resolve(run);
                 }
                 if (System.nanoTime() - nextSweep > 0) {
@@ -113,6 +116,7 @@ public final class RunOwners implements AutoCloseable {
     public void close() {
         // Not an interrupt: that would close the store connection under a query in progress.
         stopping = true;
+        wanted.offer(STOP); // when full, the resolver is not waiting anyway
         try {
             resolver.join(java.time.Duration.ofSeconds(5));
         } catch (InterruptedException e) {
