@@ -57,11 +57,17 @@ public final class EgressProxy implements AutoCloseable {
      *
      * @param authority the CA whose leaves sandboxes are shown
      * @param trustedCas CAs the proxy trusts for destinations besides the JDK's
+     * @param sshHostKey what the proxy's SSH server ({@code ssh_proxy}) shows sandboxes (null: a new one)
      */
-    public record Inspection(MitmAuthority authority, List<X509Certificate> trustedCas) {
+    public record Inspection(MitmAuthority authority, List<X509Certificate> trustedCas, SshHostKey sshHostKey) {
 
         public Inspection {
             trustedCas = List.copyOf(trustedCas);
+        }
+
+        /** Without a kept SSH host key: {@code ssh_proxy} sessions are shown one made for this proxy's life. */
+        public Inspection(MitmAuthority authority, List<X509Certificate> trustedCas) {
+            this(authority, trustedCas, null);
         }
 
         /** The certificates of a PEM file. */
@@ -80,6 +86,10 @@ public final class EgressProxy implements AutoCloseable {
     /** Null: TLS is never terminated (plain HTTP is still inspected). */
     final MitmAuthority authority;
     final UpstreamTls upstreamTls;
+    private final SshHostKey sshHostKey;
+    /** Started with the first ssh_proxy flow. */
+    private SshTermination ssh;
+    private boolean closed;
     private final EventLoopGroup loops;
     private final Channel server;
     private final int port;
@@ -104,6 +114,7 @@ public final class EgressProxy implements AutoCloseable {
             Inspection inspection) {
         this.authority = inspection == null ? null : inspection.authority();
         this.upstreamTls = new UpstreamTls(inspection == null ? List.of() : inspection.trustedCas());
+        this.sshHostKey = inspection == null ? null : inspection.sshHostKey();
         this.policies = policies;
         this.platform = platform;
         this.names = names;
@@ -167,6 +178,17 @@ public final class EgressProxy implements AutoCloseable {
                 || destination.getAddress().isAnyLocalAddress() || platform.denies(destination.getAddress()));
     }
 
+    /** Where ssh_proxy flows end, started on first use. */
+    synchronized SshTermination ssh() {
+        if (closed) {
+            throw new IllegalStateException("egress proxy closed");
+        }
+        if (ssh == null) {
+            ssh = SshTermination.start(sshHostKey != null ? sshHostKey : SshHostKey.ephemeral());
+        }
+        return ssh;
+    }
+
     private void changed(SandboxEgress entry) {
         Set<Flow> flows = open.get(entry.address());
         if (flows != null) {
@@ -179,5 +201,11 @@ public final class EgressProxy implements AutoCloseable {
         server.close().syncUninterruptibly();
         open.values().forEach(flows -> flows.forEach(Flow::shutdown));
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        synchronized (this) {
+            closed = true;
+            if (ssh != null) {
+                ssh.close();
+            }
+        }
     }
 }
