@@ -92,17 +92,23 @@ final class SshBridgeChannel extends ChannelSession {
 
     @Override
     protected RequestHandler.Result handleShellParsed(String request) throws IOException {
-        return prepareChannelCommand(request, new Bridge(null, null));
+        return bridge(request, new Bridge(null, null));
     }
 
     @Override
     protected RequestHandler.Result handleExecParsed(String request, String command) throws IOException {
-        return prepareChannelCommand(request, new Bridge(command, null));
+        return bridge(request, new Bridge(command, null));
     }
 
     @Override
     protected RequestHandler.Result handleSubsystemParsed(String request, String name) throws IOException {
-        return prepareChannelCommand(request, new Bridge(null, name));
+        return bridge(request, new Bridge(null, name));
+    }
+
+    /** As MINA's own handlers do: the command is this channel's, and starts once the request is answered. */
+    private RequestHandler.Result bridge(String request, Bridge command) throws IOException {
+        commandInstance = command;
+        return prepareChannelCommand(request, command);
     }
 
     /** The sandbox's exec, shell or subsystem, run upstream. */
