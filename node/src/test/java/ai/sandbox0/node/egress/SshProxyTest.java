@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.sandbox0.api.Json;
 import ai.sandbox0.api.network.SandboxNetworkPolicy;
+import ai.sandbox0.api.network.TrafficRuleAppProtocol;
 import ai.sandbox0.node.runtime.HostCommand;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -22,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.junit.jupiter.api.AfterAll;
@@ -50,6 +53,8 @@ class SshProxyTest {
     private static boolean createdRunSshd;
     private static final EgressPolicies policies = new EgressPolicies();
     private static final Map<String, EgressMaterial> material = new ConcurrentHashMap<>();
+    private static final List<EgressRecord> audited = new CopyOnWriteArrayList<>();
+    private static final AtomicLong metered = new AtomicLong();
 
     @BeforeAll
     static void up() throws Exception {
@@ -76,7 +81,8 @@ class SshProxyTest {
         var platform = new PlatformRules(PlatformRules.DEFAULT_PRIVATE_RANGES, EgressTopology.POOL);
         EgressCredentials credentials = (sandbox, ref) ->
                 sandbox.equals(SANDBOX) ? Optional.ofNullable(material.get(ref)) : Optional.empty();
-        proxy = new EgressProxy(0, policies, platform, NameRecords.NONE, EgressProxy.Hooks.NONE.withCredentials(credentials),
+        proxy = new EgressProxy(0, policies, platform, NameRecords.NONE, EgressProxy.Hooks.NONE.withCredentials(credentials)
+                        .withAudit(audited::add).withMeter((id, out, in) -> metered.addAndGet(out + in)),
                 new EgressProxy.Inspection(null, List.of(), proxyKey));
         net = EgressTopology.start(proxy.port());
 
@@ -146,6 +152,8 @@ class SshProxyTest {
         material.clear();
         material.put("git", login(List.of(pub("sandbox")), List.of(UPSTREAM + " " + upstreamHostKey)));
         Files.writeString(sshdLog(), "");
+        audited.clear();
+        metered.set(0);
     }
 
     @Test
@@ -159,7 +167,18 @@ class SshProxyTest {
         assertTrue(log.contains("Accepted publickey for root") && log.contains(storedFingerprint), log);
         assertFalse(Files.exists(dir.resolve("stored")), "the stored private key is nowhere a sandbox could read it");
 
+        // The flow is audited and metered as any other: allowed, SSH, its bytes both ways.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (audited.isEmpty() && System.nanoTime() < deadline) {
+            EgressTopology.sleep(20);
+        }
+        EgressRecord flow = audited.getFirst();
+        assertTrue(flow.allowed() && flow.app() == TrafficRuleAppProtocol.SSH && flow.port() == 22, flow.toString());
+        assertTrue(flow.bytesOut() > 0 && flow.bytesIn() > 0, flow.toString());
+        assertTrue(metered.get() >= flow.bytesOut() + flow.bytesIn(), metered + " metered");
+
         assertEquals(3, ssh("sandbox", "exit 3").exitCode(), "the exit status passes through");
+        assertEquals(255, ssh("sandbox", "kill -KILL $$").exitCode(), "killed upstream: no exit status, as sshd's own");
         var upper = net.inSandbox(sshArgv("sandbox", List.of(), "tr a-z A-Z"), "piped to the upstream", CLIENT_TIMEOUT);
         assertEquals("PIPED TO THE UPSTREAM", upper.stdout(), "stdin and its end reach the command: " + upper.diagnostic());
     }
