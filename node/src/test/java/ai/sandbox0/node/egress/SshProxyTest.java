@@ -191,6 +191,12 @@ class SshProxyTest {
         assertTrue(terminal.stdout().startsWith("/dev/pts/"), terminal.stdout());
         assertTrue(terminal.stdout().contains("hello"), terminal.stdout());
 
+        // Under a real terminal of 30 rows and 100 columns, the upstream's terminal has that size.
+        String sized = String.join(" ", sshArgv("sandbox", List.of("-tt"), "'stty size'"));
+        var size = net.inSandbox(List.of("script", "-qec", "stty rows 30 cols 100; " + sized, "/dev/null"), null,
+                CLIENT_TIMEOUT);
+        assertTrue(size.stdout().contains("30 100"), size.diagnostic() + size.stdout());
+
         Path got = dir.resolve("got.txt");
         var sftp = net.inSandbox(List.of("sftp", "-F", "/dev/null", "-b", "-", "-i", dir.resolve("sandbox").toString(),
                 "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
