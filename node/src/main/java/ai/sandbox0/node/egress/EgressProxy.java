@@ -1,5 +1,6 @@
 package ai.sandbox0.node.egress;
 
+import ai.sandbox0.api.network.EgressCredentialRule;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -16,6 +17,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's transparent egress proxy: the firewall redirects every TCP connection a sandbox opens to this
@@ -24,6 +28,8 @@ import java.util.concurrent.TimeUnit;
  * connections at once.
  */
 public final class EgressProxy implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EgressProxy.class);
 
     /**
      * What the proxy reports to and asks: the audit, the byte meter, quota admission, a SOCKS5 upstream's
@@ -178,8 +184,25 @@ public final class EgressProxy implements AutoCloseable {
                 || destination.getAddress().isAnyLocalAddress() || platform.denies(destination.getAddress()));
     }
 
-    /** Where ssh_proxy flows end, started on first use. */
-    synchronized SshTermination ssh() {
+    /**
+     * Tells {@code then}, from a virtual thread, what becomes of a flow {@code rule} ends at the proxy's SSH
+     * server, which is started with the first such flow (off the event loop: it binds and spawns threads).
+     */
+    void prepareSsh(String sandboxId, InetSocketAddress destination, String host, EgressCredentialRule rule,
+            Consumer<SshTermination.Outcome> then) {
+        Thread.ofVirtual().name("ssh-proxy-prepare").start(() -> {
+            SshTermination.Outcome outcome;
+            try {
+                outcome = ssh().outcome(sandboxId, destination, host, rule, hooks.credentials());
+            } catch (RuntimeException e) {
+                LOG.warn("egress: {}: ssh_proxy unavailable: {}", sandboxId, e.getMessage());
+                outcome = SshTermination.failed(rule, "ssh_proxy unavailable");
+            }
+            then.accept(outcome);
+        });
+    }
+
+    private synchronized SshTermination ssh() {
         if (closed) {
             throw new IllegalStateException("egress proxy closed");
         }

@@ -292,7 +292,7 @@ final class Flow extends ChannelInboundHandlerAdapter {
                     cut(new Verdict(false, "ssh_proxy through egress.proxy"));
                     return;
                 }
-                proxy.ssh().prepare(sandboxId, original, destination.host(), s.rule(), proxy.hooks.credentials(),
+                proxy.prepareSsh(sandboxId, original, destination.host(), s.rule(),
                         outcome -> down.eventLoop().execute(() -> sshPrepared(outcome)));
             }
         }

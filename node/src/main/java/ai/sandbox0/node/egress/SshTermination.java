@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.session.ClientSession;
@@ -186,16 +185,10 @@ final class SshTermination implements AutoCloseable {
     }
 
     /**
-     * Asks for {@code rule}'s material off the event loop and tells {@code then} (on a virtual thread) what to do
-     * with the flow: end it here, relay it untouched ({@code fail-open}) or cut it.
+     * What to do with a flow {@code rule} applies to, once its material was asked for (this may block: call it
+     * off the event loop): end it here, relay it untouched ({@code fail-open}) or cut it.
      */
-    void prepare(String sandboxId, InetSocketAddress destination, String host, EgressCredentialRule rule,
-            EgressCredentials credentials, Consumer<Outcome> then) {
-        Thread.ofVirtual().name("ssh-proxy-prepare").start(() -> then.accept(outcome(sandboxId, destination, host, rule,
-                credentials)));
-    }
-
-    private Outcome outcome(String sandboxId, InetSocketAddress destination, String host, EgressCredentialRule rule,
+    Outcome outcome(String sandboxId, InetSocketAddress destination, String host, EgressCredentialRule rule,
             EgressCredentials credentials) {
         String ref = rule.credentialRef();
         String failure;
@@ -215,8 +208,13 @@ final class SshTermination implements AutoCloseable {
             LOG.warn("egress: {}: ssh credential {} could not be resolved: {}", sandboxId, ref, e.getClass().getName());
             failure = HttpInspection.RESOLUTION_FAILED;
         }
+        return failed(rule, failure);
+    }
+
+    /** The rule's failure policy applied: untouched when {@code fail-open}, else cut for {@code reason}. */
+    static Outcome failed(EgressCredentialRule rule, String reason) {
         return rule.failurePolicy() == EgressAuthFailurePolicy.FAIL_OPEN ? new Outcome.Untouched()
-                : new Outcome.Refused(failure);
+                : new Outcome.Refused(reason);
     }
 
     /** The sandbox session's login upstream, started on first use (once the sandbox side is authenticated). */
