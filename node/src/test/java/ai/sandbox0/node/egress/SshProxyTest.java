@@ -55,6 +55,8 @@ class SshProxyTest {
     private static final Map<String, EgressMaterial> material = new ConcurrentHashMap<>();
     private static final List<EgressRecord> audited = new CopyOnWriteArrayList<>();
     private static final AtomicLong metered = new AtomicLong();
+    /** The name the sandbox's DNS "resolved" to the upstream's address (null: none, a direct-IP flow). */
+    private static volatile String resolvedName;
 
     @BeforeAll
     static void up() throws Exception {
@@ -81,7 +83,8 @@ class SshProxyTest {
         var platform = new PlatformRules(PlatformRules.DEFAULT_PRIVATE_RANGES, EgressTopology.POOL);
         EgressCredentials credentials = (sandbox, ref) ->
                 sandbox.equals(SANDBOX) ? Optional.ofNullable(material.get(ref)) : Optional.empty();
-        proxy = new EgressProxy(0, policies, platform, NameRecords.NONE, EgressProxy.Hooks.NONE.withCredentials(credentials)
+        NameRecords names = (sandbox, address) -> Optional.ofNullable(resolvedName);
+        proxy = new EgressProxy(0, policies, platform, names, EgressProxy.Hooks.NONE.withCredentials(credentials)
                         .withAudit(audited::add).withMeter((id, out, in) -> metered.addAndGet(out + in)),
                 new EgressProxy.Inspection(null, List.of(), proxyKey));
         net = EgressTopology.start(proxy.port());
@@ -154,6 +157,7 @@ class SshProxyTest {
         Files.writeString(sshdLog(), "");
         audited.clear();
         metered.set(0);
+        resolvedName = null;
     }
 
     @Test
@@ -227,6 +231,26 @@ class SshProxyTest {
 
         material.put("git", login(List.of(pub("sandbox")), List.of()));
         assertEquals(255, ssh("sandbox", "id -un").exitCode(), "no knownHosts: no upstream is trusted");
+    }
+
+    @Test
+    void knownHostsNameTheHostTheSandboxResolvedAndADomainRuleAppliesByIt() throws Exception {
+        policies.put(SANDBOX, EgressTopology.sandboxAddress(), EgressPolicy.compile(Json.mapper().readValue("""
+                {"mode":"allow-all","egress":{"credentialRules":[{"credentialRef":"git","protocol":"ssh",
+                 "domains":["git.test"]}]}}""", SandboxNetworkPolicy.class)));
+        material.put("git", login(List.of(pub("sandbox")), List.of("git.test " + upstreamHostKey)));
+
+        resolvedName = "git.test";
+        var named = ssh("sandbox", "id -un");
+        assertEquals(0, named.exitCode(), named.diagnostic());
+        assertEquals("root\n", named.stdout());
+
+        // The same address dialled without a name: the rule does not apply and the sandbox meets the upstream itself.
+        resolvedName = null;
+        var direct = ssh("sandbox", "id -un");
+        assertEquals(255, direct.exitCode(), direct.diagnostic());
+        assertTrue(direct.stderr().contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
+                || direct.stderr().contains("Host key verification failed"), direct.stderr());
     }
 
     @Test
