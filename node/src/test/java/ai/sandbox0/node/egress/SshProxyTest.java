@@ -231,6 +231,12 @@ class SshProxyTest {
 
         material.put("git", login(List.of(pub("sandbox")), List.of()));
         assertEquals(255, ssh("sandbox", "id -un").exitCode(), "no knownHosts: no upstream is trusted");
+
+        material.put("git", new EgressMaterial.SshLogin("nobody-here", stored, List.of(pub("sandbox")),
+                List.of(UPSTREAM + " " + upstreamHostKey), Instant.now().plusSeconds(300)));
+        var refused = ssh("sandbox", "id -un");
+        assertEquals(255, refused.exitCode(), refused.diagnostic());
+        assertTrue(refused.stderr().contains("cannot log in to " + UPSTREAM + " as nobody-here"), refused.stderr());
     }
 
     @Test
