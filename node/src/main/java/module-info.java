@@ -24,6 +24,7 @@ module ai.sandbox0.node {
     requires io.netty.transport.unix.common;
     requires org.bouncycastle.provider;
     requires org.bouncycastle.pkix;
+    requires org.apache.sshd.osgi;
 
     exports ai.sandbox0.node;
     exports ai.sandbox0.node.blob;

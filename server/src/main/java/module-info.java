@@ -17,7 +17,7 @@ module ai.sandbox0.server {
     requires flyway.core;
     requires org.jdbi.v3.core;
     // Bouncy Castle, which sshd needs for Ed25519 keys, is a run-time jar it finds itself.
-    requires org.apache.sshd.common;
+    requires org.apache.sshd.osgi;
     requires org.xerial.sqlitejdbc;
     requires com.nimbusds.jose.jwt;
     requires oauth2.oidc.sdk;

@@ -7,6 +7,7 @@ import ai.sandbox0.node.egress.EgressPlane;
 import ai.sandbox0.node.egress.EgressPolicy;
 import ai.sandbox0.node.egress.EgressProxy;
 import ai.sandbox0.node.egress.MitmAuthority;
+import ai.sandbox0.node.egress.SshHostKey;
 import ai.sandbox0.node.runtime.SandboxTrust;
 import ai.sandbox0.node.egress.PlatformRules;
 import ai.sandbox0.node.blob.BlobStore;
@@ -145,8 +146,12 @@ public final class Node implements AutoCloseable {
             var platform = new PlatformRules(config.privateRanges(), config.addressPool().toString());
             // The CA inspected TLS is terminated under: the installation's own, kept in the state dir.
             var authority = MitmAuthority.loadOrCreate(config.stateDir().resolve("egress"));
+            // The SSH host key ssh_proxy sessions are shown, kept beside the CA; sandboxes trust it by its public line.
+            var sshHostKey = SshHostKey.loadOrCreate(config.stateDir().resolve("egress"));
+            log.info("egress: ssh_proxy host key {} ({})", sshHostKey.fingerprint(),
+                    config.stateDir().resolve("egress").resolve("ssh-proxy-host-key.pub"));
             var inspection = new EgressProxy.Inspection(authority, config.egressTrustedCaFile() == null ? List.of()
-                    : EgressProxy.Inspection.readCertificates(config.egressTrustedCaFile()));
+                    : EgressProxy.Inspection.readCertificates(config.egressTrustedCaFile()), sshHostKey);
             egress = EgressPlane.start(platform, config.nameservers(), inspection);
             Firewall firewall = new Firewall(config.nft(),
                     new FirewallRules(names, config.addressPool(), platform, egress.proxyPort(), egress.dnsPort()));

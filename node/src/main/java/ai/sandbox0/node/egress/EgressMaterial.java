@@ -1,6 +1,7 @@
 package ai.sandbox0.node.egress;
 
 import ai.sandbox0.api.network.PlaceholderSubstitutionLocation;
+import java.security.KeyPair;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,26 @@ public sealed interface EgressMaterial {
         @Override
         public String toString() {
             return "ClientCertificate";
+        }
+    }
+
+    /**
+     * {@code ssh_proxy}: the proxy ends the sandbox's SSH session, admitting only {@code sandboxPublicKeys}
+     * (OpenSSH public key lines), and logs in to the destination as {@code upstreamUsername} with {@code key}
+     * (decrypted by the server), once its host key matches one of {@code knownHosts} (OpenSSH known_hosts lines).
+     */
+    record SshLogin(String upstreamUsername, KeyPair key, List<String> sandboxPublicKeys, List<String> knownHosts,
+            Instant expiresAt) implements EgressMaterial {
+
+        public SshLogin {
+            sandboxPublicKeys = List.copyOf(sandboxPublicKeys);
+            knownHosts = List.copyOf(knownHosts);
+        }
+
+        @Override
+        public String toString() {
+            return "SshLogin[" + upstreamUsername + ", " + sandboxPublicKeys.size() + " sandbox keys, "
+                    + knownHosts.size() + " known hosts, ***]";
         }
     }
 }

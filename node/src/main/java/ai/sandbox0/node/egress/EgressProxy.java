@@ -1,5 +1,6 @@
 package ai.sandbox0.node.egress;
 
+import ai.sandbox0.api.network.EgressCredentialRule;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -16,6 +17,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's transparent egress proxy: the firewall redirects every TCP connection a sandbox opens to this
@@ -24,6 +28,8 @@ import java.util.concurrent.TimeUnit;
  * connections at once.
  */
 public final class EgressProxy implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EgressProxy.class);
 
     /**
      * What the proxy reports to and asks: the audit, the byte meter, quota admission, a SOCKS5 upstream's
@@ -57,11 +63,17 @@ public final class EgressProxy implements AutoCloseable {
      *
      * @param authority the CA whose leaves sandboxes are shown
      * @param trustedCas CAs the proxy trusts for destinations besides the JDK's
+     * @param sshHostKey what the proxy's SSH server ({@code ssh_proxy}) shows sandboxes (null: a new one)
      */
-    public record Inspection(MitmAuthority authority, List<X509Certificate> trustedCas) {
+    public record Inspection(MitmAuthority authority, List<X509Certificate> trustedCas, SshHostKey sshHostKey) {
 
         public Inspection {
             trustedCas = List.copyOf(trustedCas);
+        }
+
+        /** Without a kept SSH host key: {@code ssh_proxy} sessions are shown one made for this proxy's life. */
+        public Inspection(MitmAuthority authority, List<X509Certificate> trustedCas) {
+            this(authority, trustedCas, null);
         }
 
         /** The certificates of a PEM file. */
@@ -80,6 +92,10 @@ public final class EgressProxy implements AutoCloseable {
     /** Null: TLS is never terminated (plain HTTP is still inspected). */
     final MitmAuthority authority;
     final UpstreamTls upstreamTls;
+    private final SshHostKey sshHostKey;
+    /** Started with the first ssh_proxy flow. */
+    private SshTermination ssh;
+    private boolean closed;
     private final EventLoopGroup loops;
     private final Channel server;
     private final int port;
@@ -104,6 +120,7 @@ public final class EgressProxy implements AutoCloseable {
             Inspection inspection) {
         this.authority = inspection == null ? null : inspection.authority();
         this.upstreamTls = new UpstreamTls(inspection == null ? List.of() : inspection.trustedCas());
+        this.sshHostKey = inspection == null ? null : inspection.sshHostKey();
         this.policies = policies;
         this.platform = platform;
         this.names = names;
@@ -167,6 +184,34 @@ public final class EgressProxy implements AutoCloseable {
                 || destination.getAddress().isAnyLocalAddress() || platform.denies(destination.getAddress()));
     }
 
+    /**
+     * Tells {@code then}, from a virtual thread, what becomes of a flow {@code rule} ends at the proxy's SSH
+     * server, which is started with the first such flow (off the event loop: it binds and spawns threads).
+     */
+    void prepareSsh(String sandboxId, InetSocketAddress destination, String host, EgressCredentialRule rule,
+            Consumer<SshTermination.Outcome> then) {
+        Thread.ofVirtual().name("ssh-proxy-prepare").start(() -> {
+            SshTermination.Outcome outcome;
+            try {
+                outcome = ssh().outcome(sandboxId, destination, host, rule, hooks.credentials());
+            } catch (RuntimeException e) {
+                LOG.warn("egress: {}: ssh_proxy unavailable: {}", sandboxId, e.getMessage());
+                outcome = SshTermination.failed(rule, "ssh_proxy unavailable");
+            }
+            then.accept(outcome);
+        });
+    }
+
+    private synchronized SshTermination ssh() {
+        if (closed) {
+            throw new IllegalStateException("egress proxy closed");
+        }
+        if (ssh == null) {
+            ssh = SshTermination.start(sshHostKey != null ? sshHostKey : SshHostKey.ephemeral());
+        }
+        return ssh;
+    }
+
     private void changed(SandboxEgress entry) {
         Set<Flow> flows = open.get(entry.address());
         if (flows != null) {
@@ -179,5 +224,11 @@ public final class EgressProxy implements AutoCloseable {
         server.close().syncUninterruptibly();
         open.values().forEach(flows -> flows.forEach(Flow::shutdown));
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        synchronized (this) {
+            closed = true;
+            if (ssh != null) {
+                ssh.close();
+            }
+        }
     }
 }

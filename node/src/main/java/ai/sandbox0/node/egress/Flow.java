@@ -287,6 +287,36 @@ final class Flow extends ChannelInboundHandlerAdapter {
                         proxy.authority);
                 inspection.start(bootstrap(), original);
             }
+            case FlowHandling.SshProxy s -> {
+                if (policy.upstreamProxy() != null) {
+                    cut(new Verdict(false, "ssh_proxy through egress.proxy"));
+                    return;
+                }
+                proxy.prepareSsh(sandboxId, original, destination.host(), s.rule(),
+                        outcome -> down.eventLoop().execute(() -> sshPrepared(outcome)));
+            }
+        }
+    }
+
+    /** An ssh_proxy flow is relayed, as any other, to the proxy's SSH server; or untouched; or cut. */
+    private void sshPrepared(SshTermination.Outcome outcome) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        switch (outcome) {
+            case SshTermination.Outcome.Terminate t -> {
+                var connected = bootstrap().option(ChannelOption.AUTO_READ, false).handler(new UpstreamSide())
+                        .connect(t.server());
+                up = connected.channel();
+                connected.addListener(f -> {
+                    if (f.isSuccess()) {
+                        t.bind(up);
+                    }
+                    upstreamReady(f);
+                });
+            }
+            case SshTermination.Outcome.Untouched u -> connectUpstream(null);
+            case SshTermination.Outcome.Refused r -> cut(new Verdict(false, r.reason()));
         }
     }
 

@@ -14,7 +14,8 @@ import java.util.Set;
  * What the proxy does with an allowed flow once it is classified: relayed untouched, or inspected (TLS
  * terminated and re-originated, each HTTP request checked against the protocol rules and given its
  * credentials) when the sandbox's policy has a protocol rule or an enabled credential rule for the flow's
- * destination that the proxy can apply to it.
+ * destination that the proxy can apply to it; or, for SSH with an enabled {@code ssh} credential rule, ended
+ * at the proxy's own SSH server and logged in again upstream with the binding's key ({@link SshTermination}).
  */
 sealed interface FlowHandling {
 
@@ -37,6 +38,10 @@ sealed interface FlowHandling {
         }
     }
 
+    /** An SSH session ended at the proxy and re-originated with {@code rule}'s binding ({@code ssh_proxy}). */
+    record SshProxy(EgressCredentialRule rule) implements FlowHandling {
+    }
+
     FlowHandling PASSTHROUGH = new Passthrough();
 
     /** Credential rule protocols carried over TLS, and over plain HTTP. */
@@ -49,6 +54,15 @@ sealed interface FlowHandling {
      */
     static FlowHandling choose(EgressPolicy policy, Destination destination, TrafficRuleAppProtocol app,
             boolean prefaceH2, boolean terminate) {
+        if (app == TrafficRuleAppProtocol.SSH) {
+            // The first enabled ssh rule for the destination, in declaration order.
+            return policy.credentialRules().stream()
+                    .filter(r -> r != null && r.rollout() != EgressAuthRolloutMode.DISABLED)
+                    .filter(r -> r.protocol() == EgressAuthProtocol.SSH)
+                    .filter(r -> applies(HttpRules.l(r.domains()), HttpRules.l(r.ports()), destination))
+                    .<FlowHandling>map(SshProxy::new)
+                    .findFirst().orElse(PASSTHROUGH);
+        }
         if (app != TrafficRuleAppProtocol.TLS && (app != TrafficRuleAppProtocol.HTTP || prefaceH2)) {
             return PASSTHROUGH;
         }

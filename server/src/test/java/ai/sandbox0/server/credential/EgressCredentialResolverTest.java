@@ -14,18 +14,21 @@ import ai.sandbox0.api.network.PlaceholderSubstitutionLocation;
 import ai.sandbox0.api.network.PlaceholderSubstitutionProjection;
 import ai.sandbox0.api.network.ProjectedHeader;
 import ai.sandbox0.api.network.ProjectionSpec;
+import ai.sandbox0.api.network.SshProxyProjection;
 import ai.sandbox0.node.egress.EgressCredentials;
 import ai.sandbox0.node.egress.EgressMaterial;
 import ai.sandbox0.server.MutableClock;
 import ai.sandbox0.server.TestServer;
 import ai.sandbox0.server.network.EgressCredentialResolver;
 import ai.sandbox0.server.store.TestDatabases;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,6 +129,45 @@ class EgressCredentialResolverTest {
         assertThatThrownBy(() -> resolver.resolve("sb-1", "gh"))
                 .isInstanceOf(EgressCredentials.Failure.class)
                 .hasMessageContaining("gh").hasMessageContaining("\"secret\"")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(TOKEN));
+    }
+
+    @Test
+    void anSshProxyBindingRendersTheDecryptedKeyAndNeverShowsIt() throws Exception {
+        Path keys = Files.createTempDirectory(dataDir, "ssh");
+        Path key = keys.resolve("id");
+        Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "pass phrase", "-C", "",
+                "-f", key.toString()).redirectErrorStream(true).start();
+        assertThat(keygen.waitFor()).as(new String(keygen.getInputStream().readAllBytes())).isZero();
+        String pem = Files.readString(key);
+        var body = Json.mapper().writeValueAsString(Map.of("name", "deploy-key", "resolverKind", "static_ssh_private_key",
+                "spec", Map.of("staticSSHPrivateKey", Map.of("privateKeyPem", pem, "passphrase", "pass phrase"))));
+        ok(server.json("POST", SOURCES, body), 201);
+        String sandboxKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl agent";
+        String known = "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+        bindings.bind(team, "sb-1", List.of(new CredentialBinding("git", "deploy-key", new ProjectionSpec(
+                CredentialProjectionType.SSH_PROXY, null, null, null, null,
+                new SshProxyProjection(List.of(sandboxKey), "git", List.of(known))), null)));
+
+        var m = (EgressMaterial.SshLogin) resolver.resolve("sb-1", "git").orElseThrow();
+        assertThat(m.upstreamUsername()).isEqualTo("git");
+        assertThat(m.sandboxPublicKeys()).containsExactly(sandboxKey);
+        assertThat(m.knownHosts()).containsExactly(known);
+        // The decrypted key is the one whose public half ssh-keygen wrote.
+        assertThat(PublicKeyEntry.toString(m.key().getPublic()))
+                .isEqualTo(Files.readString(keys.resolve("id.pub")).trim());
+        assertThat(m.toString()).doesNotContain("PRIVATE").doesNotContain("pass phrase").contains("git");
+    }
+
+    @Test
+    void anSshProxyProjectionOverASourceWithoutAKeyFailsWithoutTheSecret() {
+        bindings.bind(team, "sb-1", List.of(new CredentialBinding("git", "github", new ProjectionSpec(
+                CredentialProjectionType.SSH_PROXY, null, null, null, null,
+                new SshProxyProjection(List.of("ssh-ed25519 AAAA x"), "git", List.of())), null)));
+
+        assertThatThrownBy(() -> resolver.resolve("sb-1", "git"))
+                .isInstanceOf(EgressCredentials.Failure.class)
+                .hasMessageContaining("git").hasMessageContaining("no SSH private key")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(TOKEN));
     }
 
