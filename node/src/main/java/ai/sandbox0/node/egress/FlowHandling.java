@@ -11,10 +11,11 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What the proxy does with an allowed flow once it is classified: relayed untouched, or inspected (TLS
+ * What the proxy does with an allowed flow once it is classified: relayed untouched; inspected (TLS
  * terminated and re-originated, each HTTP request checked against the protocol rules and given its
  * credentials) when the sandbox's policy has a protocol rule or an enabled credential rule for the flow's
- * destination that the proxy can apply to it.
+ * destination that the proxy can apply to it; or, for Redis and MQTT with an enabled credential rule of that
+ * protocol, relayed with the proxy logging in for the sandbox.
  */
 sealed interface FlowHandling {
 
@@ -37,6 +38,22 @@ sealed interface FlowHandling {
         }
     }
 
+    /**
+     * A Redis connection the proxy logs in for the sandbox ({@link RedisLogin}).
+     *
+     * @param rule the first enabled {@code redis} credential rule for this destination
+     */
+    record RedisAuth(EgressCredentialRule rule) implements FlowHandling {
+    }
+
+    /**
+     * An MQTT connection whose CONNECT gets the stored login ({@link MqttLogin}).
+     *
+     * @param rule the first enabled {@code mqtt} credential rule for this destination
+     */
+    record MqttAuth(EgressCredentialRule rule) implements FlowHandling {
+    }
+
     FlowHandling PASSTHROUGH = new Passthrough();
 
     /** Credential rule protocols carried over TLS, and over plain HTTP. */
@@ -49,6 +66,15 @@ sealed interface FlowHandling {
      */
     static FlowHandling choose(EgressPolicy policy, Destination destination, TrafficRuleAppProtocol app,
             boolean prefaceH2, boolean terminate) {
+        if (app == TrafficRuleAppProtocol.REDIS || app == TrafficRuleAppProtocol.MQTT) {
+            EgressAuthProtocol login = app == TrafficRuleAppProtocol.REDIS ? EgressAuthProtocol.REDIS : EgressAuthProtocol.MQTT;
+            return policy.credentialRules().stream()
+                    .filter(r -> r != null && r.rollout() != EgressAuthRolloutMode.DISABLED && r.protocol() == login)
+                    .filter(r -> applies(HttpRules.l(r.domains()), HttpRules.l(r.ports()), destination))
+                    .findFirst()
+                    .<FlowHandling>map(r -> login == EgressAuthProtocol.REDIS ? new RedisAuth(r) : new MqttAuth(r))
+                    .orElse(PASSTHROUGH);
+        }
         if (app != TrafficRuleAppProtocol.TLS && (app != TrafficRuleAppProtocol.HTTP || prefaceH2)) {
             return PASSTHROUGH;
         }
