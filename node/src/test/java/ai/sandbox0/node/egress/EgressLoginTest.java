@@ -165,6 +165,17 @@ class EgressLoginTest {
     }
 
     @Test
+    void aLoggedInRedisFlowLeavesThroughThePolicysSocks5Upstream() throws Exception {
+        policies.put(SANDBOX, EgressTopology.sandboxAddress(), policy("""
+                {"mode":"allow-all","egress":{"proxy":{"type":"socks5","address":"%s:1080"},
+                 "credentialRules":[{"credentialRef":"cache","protocol":"redis"}]}}""".formatted(UPSTREAM)));
+        material.put("cache", new EgressMaterial.UsernamePassword("alice", ALICE_PASSWORD, later()));
+        Files.writeString(net.log(), "");
+        assertEquals("alice", redis(null, "ACL", "WHOAMI").stdout().strip());
+        assertTrue(net.upstreamSaw().contains("socks ipv4 " + UPSTREAM + " 6379"), net.upstreamSaw().toString());
+    }
+
+    @Test
     void theDefaultUsersStoredPasswordIsSentAlone() throws Exception {
         policies.put(SANDBOX, EgressTopology.sandboxAddress(), policy("""
                 {"mode":"allow-all","egress":{"credentialRules":[{"credentialRef":"cache","protocol":"redis"}]}}"""));
