@@ -1,6 +1,8 @@
 package ai.sandbox0.node.egress;
 
-import ai.sandbox0.api.network.EgressProxyPolicy;
+import ai.sandbox0.api.network.EgressAuthFailurePolicy;
+import ai.sandbox0.api.network.EgressAuthProtocol;
+import ai.sandbox0.api.network.EgressCredentialRule;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -9,15 +11,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.proxy.Socks5ProxyHandler;
-import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -63,6 +61,14 @@ final class Flow extends ChannelInboundHandlerAdapter {
     private long unmeteredOut;
     private long unmeteredIn;
     private HttpInspection inspection;
+    /** The login rule of a Redis or MQTT flow the proxy logs in for. */
+    private EgressCredentialRule loginRule;
+    /** What the client sends passes through this on its way up (a Redis or MQTT login). */
+    private ClientRewrite rewrite;
+    /** A Redis flow: the proxy's own AUTH, whose answer is awaited while {@code awaitingAuth}. */
+    private RedisLogin redisAuth;
+    private boolean awaitingAuth;
+    private boolean authSent;
 
     Flow(EgressProxy proxy, EpollSocketChannel down) {
         this.proxy = proxy;
@@ -133,8 +139,8 @@ final class Flow extends ChannelInboundHandlerAdapter {
                 int n = buf.readableBytes();
                 out += n;
                 unmeteredOut += n;
-                up.write(buf, up.voidPromise());
-                if (!up.isWritable()) {
+                toUpstream(buf);
+                if (up.isOpen() && !up.isWritable()) {
                     down.config().setAutoRead(false);
                 }
             }
@@ -275,31 +281,27 @@ final class Flow extends ChannelInboundHandlerAdapter {
         FlowHandling handling = FlowHandling.choose(policy, destination, destination.app(), h2Preface(),
                 proxy.authority != null);
         switch (handling) {
-            case FlowHandling.Passthrough p -> connectUpstream(policy.upstreamProxy());
+            case FlowHandling.Passthrough p -> connectUpstream(policy);
             case FlowHandling.Inspect i -> {
-                if (policy.upstreamProxy() != null) {
-                    // Inspected requests are not carried through a SOCKS5 upstream: refused rather than let
-                    // past the protocol rules or around the proxy.
-                    cut(new Verdict(false, "inspection through egress.proxy"));
-                    return;
-                }
                 inspection = new HttpInspection(new Inspected(), i, proxy.hooks.credentials(), proxy.upstreamTls,
                         proxy.authority);
-                inspection.start(bootstrap(), original);
+                inspection.start(route(policy, bootstrap()));
             }
+            case FlowHandling.RedisAuth r -> login(policy, r.rule());
+            case FlowHandling.MqttAuth m -> login(policy, m.rule());
             case FlowHandling.SshProxy s -> {
                 if (policy.upstreamProxy() != null) {
                     cut(new Verdict(false, "ssh_proxy through egress.proxy"));
                     return;
                 }
                 proxy.prepareSsh(sandboxId, original, destination.host(), s.rule(),
-                        outcome -> down.eventLoop().execute(() -> sshPrepared(outcome)));
+                        outcome -> down.eventLoop().execute(() -> sshPrepared(policy, outcome)));
             }
         }
     }
 
     /** An ssh_proxy flow is relayed, as any other, to the proxy's SSH server; or untouched; or cut. */
-    private void sshPrepared(SshTermination.Outcome outcome) {
+    private void sshPrepared(EgressPolicy policy, SshTermination.Outcome outcome) {
         if (state == State.CLOSED) {
             return;
         }
@@ -315,9 +317,15 @@ final class Flow extends ChannelInboundHandlerAdapter {
                     upstreamReady(f);
                 });
             }
-            case SshTermination.Outcome.Untouched u -> connectUpstream(null);
+            case SshTermination.Outcome.Untouched u -> connectUpstream(policy);
             case SshTermination.Outcome.Refused r -> cut(new Verdict(false, r.reason()));
         }
+    }
+
+    /** The way to the destination: directly, or through the policy's SOCKS5 upstream. */
+    private UpstreamRoute route(EgressPolicy policy, Bootstrap bootstrap) {
+        return new UpstreamRoute(down, bootstrap, original, destination, policy.upstreamProxy(), sandboxId,
+                proxy.hooks.credentials(), proxy.platform);
     }
 
     private boolean h2Preface() {
@@ -387,6 +395,11 @@ final class Flow extends ChannelInboundHandlerAdapter {
         public void cut() {
             Flow.this.cut(null);
         }
+
+        @Override
+        public void cut(Verdict verdict) {
+            Flow.this.cut(verdict);
+        }
     }
 
     private Bootstrap bootstrap() {
@@ -400,96 +413,34 @@ final class Flow extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
     }
 
-    private void connectUpstream(EgressProxyPolicy socks) {
-        if (socks == null) {
-            var connected = bootstrap().option(ChannelOption.AUTO_READ, false).handler(new UpstreamSide()).connect(original);
-            up = connected.channel();
-            connected.addListener(f -> upstreamReady(f));
-            return;
+    private void connectUpstream(EgressPolicy policy) {
+        Bootstrap b = bootstrap();
+        if (policy.upstreamProxy() == null) {
+            // Nothing is read from the destination until the flow is classified (or turns out to be server-first).
+            b.option(ChannelOption.AUTO_READ, false);
         }
-        HostPort proxyAt = HostPort.parse(socks.address());
-        if (proxyAt == null) {
-            cut(new Verdict(false, "proxy address"));
-            return;
-        }
-        boolean login = socks.credentialRef() != null && !socks.credentialRef().isBlank();
-        if (proxyAt.literal() && !login) {
-            connectSocks(socks, proxyAt.resolve(), null);
-            return;
-        }
-        // The proxy's name and its login (the policy's binding, from the server) are found off the event loop: the
-        // JDK resolver and the server may block. Without its login the flow does not go out at all.
-        Thread.startVirtualThread(() -> {
-            InetSocketAddress at = proxyAt.resolve();
-            EgressMaterial.UsernamePassword credentials = null;
-            String failure = null;
-            if (login) {
-                try {
-                    if (proxy.hooks.credentials().resolve(sandboxId, socks.credentialRef()).orElse(null)
-                            instanceof EgressMaterial.UsernamePassword found) {
-                        credentials = found;
-                    } else {
-                        failure = "proxy credentials unavailable";
-                    }
-                } catch (EgressCredentials.Failure | RuntimeException e) {
-                    LOG.info("egress: {}: proxy login {}: {}", sandboxId, socks.credentialRef(), e.getMessage());
-                    failure = "proxy credentials unavailable";
-                }
+        route(policy, b).connect(p -> p.addLast(new UpstreamSide()), new UpstreamRoute.Outcome() {
+            @Override
+            public void channel(Channel ch) {
+                up = ch;
             }
-            EgressMaterial.UsernamePassword c = credentials;
-            String f = failure;
-            down.eventLoop().execute(() -> {
-                if (f != null) {
-                    cut(new Verdict(false, f));
-                } else {
-                    connectSocks(socks, at, c);
-                }
-            });
-        });
-    }
 
-    private void connectSocks(EgressProxyPolicy socks, InetSocketAddress proxyAddress,
-            EgressMaterial.UsernamePassword credentials) {
-        if (state == State.CLOSED) {
-            return;
-        }
-        if (proxyAddress == null || proxy.platform.denies(proxyAddress.getAddress())) {
-            cut(new Verdict(false, "proxy address"));
-            return;
-        }
-        Socks5ProxyHandler handshake = credentials != null
-                ? new Socks5ProxyHandler(proxyAddress, credentials.username(), credentials.password())
-                : new Socks5ProxyHandler(proxyAddress);
-        handshake.setConnectTimeoutMillis(30_000);
-        // A named flow reaches its destination through the proxy by name, as the client asked for it.
-        InetSocketAddress target = destination.host() != null && !HostPort.isLiteral(destination.host())
-                ? InetSocketAddress.createUnresolved(destination.host(), original.getPort()) : original;
-        var connected = bootstrap()
-                .resolver(NoopAddressResolverGroup.INSTANCE)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(handshake, new UpstreamSide());
-                    }
-                })
-                .connect(target);
-        up = connected.channel();
-        connected.addListener(f -> {
-            if (!f.isSuccess()) {
-                upstreamReady(f);
-            } else {
-                // Connected to the proxy; the flow is connected once it has answered the CONNECT.
-                handshake.connectFuture().addListener(h -> upstreamReady(h));
+            @Override
+            public void ready() {
+                upstreamReady();
+            }
+
+            @Override
+            public void failed(Verdict v, Throwable cause) {
+                if (v == null) {
+                    LOG.debug("egress: {} → {}: upstream failed: {}", source, original, String.valueOf(cause));
+                }
+                cut(v);
             }
         });
     }
 
-    private void upstreamReady(Future<?> f) {
-        if (!f.isSuccess()) {
-            LOG.debug("egress: {} → {}: upstream failed: {}", source, original, String.valueOf(f.cause()));
-            cut(null);
-            return;
-        }
+    private void upstreamReady() {
         upReady = true;
         if (state == State.CLOSED) {
             up.close();
@@ -503,16 +454,140 @@ final class Flow extends ChannelInboundHandlerAdapter {
         }
     }
 
+    // ---- logging in for the sandbox (Redis, MQTT)
+
+    /**
+     * The rule's {@code username_password} material is fetched off the event loop (the server may block);
+     * then the flow connects with it, or, when it cannot be had, connects without it (fail-open) or is
+     * answered in its protocol and ends before the destination sees it (fail-closed).
+     */
+    private void login(EgressPolicy policy, EgressCredentialRule rule) {
+        loginRule = rule;
+        String ref = rule.credentialRef();
+        String sandbox = sandboxId;
+        EgressCredentials credentials = proxy.hooks.credentials();
+        Thread.startVirtualThread(() -> {
+            EgressMaterial material = null;
+            String failure;
+            try {
+                material = credentials.resolve(sandbox, ref).orElse(null);
+                failure = material instanceof EgressMaterial.UsernamePassword ? null : HttpInspection.MATERIAL_UNAVAILABLE;
+            } catch (EgressCredentials.Failure e) {
+                LOG.info("egress: {}: credential {}: {}", sandbox, ref, e.getMessage());
+                failure = HttpInspection.RESOLUTION_FAILED;
+            } catch (RuntimeException e) {
+                LOG.warn("egress: {}: credential {} could not be resolved: {}", sandbox, ref, e.getClass().getName());
+                failure = HttpInspection.RESOLUTION_FAILED;
+            }
+            EgressMaterial m = material;
+            String f = failure;
+            down.eventLoop().execute(() -> loginResolved(policy, m, f));
+        });
+    }
+
+    private void loginResolved(EgressPolicy policy, EgressMaterial material, String failure) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        boolean redis = loginRule.protocol() == EgressAuthProtocol.REDIS;
+        if (failure != null) {
+            if (loginRule.failurePolicy() == EgressAuthFailurePolicy.FAIL_OPEN) {
+                connectUpstream(policy); // relayed as the client sent it
+            } else {
+                answerAndClose(new Verdict(false, failure), redis
+                        ? RedisLogin.error("NOAUTH egress credential unavailable (" + failure + ")")
+                        : MqttLogin.badLogin(held));
+            }
+            return;
+        }
+        var login = (EgressMaterial.UsernamePassword) material;
+        if (redis) {
+            redisAuth = new RedisLogin(login);
+            rewrite = redisAuth;
+        } else {
+            rewrite = new MqttLogin(login);
+        }
+        connectUpstream(policy);
+    }
+
+    /** The upstream answered the proxy's AUTH: the client's commands follow, or it is told it was refused. */
+    private void authAnswered(ByteBuf buf) {
+        Boolean accepted;
+        try {
+            accepted = redisAuth.accepted(buf);
+        } finally {
+            buf.release(); // a Redis server says nothing more until asked
+        }
+        if (accepted == null) {
+            return;
+        }
+        awaitingAuth = false;
+        if (accepted) {
+            relay();
+            return;
+        }
+        LOG.info("egress: {} → {}: the upstream refused the login of {}", sandboxId, destination, loginRule.credentialRef());
+        if (loginRule.failurePolicy() == EgressAuthFailurePolicy.FAIL_OPEN) {
+            rewrite = null;
+            relay();
+            return;
+        }
+        answerAndClose(new Verdict(false, "credential rejected by upstream"),
+                RedisLogin.error("NOAUTH egress credential rejected by upstream"));
+    }
+
+    /** Fail-closed: the client gets {@code answer} (its protocol's refusal) in place of an answer, then the flow ends. */
+    private void answerAndClose(Verdict v, ByteBuf answer) {
+        verdict = v;
+        if (answer == null) {
+            cut(null);
+            return;
+        }
+        in += answer.readableBytes();
+        unmeteredIn += answer.readableBytes();
+        if (up != null) {
+            up.close();
+        }
+        down.config().setAutoRead(false);
+        down.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The client's bytes go up, through the login's rewrite when there is one. */
+    private void toUpstream(ByteBuf buf) {
+        if (rewrite == null) {
+            up.write(buf, up.voidPromise());
+            return;
+        }
+        try {
+            rewrite.feed(buf, b -> up.write(b, up.voidPromise()));
+        } catch (ClientRewrite.Malformed e) {
+            LOG.debug("egress: {} → {}: {}", source, original, e.getMessage());
+            cut(null);
+        }
+    }
+
     private void relay() {
+        if (redisAuth != null && !authSent) {
+            // The proxy's own login goes first; the client's first command waits for its answer.
+            authSent = true;
+            awaitingAuth = true;
+            up.writeAndFlush(redisAuth.auth(), up.voidPromise());
+            up.config().setAutoRead(true);
+            return;
+        }
         state = State.RELAYING;
         if (held.isReadable()) {
             out += held.readableBytes();
             unmeteredOut += held.readableBytes();
-            up.writeAndFlush(held, up.voidPromise());
+            toUpstream(held);
+            up.flush();
         } else {
             held.release();
         }
         held = null;
+        if (state == State.CLOSED || !up.isOpen()) {
+            return;
+        }
         meter();
         if (downEof) {
             halfClose(up);
@@ -532,6 +607,10 @@ final class Flow extends ChannelInboundHandlerAdapter {
                 return;
             }
             ByteBuf buf = (ByteBuf) msg;
+            if (awaitingAuth) {
+                authAnswered(buf);
+                return;
+            }
             int n = buf.readableBytes();
             in += n;
             unmeteredIn += n;
@@ -641,6 +720,9 @@ final class Flow extends ChannelInboundHandlerAdapter {
         if (held != null) {
             held.release();
             held = null;
+        }
+        if (rewrite != null) {
+            rewrite.release();
         }
         proxy.closed(this);
         meter();

@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What the proxy does with an allowed flow once it is classified: relayed untouched, or inspected (TLS
+ * What the proxy does with an allowed flow once it is classified: relayed untouched; inspected (TLS
  * terminated and re-originated, each HTTP request checked against the protocol rules and given its
  * credentials) when the sandbox's policy has a protocol rule or an enabled credential rule for the flow's
- * destination that the proxy can apply to it; or, for SSH with an enabled {@code ssh} credential rule, ended
- * at the proxy's own SSH server and logged in again upstream with the binding's key ({@link SshTermination}).
+ * destination that the proxy can apply to it; for Redis and MQTT with an enabled credential rule of that
+ * protocol, relayed with the proxy logging in for the sandbox; or, for SSH with an enabled {@code ssh}
+ * credential rule, ended at the proxy's own SSH server and logged in again upstream with the binding's key
+ * ({@link SshTermination}).
  */
 sealed interface FlowHandling {
 
@@ -42,6 +44,22 @@ sealed interface FlowHandling {
     record SshProxy(EgressCredentialRule rule) implements FlowHandling {
     }
 
+    /**
+     * A Redis connection the proxy logs in for the sandbox ({@link RedisLogin}).
+     *
+     * @param rule the first enabled {@code redis} credential rule for this destination
+     */
+    record RedisAuth(EgressCredentialRule rule) implements FlowHandling {
+    }
+
+    /**
+     * An MQTT connection whose CONNECT gets the stored login ({@link MqttLogin}).
+     *
+     * @param rule the first enabled {@code mqtt} credential rule for this destination
+     */
+    record MqttAuth(EgressCredentialRule rule) implements FlowHandling {
+    }
+
     FlowHandling PASSTHROUGH = new Passthrough();
 
     /** Credential rule protocols carried over TLS, and over plain HTTP. */
@@ -54,14 +72,24 @@ sealed interface FlowHandling {
      */
     static FlowHandling choose(EgressPolicy policy, Destination destination, TrafficRuleAppProtocol app,
             boolean prefaceH2, boolean terminate) {
-        if (app == TrafficRuleAppProtocol.SSH) {
-            // The first enabled ssh rule for the destination, in declaration order.
+        EgressAuthProtocol login = switch (app) {
+            case SSH -> EgressAuthProtocol.SSH;
+            case REDIS -> EgressAuthProtocol.REDIS;
+            case MQTT -> EgressAuthProtocol.MQTT;
+            case null, default -> null;
+        };
+        if (login != null) {
+            // The first enabled rule of the flow's protocol for the destination, in declaration order.
             return policy.credentialRules().stream()
-                    .filter(r -> r != null && r.rollout() != EgressAuthRolloutMode.DISABLED)
-                    .filter(r -> r.protocol() == EgressAuthProtocol.SSH)
+                    .filter(r -> r != null && r.rollout() != EgressAuthRolloutMode.DISABLED && r.protocol() == login)
                     .filter(r -> applies(HttpRules.l(r.domains()), HttpRules.l(r.ports()), destination))
-                    .<FlowHandling>map(SshProxy::new)
-                    .findFirst().orElse(PASSTHROUGH);
+                    .findFirst()
+                    .<FlowHandling>map(r -> switch (login) {
+                        case SSH -> new SshProxy(r);
+                        case REDIS -> new RedisAuth(r);
+                        default -> new MqttAuth(r);
+                    })
+                    .orElse(PASSTHROUGH);
         }
         if (app != TrafficRuleAppProtocol.TLS && (app != TrafficRuleAppProtocol.HTTP || prefaceH2)) {
             return PASSTHROUGH;

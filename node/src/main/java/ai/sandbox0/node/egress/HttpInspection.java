@@ -87,6 +87,9 @@ final class HttpInspection {
 
         /** Ends the flow with a reset both ways. */
         void cut();
+
+        /** Ends the flow with a reset both ways, refused for {@code verdict} (its audit record says why). */
+        void cut(Verdict verdict);
     }
 
     private enum Mode { DECIDING, STREAM, AGGREGATE, DISCARD }
@@ -142,15 +145,15 @@ final class HttpInspection {
      * The upstream's TLS context: with the client certificate of the first {@code tls} credential rule for
      * this destination, resolved first; without one when there is none (or it fails open).
      */
-    void start(io.netty.bootstrap.Bootstrap bootstrap, java.net.InetSocketAddress original) {
+    void start(UpstreamRoute route) {
         if (!plan.tls()) {
-            connect(bootstrap, original, null);
+            connect(route, null);
             return;
         }
         Optional<EgressCredentialRule> tlsRule = plan.credentialRules().stream()
                 .filter(r -> r.protocol() == EgressAuthProtocol.TLS).findFirst();
         if (tlsRule.isEmpty()) {
-            connect(bootstrap, original, upstreamTls.context());
+            connect(route, upstreamTls.context());
             return;
         }
         EgressCredentialRule rule = tlsRule.get();
@@ -174,47 +177,56 @@ final class HttpInspection {
                     return;
                 }
             }
-            connect(bootstrap, original, context);
+            connect(route, context);
         });
     }
 
-    private void connect(io.netty.bootstrap.Bootstrap bootstrap, java.net.InetSocketAddress original, SslContext tls) {
+    /** Connects to the destination the flow's way (directly or through the policy's SOCKS5 upstream). */
+    private void connect(UpstreamRoute route, SslContext tls) {
         Destination d = owner.destination();
+        java.net.InetSocketAddress original = route.original();
         String peer = d.host() != null ? d.host() : original.getAddress().getHostAddress();
-        var connected = bootstrap.handler(new io.netty.channel.ChannelInitializer<Channel>() {
+        route.connect(p -> {
+            p.addLast(new UpCounter());
+            if (tls != null) {
+                p.addLast(tls.newHandler(p.channel().alloc(), peer, original.getPort()));
+            }
+            p.addLast(new HttpClientCodec(8192, 64 * 1024, 16 * 1024), new UpSide());
+        }, new UpstreamRoute.Outcome() {
             @Override
-            protected void initChannel(Channel ch) {
-                ChannelPipeline p = ch.pipeline();
-                p.addLast(new UpCounter());
-                if (tls != null) {
-                    p.addLast(tls.newHandler(ch.alloc(), peer, original.getPort()));
-                }
-                p.addLast(new HttpClientCodec(8192, 64 * 1024, 16 * 1024), new UpSide());
+            public void channel(Channel ch) {
+                up = ch;
+                owner.upstream(up);
             }
-        }).connect(original);
-        up = connected.channel();
-        owner.upstream(up);
-        connected.addListener(f -> {
-            if (!f.isSuccess()) {
-                LOG.debug("egress: {} → {}: upstream failed: {}", owner.sandboxId(), d, String.valueOf(f.cause()));
-                owner.cut();
-                return;
-            }
-            SslHandler ssl = up.pipeline().get(SslHandler.class);
-            if (ssl == null) {
-                downSide();
-                return;
-            }
-            ssl.handshakeFuture().addListener(h -> {
-                if (!h.isSuccess()) {
-                    // The destination's certificate did not verify (or its TLS failed): the client is refused.
-                    LOG.info("egress: {} → {}: upstream TLS refused: {}", owner.sandboxId(), d,
-                            String.valueOf(h.cause()));
-                    owner.cut();
+
+            @Override
+            public void ready() {
+                SslHandler ssl = up.pipeline().get(SslHandler.class);
+                if (ssl == null) {
+                    downSide();
                     return;
                 }
-                downSide();
-            });
+                ssl.handshakeFuture().addListener(h -> {
+                    if (!h.isSuccess()) {
+                        // The destination's certificate did not verify (or its TLS failed): the client is refused.
+                        LOG.info("egress: {} → {}: upstream TLS refused: {}", owner.sandboxId(), d,
+                                String.valueOf(h.cause()));
+                        owner.cut();
+                        return;
+                    }
+                    downSide();
+                });
+            }
+
+            @Override
+            public void failed(Verdict verdict, Throwable cause) {
+                if (verdict != null) {
+                    owner.cut(verdict);
+                    return;
+                }
+                LOG.debug("egress: {} → {}: upstream failed: {}", owner.sandboxId(), d, String.valueOf(cause));
+                owner.cut();
+            }
         });
     }
 

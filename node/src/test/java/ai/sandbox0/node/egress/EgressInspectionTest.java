@@ -132,6 +132,26 @@ class EgressInspectionTest {
     }
 
     @Test
+    void anInspectedFlowGoesThroughThePolicysSocks5UpstreamByNameWithItsLoginAndGetsItsHeader() throws Exception {
+        policies.put(SANDBOX, EgressTopology.sandboxAddress(), policy("""
+                {"mode":"allow-all","egress":{"proxy":{"type":"socks5","address":"%s:1080","credentialRef":"corp-proxy"},
+                 "credentialRules":[{"credentialRef":"gh","protocol":"https","domains":["api.test"]}]}}"""
+                .formatted(UPSTREAM)));
+        material.put("gh", new EgressMaterial.Headers(Map.of("Authorization", "Bearer " + SECRET), later()));
+        material.put("corp-proxy", new EgressMaterial.UsernamePassword("alice", "proxy-pass-7", later()));
+        Files.writeString(net.log(), "");
+
+        var r = curl("https://api.test:8443/through-socks");
+        assertTrue(r.ok(), r.stderr());
+        JsonNode seen = only(requests());
+        assertEquals("/through-socks", seen.path("path").asText());
+        assertEquals("Bearer " + SECRET, seen.path("headers").path("authorization").asText());
+        List<String> socks = net.upstreamSaw();
+        assertTrue(socks.contains("socks-auth alice proxy-pass-7"), socks.toString());
+        assertTrue(socks.contains("socks domain api.test 8443"), socks.toString());
+    }
+
+    @Test
     void placeholdersAreReplacedInAHeaderAQueryValueAndTheBody() throws Exception {
         policies.put(SANDBOX, EgressTopology.sandboxAddress(), policy("""
                 {"mode":"allow-all","egress":{"credentialRules":[{"credentialRef":"key","protocol":"https",
