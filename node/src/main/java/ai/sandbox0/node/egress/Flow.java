@@ -311,10 +311,13 @@ final class Flow extends ChannelInboundHandlerAdapter {
                         .connect(t.server());
                 up = connected.channel();
                 connected.addListener(f -> {
-                    if (f.isSuccess()) {
-                        t.bind(up);
+                    if (!f.isSuccess()) {
+                        LOG.debug("egress: {} → {}: ssh_proxy server: {}", source, original, String.valueOf(f.cause()));
+                        cut(null);
+                        return;
                     }
-                    upstreamReady(f);
+                    t.bind(up);
+                    upstreamReady();
                 });
             }
             case SshTermination.Outcome.Untouched u -> connectUpstream(policy);
