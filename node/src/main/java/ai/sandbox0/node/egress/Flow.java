@@ -22,6 +22,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -48,6 +49,7 @@ final class Flow extends ChannelInboundHandlerAdapter {
     private String sandboxId;
     private InetSocketAddress original;
     private Destination destination;
+    private List<String> alpn = List.of();
     private Verdict verdict;
     private State state = State.ACCEPTED;
     private boolean classified;
@@ -225,6 +227,7 @@ final class Flow extends ChannelInboundHandlerAdapter {
         String host = c.host() != null ? c.host()
                 : proxy.names.nameOf(source, original.getAddress()).orElse(null);
         destination = new Destination(original.getAddress(), original.getPort(), Transport.TCP, host, c.app());
+        alpn = c.alpn();
         Optional<SandboxEgress> now = proxy.policies.of(source);
         if (now.isEmpty() || now.get().policy() == null || !now.get().sandboxId().equals(sandboxId)) {
             cut(new Verdict(false, "sandbox removed"));
@@ -311,6 +314,11 @@ final class Flow extends ChannelInboundHandlerAdapter {
         @Override
         public Destination destination() {
             return destination;
+        }
+
+        @Override
+        public List<String> alpn() {
+            return alpn;
         }
 
         @Override
