@@ -5,7 +5,10 @@
 #   9444 gRPC over TLS, raw bytes: /test.Echo/Say answers b"echo:" + request with trailing metadata
 #        x-echo-done; /test.Echo/Count streams b"1", b"2", b"3"; /test.Echo/Fail ends PERMISSION_DENIED.
 #        Each call logged as {grpc, metadata}.
+#        /test.Echo/Many streams 2000 messages of 1 KiB (more than any flow-control window), or as many as
+#        the request says; its end is logged as {grpc-done, sent}.
 #   9445 WebSocket over TLS: echoes every message; the upgrade request logged as {ws, headers}.
+#   9080 h2c with prior knowledge (plain TCP): as 9443's HTTP/2.
 import asyncio, json, socket, ssl, sys, threading
 from concurrent import futures
 
@@ -109,6 +112,21 @@ def http_server():
         threading.Thread(target=http_connection, args=(raw, ctx), daemon=True).start()
 
 
+def h2c_connection(sock):
+    try:
+        with sock:
+            serve_h2(sock)
+    except (OSError, ValueError):
+        pass
+
+
+def h2c_server():
+    s = socket.create_server(("0.0.0.0", 9080), backlog=128)
+    while True:
+        raw, _ = s.accept()
+        threading.Thread(target=h2c_connection, args=(raw,), daemon=True).start()
+
+
 # ---- 9444: gRPC
 
 def say(request, context):
@@ -123,6 +141,15 @@ def count(request, context):
         yield i
 
 
+def many(request, context):
+    log({"grpc": "/test.Echo/Many", "metadata": {k: v for k, v in context.invocation_metadata()}})
+    sent = [0]
+    context.add_callback(lambda: log({"grpc-done": "/test.Echo/Many", "sent": sent[0]}))
+    for i in range(int(request or b"2000")):
+        sent[0] = i + 1
+        yield b"%04d" % (i % 10000) + b"m" * 1020
+
+
 def fail(request, context):
     log({"grpc": "/test.Echo/Fail", "metadata": {k: v for k, v in context.invocation_metadata()}})
     context.abort(grpc.StatusCode.PERMISSION_DENIED, "not you")
@@ -133,6 +160,7 @@ def grpc_server():
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("test.Echo", {
         "Say": grpc.unary_unary_rpc_method_handler(say),
         "Count": grpc.unary_stream_rpc_method_handler(count),
+        "Many": grpc.unary_stream_rpc_method_handler(many),
         "Fail": grpc.unary_unary_rpc_method_handler(fail),
     }),))
     with open(CERT, "rb") as c, open(KEY, "rb") as k:
@@ -161,9 +189,10 @@ async def ws_main():
 
 
 threading.Thread(target=http_server, daemon=True).start()
+threading.Thread(target=h2c_server, daemon=True).start()
 threading.Thread(target=lambda: asyncio.run(ws_main()), daemon=True).start()
 g = grpc_server()
-for port in (9443, 9444, 9445):
+for port in (9443, 9444, 9445, 9080):
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -356,7 +356,10 @@ final class Http2Inspection {
                 responseStarted |= msg instanceof HttpResponse && !interim;
                 responseEnded |= msg instanceof LastHttpContent && !interim;
                 client.write(msg);
-                if (!client.isWritable()) {
+                if (msg instanceof LastHttpContent) {
+                    // The destination's stream closes on its last frame, before a read-complete would flush.
+                    client.flush();
+                } else if (!client.isWritable()) {
                     ctx.channel().config().setAutoRead(false);
                 }
             }

@@ -152,6 +152,48 @@ class EgressInspectionProtocolsTest {
     }
 
     @Test
+    void h2cWithPriorKnowledgeIsInspectedToo() throws Exception {
+        // A plain h2c flow carries no name: the rules pick it by port.
+        policies.put(SANDBOX, EgressTopology.sandboxAddress(), policy("""
+                {"mode":"allow-all","egress":{
+                 "protocolRules":[{"protocol":"http","ports":[{"port":9080}],"http":{"paths":{"deniedPrefixes":["/admin"]}}}],
+                 "credentialRules":[{"credentialRef":"gh","protocol":"http","ports":[{"port":9080}]}]}}"""));
+
+        // Two streams on one connection (curl of this Debian release cannot reuse an h2c connection).
+        String client = """
+                import socket, h2.config, h2.connection, h2.events
+                sock = socket.create_connection(("%s", 9080), timeout=30)
+                conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+                conn.initiate_connection()
+                for sid, path in ((1, "/one"), (3, "/admin")):
+                    conn.send_headers(sid, [(":method", "GET"), (":path", path), (":scheme", "http"),
+                                            (":authority", "%s:9080")], end_stream=True)
+                sock.sendall(conn.data_to_send())
+                status, ended = {}, set()
+                while len(ended) < 2:
+                    data = sock.recv(65536)
+                    if not data:
+                        break
+                    for ev in conn.receive_data(data):
+                        if isinstance(ev, h2.events.ResponseReceived):
+                            status[ev.stream_id] = dict(ev.headers)[":status"]
+                        elif isinstance(ev, h2.events.DataReceived):
+                            conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                        elif isinstance(ev, h2.events.StreamEnded):
+                            ended.add(ev.stream_id)
+                    sock.sendall(conn.data_to_send())
+                print(status.get(1), status.get(3), sorted(ended))
+                """.formatted(UPSTREAM, UPSTREAM);
+        var r = net.inSandbox(List.of(PYTHON, "-c", client), null, CLIENT_TIMEOUT);
+        assertTrue(r.ok(), r.stderr());
+        assertEquals("200 403 [1, 3]", r.stdout().strip(), "both streams answered on the one connection");
+        JsonNode seen = only(requests());
+        assertEquals("h2", seen.path("protocol").asText());
+        assertEquals("/one", seen.path("path").asText());
+        assertEquals("Bearer " + SECRET, seen.path("headers").path("authorization").asText());
+    }
+
+    @Test
     void aClientOfferingOnlyHttp11GetsHttp11UpstreamToo() throws Exception {
         var r = curl("--http1.1", "https://api.test:9443/old", "-o", "/dev/null", "-w", "%{http_version} %{http_code}");
         assertEquals("1.1 200", r.stdout().strip(), r.stderr());
@@ -174,6 +216,12 @@ class EgressInspectionProtocolsTest {
                                                                          timeout=30)
                 print(reply.decode(), call.code().name, dict(call.trailing_metadata()).get("x-echo-done"))
                 print(",".join(m.decode() for m in ch.unary_stream("/test.Echo/Count")(b"", timeout=30)))
+                many = list(ch.unary_stream("/test.Echo/Many")(b"", timeout=30))
+                print(len(many), sum(len(m) for m in many), many[-1][:4].decode())
+                endless = ch.unary_stream("/test.Echo/Many")(b"1000000", timeout=30)
+                next(endless), next(endless)
+                endless.cancel()
+                print(endless.code().name)
                 try:
                     ch.unary_unary("/test.Echo/Fail")(b"", timeout=30)
                     print("no error")
@@ -182,10 +230,19 @@ class EgressInspectionProtocolsTest {
                 """.formatted(dir.resolve("proxy-ca.crt"), UPSTREAM);
         var r = net.inSandbox(List.of(PYTHON, "-c", client), null, CLIENT_TIMEOUT);
         assertTrue(r.ok(), r.stderr());
-        assertEquals(List.of("echo:hello OK yes", "1,2,3", "PERMISSION_DENIED not you"), r.stdout().strip().lines().toList());
-        List<JsonNode> seen = requests();
-        assertEquals(List.of("/test.Echo/Say", "/test.Echo/Count", "/test.Echo/Fail"),
+        assertEquals(List.of("echo:hello OK yes", "1,2,3", "2000 2048000 1999", "CANCELLED", "PERMISSION_DENIED not you"),
+                r.stdout().strip().lines().toList(),
+                "replies, trailers, a stream larger than any window, a cancelled stream, an error status");
+        List<JsonNode> seen = requests().stream().filter(s -> s.has("grpc")).toList();
+        assertEquals(List.of("/test.Echo/Say", "/test.Echo/Count", "/test.Echo/Many", "/test.Echo/Many", "/test.Echo/Fail"),
                 seen.stream().map(s -> s.path("grpc").asText()).toList());
+        List<Long> ends = streamEnds();
+        for (long deadline = System.nanoTime() + 20_000_000_000L; ends.size() < 2 && System.nanoTime() < deadline; ) {
+            EgressTopology.sleep(50);
+            ends = streamEnds();
+        }
+        assertEquals(2, ends.size(), "both streams ended at the server: the client's cancel (RST_STREAM) reached it");
+        assertTrue(ends.stream().allMatch(n -> n < 1_000_000), "the cancelled stream stopped early: " + ends);
         for (JsonNode s : seen) {
             assertEquals("Bearer " + SECRET, s.path("metadata").path("authorization").asText(), s.toString());
         }
@@ -200,7 +257,8 @@ class EgressInspectionProtocolsTest {
                     ctx = ssl.create_default_context(cafile="%s")
                     sock = socket.create_connection(("%s", 9445), timeout=30)
                     async with websockets.connect("wss://api.test:9445/echo", ssl=ctx, sock=sock, server_hostname="api.test",
-                                                  extra_headers={"X-Client": "sandbox"}, max_size=None) as ws:
+                                                  extra_headers={"X-Client": "sandbox"}, max_size=None,
+                                                  compression=None) as ws:
                         for message in ["one", "x" * 200000, "three"]:
                             await ws.send(message)
                             back = await ws.recv()
@@ -248,6 +306,11 @@ class EgressInspectionProtocolsTest {
             }
         }
         return out;
+    }
+
+    /** How many messages each of the server's finished {@code Many} streams sent. */
+    private static List<Long> streamEnds() throws IOException {
+        return requests().stream().filter(s -> s.has("grpc-done")).map(s -> s.path("sent").asLong()).toList();
     }
 
     private static JsonNode only(List<JsonNode> requests) {
