@@ -65,7 +65,10 @@ final class Http2Inspection {
         this.close = close;
     }
 
-    /** Adds the codecs to both connections (their TLS, if any, already in place). */
+    /**
+     * Adds the codecs to both connections (their TLS, if any, already in place). Closing a connection closes it
+     * at once, as on HTTP/1.1 (a cut is a cut); GOAWAY is passed on by {@link ConnectionSide} instead.
+     */
     void start() {
         up.pipeline().addLast(
                 Http2FrameCodecBuilder.forClient()
