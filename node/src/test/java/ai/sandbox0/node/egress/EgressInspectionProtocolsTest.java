@@ -136,6 +136,21 @@ class EgressInspectionProtocolsTest {
     }
 
     @Test
+    void aFailClosedCredentialAnswers503OnItsOwnStream() throws Exception {
+        policies.put(SANDBOX, EgressTopology.sandboxAddress(), policy("""
+                {"mode":"allow-all","egress":{"credentialRules":[
+                 {"credentialRef":"missing","protocol":"https","domains":["api.test"],"httpMatch":{"pathPrefixes":["/closed/"]}},
+                 {"credentialRef":"gh","protocol":"https","domains":["api.test"]}]}}"""));
+
+        var r = curl("--http2", "https://api.test:9443/closed/x", "-o", "/dev/null",
+                "-w", "%{http_version} %{http_code} %{num_connects}\\n", "https://api.test:9443/open", "-o", "/dev/null");
+        assertEquals(List.of("2 503 1", "2 200 0"), r.stdout().strip().lines().toList(), r.stderr());
+        JsonNode seen = only(requests());
+        assertEquals("/open", seen.path("path").asText());
+        assertEquals("Bearer " + SECRET, seen.path("headers").path("authorization").asText());
+    }
+
+    @Test
     void placeholdersInAnHttp2RequestsHeaderQueryAndBodyAreReplaced() throws Exception {
         material.put("gh", new EgressMaterial.Placeholders(List.of(new EgressMaterial.Replacement("__KEY__", SECRET,
                 Set.of(PlaceholderSubstitutionLocation.values()))), later()));
