@@ -2,6 +2,7 @@
 # request logged as one JSON line to the log (first argument); certificate and key of the test CA follow.
 #   9443 HTTPS, ALPN h2 and http/1.1: any request answered with what it received as JSON
 #        {protocol, method, path, headers, body}; protocol is the one the connection negotiated.
+#        Over HTTP/2, /reset is answered with RST_STREAM ENHANCE_YOUR_CALM.
 #   9444 gRPC over TLS, raw bytes: /test.Echo/Say answers b"echo:" + request with trailing metadata
 #        x-echo-done; /test.Echo/Count streams b"1", b"2", b"3"; /test.Echo/Fail ends PERMISSION_DENIED.
 #        Each call logged as {grpc, metadata}.
@@ -13,7 +14,7 @@ import asyncio, json, socket, ssl, sys, threading
 from concurrent import futures
 
 import grpc
-import h2.config, h2.connection, h2.events
+import h2.config, h2.connection, h2.errors, h2.events
 import websockets
 
 LOG, CERT, KEY = sys.argv[1:4]
@@ -54,10 +55,14 @@ def serve_h2(sock):
         for ev in conn.receive_data(data):
             if isinstance(ev, h2.events.RequestReceived):
                 requests[ev.stream_id] = (ev.headers, bytearray())
+                if dict(ev.headers).get(":path") == "/reset":
+                    log({"protocol": "h2", "path": "/reset"})
+                    requests.pop(ev.stream_id)
+                    conn.reset_stream(ev.stream_id, error_code=h2.errors.ErrorCodes.ENHANCE_YOUR_CALM)
             elif isinstance(ev, h2.events.DataReceived):
                 requests[ev.stream_id][1].extend(ev.data)
                 conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
-            elif isinstance(ev, h2.events.StreamEnded):
+            elif isinstance(ev, h2.events.StreamEnded) and ev.stream_id in requests:
                 headers, body = requests.pop(ev.stream_id)
                 pseudo = {k: v for k, v in headers if k.startswith(":")}
                 regular = {}

@@ -136,6 +136,15 @@ class EgressInspectionProtocolsTest {
     }
 
     @Test
+    void aStreamTheDestinationResetsIsResetForTheClientWithTheSameCode() throws Exception {
+        var r = curl("--http2", "https://api.test:9443/reset", "-o", "/dev/null");
+        assertTrue(r.stderr().contains("ENHANCE_YOUR_CALM"), "the destination's error code reaches the client: " + r.stderr());
+        var after = curl("--http2", "https://api.test:9443/after", "-o", "/dev/null", "-w", "%{http_code}");
+        assertEquals("200", after.stdout().strip(), after.stderr());
+        assertEquals(List.of("/reset", "/after"), requests().stream().map(s -> s.path("path").asText()).toList());
+    }
+
+    @Test
     void aFailClosedCredentialAnswers503OnItsOwnStream() throws Exception {
         policies.put(SANDBOX, EgressTopology.sandboxAddress(), policy("""
                 {"mode":"allow-all","egress":{"credentialRules":[
