@@ -20,6 +20,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -46,6 +47,7 @@ final class Flow extends ChannelInboundHandlerAdapter {
     private String sandboxId;
     private InetSocketAddress original;
     private Destination destination;
+    private List<String> alpn = List.of();
     private Verdict verdict;
     private State state = State.ACCEPTED;
     private boolean classified;
@@ -231,6 +233,7 @@ final class Flow extends ChannelInboundHandlerAdapter {
         String host = c.host() != null ? c.host()
                 : proxy.names.nameOf(source, original.getAddress()).orElse(null);
         destination = new Destination(original.getAddress(), original.getPort(), Transport.TCP, host, c.app());
+        alpn = c.alpn();
         Optional<SandboxEgress> now = proxy.policies.of(source);
         if (now.isEmpty() || now.get().policy() == null || !now.get().sandboxId().equals(sandboxId)) {
             cut(new Verdict(false, "sandbox removed"));
@@ -355,6 +358,11 @@ final class Flow extends ChannelInboundHandlerAdapter {
         }
 
         @Override
+        public List<String> alpn() {
+            return alpn;
+        }
+
+        @Override
         public void upstream(Channel channel) {
             up = channel;
         }
@@ -466,26 +474,10 @@ final class Flow extends ChannelInboundHandlerAdapter {
      */
     private void login(EgressPolicy policy, EgressCredentialRule rule) {
         loginRule = rule;
-        String ref = rule.credentialRef();
-        String sandbox = sandboxId;
-        EgressCredentials credentials = proxy.hooks.credentials();
-        Thread.startVirtualThread(() -> {
-            EgressMaterial material = null;
-            String failure;
-            try {
-                material = credentials.resolve(sandbox, ref).orElse(null);
-                failure = material instanceof EgressMaterial.UsernamePassword ? null : HttpInspection.MATERIAL_UNAVAILABLE;
-            } catch (EgressCredentials.Failure e) {
-                LOG.info("egress: {}: credential {}: {}", sandbox, ref, e.getMessage());
-                failure = HttpInspection.RESOLUTION_FAILED;
-            } catch (RuntimeException e) {
-                LOG.warn("egress: {}: credential {} could not be resolved: {}", sandbox, ref, e.getClass().getName());
-                failure = HttpInspection.RESOLUTION_FAILED;
-            }
-            EgressMaterial m = material;
-            String f = failure;
-            down.eventLoop().execute(() -> loginResolved(policy, m, f));
-        });
+        new BindingMaterial(sandboxId, proxy.hooks.credentials(), down.eventLoop(), () -> state != State.CLOSED)
+                .resolve(rule, (material, failure) -> loginResolved(policy, material,
+                        failure != null || material instanceof EgressMaterial.UsernamePassword ? failure
+                                : BindingMaterial.MATERIAL_UNAVAILABLE));
     }
 
     private void loginResolved(EgressPolicy policy, EgressMaterial material, String failure) {

@@ -26,12 +26,13 @@ sealed interface FlowHandling {
     }
 
     /**
-     * HTTP/1.x requests read one by one, inside TLS when {@code tls}.
+     * HTTP requests checked one by one, inside TLS when {@code tls}.
      *
+     * @param priorKnowledge a plain flow that starts with HTTP/2's preface (h2c with prior knowledge)
      * @param protocolRules the protocol rules for this destination, in declaration order
      * @param credentialRules the enabled credential rules for this destination, in declaration order
      */
-    record Inspect(boolean tls, List<ProtocolRule> protocolRules, List<EgressCredentialRule> credentialRules)
+    record Inspect(boolean tls, boolean priorKnowledge, List<ProtocolRule> protocolRules, List<EgressCredentialRule> credentialRules)
             implements FlowHandling {
 
         public Inspect {
@@ -67,7 +68,7 @@ sealed interface FlowHandling {
 
     /**
      * @param first the flow's first bytes as classified
-     * @param prefaceH2 whether a plain flow starts with HTTP/2's preface (not inspected: HTTP/1.x only)
+     * @param prefaceH2 whether a plain flow starts with HTTP/2's preface
      * @param terminate whether this proxy can terminate TLS (it has a CA)
      */
     static FlowHandling choose(EgressPolicy policy, Destination destination, TrafficRuleAppProtocol app,
@@ -91,7 +92,7 @@ sealed interface FlowHandling {
                     })
                     .orElse(PASSTHROUGH);
         }
-        if (app != TrafficRuleAppProtocol.TLS && (app != TrafficRuleAppProtocol.HTTP || prefaceH2)) {
+        if (app != TrafficRuleAppProtocol.TLS && app != TrafficRuleAppProtocol.HTTP) {
             return PASSTHROUGH;
         }
         boolean tls = app == TrafficRuleAppProtocol.TLS;
@@ -107,7 +108,7 @@ sealed interface FlowHandling {
                 .filter(r -> applies(HttpRules.l(r.domains()), HttpRules.l(r.ports()), destination))
                 .filter(r -> tls ? terminates(r) : r.protocol() == null || r.protocol() == EgressAuthProtocol.HTTP)
                 .toList();
-        return protocol.isEmpty() && credential.isEmpty() ? PASSTHROUGH : new Inspect(tls, protocol, credential);
+        return protocol.isEmpty() && credential.isEmpty() ? PASSTHROUGH : new Inspect(tls, !tls && prefaceH2, protocol, credential);
     }
 
     /**

@@ -1,26 +1,21 @@
 package ai.sandbox0.node.egress;
 
-import ai.sandbox0.api.Json;
 import ai.sandbox0.api.network.EgressAuthFailurePolicy;
 import ai.sandbox0.api.network.EgressAuthProtocol;
 import ai.sandbox0.api.network.EgressCredentialRule;
-import ai.sandbox0.api.network.PlaceholderSubstitutionLocation;
-import ai.sandbox0.api.network.ProtocolRule;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
@@ -35,38 +30,36 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An inspected flow's HTTP/1.x: the client's connection ends at the proxy (inside TLS under a leaf of the
- * node's CA when the flow is TLS), the proxy holds its own connection to the original destination (TLS
- * re-originated and verified), and each request in between is checked against the protocol rules, given the
- * credentials its credential rule projects, and forwarded; the response streams back as it comes. One request
- * at a time: the next is read once the response to the last has ended. Runs on the flow's event loop.
+ * An inspected flow's HTTP: the client's connection ends at the proxy (inside TLS under a leaf of the node's
+ * CA when the flow is TLS), the proxy holds its own connection to the original destination (TLS re-originated
+ * and verified), and each request in between is an {@link InspectedRequest}: checked, given its credentials,
+ * forwarded or answered; responses stream back as they come.
+ *
+ * <p>The protocol is the destination's: the proxy offers it what the client offered in ALPN ({@code h2},
+ * {@code http/1.1}), then offers the client only what the destination chose, so neither side is downgraded.
+ * HTTP/2 (and h2c with prior knowledge) is carried stream by stream by {@link Http2Inspection}; HTTP/1.1 here,
+ * one request at a time (the next is read once the response to the last has ended), and after a {@code 101}
+ * (WebSocket) as raw bytes both ways. Runs on the flow's event loop.
  */
 final class HttpInspection {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpInspection.class);
 
-    /** Bodies read whole (MCP calls, placeholders in bodies) are at most this long. */
-    static final int MAX_BODY = 1024 * 1024;
     /** Decoded objects held while a request is decided before reading stops. */
     private static final int INBOX_HIGH = 64;
-    static final String RESOLUTION_FAILED = "egress auth resolution failed";
-    static final String MATERIAL_UNAVAILABLE = "material unavailable";
 
     interface Owner {
         String sandboxId();
@@ -74,6 +67,9 @@ final class HttpInspection {
         Channel down();
 
         Destination destination();
+
+        /** The protocols the client offered in its ClientHello (ALPN), in its order. */
+        List<String> alpn();
 
         /** The upstream connection exists (set before it is used, so the flow closes it with the client's). */
         void upstream(Channel up);
@@ -92,40 +88,73 @@ final class HttpInspection {
         void cut(Verdict verdict);
     }
 
-    private enum Mode { DECIDING, STREAM, AGGREGATE, DISCARD }
-
-    /** One request and its response. */
-    private final class Exchange {
-        final HttpRequest request;
-        final HttpRules.Request view;
+    /** One HTTP/1.1 request and its response. */
+    private final class Exchange implements InspectedRequest.Sides {
+        final InspectedRequest request;
         final boolean keepAlive;
-        Mode mode = Mode.DECIDING;
         boolean requestEnded;
         boolean responseEnded;
         boolean responseStarted;
         boolean informational;
+        boolean upgrading;
         boolean closeAfter;
-        List<ProtocolRule> mcp = List.of();
-        EgressMaterial material;
-        CompositeByteBuf body;
 
-        Exchange(HttpRequest request) {
-            this.request = request;
-            this.view = HttpRules.Request.of(request.method().name(), request.uri(), request.headers());
-            this.keepAlive = HttpUtil.isKeepAlive(request);
+        Exchange(HttpRequest head) {
+            this.request = new InspectedRequest(connection, head, this);
+            this.keepAlive = HttpUtil.isKeepAlive(head);
+        }
+
+        @Override
+        public void forward(HttpObject o) {
+            up.write(o);
+            if (!up.isWritable()) {
+                down.config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void answer(FullHttpResponse response) {
+            respond(response, false);
+        }
+
+        @Override
+        public void interim(HttpResponse response) {
+            down.writeAndFlush(response);
+        }
+
+        @Override
+        public void requestEnded() {
+            requestEnded = true;
+            ended();
+        }
+
+        @Override
+        public void decidedLater() {
+            pump();
+        }
+
+        @Override
+        public boolean live() {
+            return exchange == this && !closing;
+        }
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return down.alloc();
         }
     }
 
     private final Owner owner;
     private final FlowHandling.Inspect plan;
-    private final EgressCredentials credentials;
     private final UpstreamTls upstreamTls;
     private final MitmAuthority authority;
     private final Channel down;
+    private final InspectedRequest.Connection connection;
     private final ArrayDeque<HttpObject> inbox = new ArrayDeque<>();
-    private final Map<String, EgressMaterial> materials = new HashMap<>();
     private Channel up;
     private Exchange exchange;
+    private Http2Inspection http2;
+    private boolean upgraded;
     private boolean downEnded;
     private boolean closing;
 
@@ -133,44 +162,48 @@ final class HttpInspection {
             MitmAuthority authority) {
         this.owner = owner;
         this.plan = plan;
-        this.credentials = credentials;
         this.upstreamTls = upstreamTls;
         this.authority = authority;
         this.down = owner.down();
+        this.connection = new InspectedRequest.Connection(plan,
+                new BindingMaterial(owner.sandboxId(), credentials, down.eventLoop(), down::isActive),
+                owner.sandboxId(), owner.destination());
     }
 
     // ---- setting up both sides
 
     /**
-     * The upstream's TLS context: with the client certificate of the first {@code tls} credential rule for
-     * this destination, resolved first; without one when there is none (or it fails open).
+     * Connects to the destination: over TLS with the client certificate of the first {@code tls} credential
+     * rule for it, resolved first (without one when there is none, or it fails open), offering the client's
+     * protocols.
      */
     void start(UpstreamRoute route) {
         if (!plan.tls()) {
             connect(route, null);
             return;
         }
+        List<String> offered = offered(owner.alpn());
         Optional<EgressCredentialRule> tlsRule = plan.credentialRules().stream()
                 .filter(r -> r.protocol() == EgressAuthProtocol.TLS).findFirst();
         if (tlsRule.isEmpty()) {
-            connect(route, upstreamTls.context());
+            connect(route, upstreamTls.context(offered));
             return;
         }
         EgressCredentialRule rule = tlsRule.get();
-        resolve(rule, (material, failure) -> {
+        connection.material().resolve(rule, (material, failure) -> {
             SslContext context = null;
             if (failure == null && material instanceof EgressMaterial.ClientCertificate cert) {
                 try {
-                    context = upstreamTls.context(cert);
+                    context = upstreamTls.context(cert, offered);
                 } catch (IllegalArgumentException e) {
-                    failure = MATERIAL_UNAVAILABLE;
+                    failure = BindingMaterial.MATERIAL_UNAVAILABLE;
                 }
             } else if (failure == null) {
-                failure = MATERIAL_UNAVAILABLE;
+                failure = BindingMaterial.MATERIAL_UNAVAILABLE;
             }
             if (context == null) {
-                if (failOpen(rule)) {
-                    context = upstreamTls.context();
+                if (rule.failurePolicy() == EgressAuthFailurePolicy.FAIL_OPEN) {
+                    context = upstreamTls.context(offered);
                 } else {
                     LOG.debug("egress: {} → {}: client certificate: {}", owner.sandboxId(), owner.destination(), failure);
                     owner.cut();
@@ -181,6 +214,13 @@ final class HttpInspection {
         });
     }
 
+    /** What the destination is offered: the client's HTTP protocols in its order; HTTP/1.1 when it named none. */
+    static List<String> offered(List<String> alpn) {
+        List<String> http = alpn.stream().filter(p -> p.equals(ApplicationProtocolNames.HTTP_2)
+                || p.equals(ApplicationProtocolNames.HTTP_1_1)).distinct().toList();
+        return http.isEmpty() ? List.of(ApplicationProtocolNames.HTTP_1_1) : http;
+    }
+
     /** Connects to the destination the flow's way (directly or through the policy's SOCKS5 upstream). */
     private void connect(UpstreamRoute route, SslContext tls) {
         Destination d = owner.destination();
@@ -189,9 +229,8 @@ final class HttpInspection {
         route.connect(p -> {
             p.addLast(new UpCounter());
             if (tls != null) {
-                p.addLast(tls.newHandler(p.channel().alloc(), peer, original.getPort()));
+                p.addLast(tls.newHandler(p.channel().alloc(), peer, original.getPort()), new Negotiated());
             }
-            p.addLast(new HttpClientCodec(8192, 64 * 1024, 16 * 1024), new UpSide());
         }, new UpstreamRoute.Outcome() {
             @Override
             public void channel(Channel ch) {
@@ -201,21 +240,11 @@ final class HttpInspection {
 
             @Override
             public void ready() {
-                SslHandler ssl = up.pipeline().get(SslHandler.class);
-                if (ssl == null) {
-                    downSide();
-                    return;
+                if (tls == null) {
+                    HttpInspection.this.ready(plan.priorKnowledge() ? ApplicationProtocolNames.HTTP_2
+                            : ApplicationProtocolNames.HTTP_1_1);
                 }
-                ssl.handshakeFuture().addListener(h -> {
-                    if (!h.isSuccess()) {
-                        // The destination's certificate did not verify (or its TLS failed): the client is refused.
-                        LOG.info("egress: {} → {}: upstream TLS refused: {}", owner.sandboxId(), d,
-                                String.valueOf(h.cause()));
-                        owner.cut();
-                        return;
-                    }
-                    downSide();
-                });
+                // Over TLS, Negotiated goes on once the destination's handshake is done.
             }
 
             @Override
@@ -230,8 +259,39 @@ final class HttpInspection {
         });
     }
 
-    /** The upstream is ready: the client's side is terminated and decoded from here on. */
-    private void downSide() {
+    /** The destination's TLS is up (its certificate verified) and it chose the protocol; reads wait until then. */
+    private final class Negotiated extends ApplicationProtocolNegotiationHandler {
+
+        Negotiated() {
+            super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            ready(protocol);
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            // The destination's certificate did not verify (or its TLS failed): the client is refused.
+            LOG.info("egress: {} → {}: upstream TLS refused: {}", owner.sandboxId(), owner.destination(),
+                    String.valueOf(cause));
+            owner.cut();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+                handshakeFailure(ctx, cause.getCause());
+                return;
+            }
+            LOG.debug("egress: {} → {}: upstream: {}", owner.sandboxId(), owner.destination(), cause.toString());
+            owner.cut();
+        }
+    }
+
+    /** The upstream speaks {@code protocol}: the client's side is terminated (offering only that) and decoded. */
+    private void ready(String protocol) {
         if (!down.isActive()) {
             return;
         }
@@ -239,16 +299,24 @@ final class HttpInspection {
         if (plan.tls()) {
             Destination d = owner.destination();
             String name = d.host() != null ? d.host() : d.address().getHostAddress();
-            p.addLast(authority.leaf(name).context().newHandler(down.alloc()));
+            p.addLast(authority.leaf(name).context(protocol).newHandler(down.alloc()));
         }
-        p.addLast(new HttpServerCodec(8192, 64 * 1024, 16 * 1024), new DownSide());
+        if (protocol.equals(ApplicationProtocolNames.HTTP_2)) {
+            http2 = new Http2Inspection(connection, down, up, this::close);
+            http2.start();
+        } else {
+            up.pipeline().addLast(new HttpClientCodec(8192, 64 * 1024, 16 * 1024), new UpSide());
+            p.addLast(new HttpServerCodec(8192, 64 * 1024, 16 * 1024), new DownSide());
+        }
         owner.inspecting();
     }
 
     /** The client ended its side: once nothing is in flight, the flow ends. */
     void downEnded() {
         downEnded = true;
-        if (exchange == null && inbox.isEmpty()) {
+        if (http2 != null) {
+            http2.downEnded();
+        } else if (upgraded || exchange == null && inbox.isEmpty()) {
             close();
         }
     }
@@ -259,6 +327,13 @@ final class HttpInspection {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (upgraded && msg instanceof ByteBuf b && !closing) {
+                up.write(b);
+                if (!up.isWritable()) {
+                    down.config().setAutoRead(false);
+                }
+                return;
+            }
             if (!(msg instanceof HttpObject o) || closing) {
                 ReferenceCountUtil.release(msg);
                 return;
@@ -298,8 +373,8 @@ final class HttpInspection {
 
     /** Handles what the client sent, in order, as far as the current exchange lets it. */
     private void pump() {
-        while (!inbox.isEmpty() && !closing) {
-            if (exchange != null && (exchange.mode == Mode.DECIDING || exchange.requestEnded)) {
+        while (!inbox.isEmpty() && !closing && !upgraded) {
+            if (exchange != null && (exchange.request.deciding() || exchange.requestEnded)) {
                 break; // decided (or answered) first
             }
             HttpObject o = inbox.poll();
@@ -311,13 +386,13 @@ final class HttpInspection {
                 }
                 continue;
             }
-            content((HttpContent) o);
+            exchange.request.content((HttpContent) o);
         }
         if (up != null) {
             up.flush();
         }
-        if (!closing && down.isActive()) {
-            boolean waiting = exchange != null && exchange.mode == Mode.DECIDING;
+        if (!closing && !upgraded && down.isActive()) {
+            boolean waiting = exchange != null && exchange.request.deciding();
             down.config().setAutoRead(!waiting && inbox.size() <= INBOX_HIGH && (up == null || up.isWritable()));
         }
     }
@@ -325,225 +400,13 @@ final class HttpInspection {
     private void begin(HttpRequest request) {
         if (request.decoderResult().isFailure()) {
             ReferenceCountUtil.release(request);
-            exchange = new Exchange(new io.netty.handler.codec.http.DefaultHttpRequest(HttpVersion.HTTP_1_1,
-                    HttpMethod.GET, "/"));
-            exchange.requestEnded = true;
-            respond(plain(HttpResponseStatus.BAD_REQUEST, "malformed request"), true);
+            exchange = new Exchange(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"));
+            exchange.closeAfter = true;
+            exchange.request.malformed();
             return;
         }
-        Exchange x = new Exchange(request);
-        exchange = x;
-        Optional<String> denial = HttpRules.httpDenial(plan.protocolRules(), x.view);
-        if (denial.isPresent()) {
-            LOG.debug("egress: {} {} {} denied by {}", owner.sandboxId(), x.view.method(), x.view.path(), denial.get());
-            x.mode = Mode.DISCARD;
-            respond(plain(HttpResponseStatus.FORBIDDEN, "Forbidden: denied by the sandbox's network policy ("
-                    + denial.get() + ")"), false);
-            if (request instanceof LastHttpContent) {
-                x.requestEnded = true;
-                ended();
-            }
-            return;
-        }
-        if (x.view.method().equals("POST")) {
-            x.mcp = HttpRules.mcpRules(plan.protocolRules(), x.view);
-        }
-        Optional<EgressCredentialRule> rule = HttpRules.credentialRule(plan.credentialRules(), x.view);
-        if (rule.isEmpty() || rule.get().protocol() == EgressAuthProtocol.TLS) {
-            decided(x, null);
-            return;
-        }
-        EgressCredentialRule r = rule.get();
-        resolve(r, (material, failure) -> {
-            if (exchange != x || closing) {
-                return;
-            }
-            if (failure != null) {
-                if (!failOpen(r)) {
-                    x.mode = Mode.DISCARD;
-                    respond(plain(HttpResponseStatus.SERVICE_UNAVAILABLE, failure), false);
-                    pump();
-                    return;
-                }
-                material = null;
-            }
-            decided(x, material);
-            pump();
-        });
-    }
-
-    /** The request's credentials are known: rewrite its head, then read its body whole or stream it. */
-    private void decided(Exchange x, EgressMaterial material) {
-        x.material = material;
-        HttpRequest request = x.request;
-        switch (material) {
-            case EgressMaterial.Headers h -> h.headers().forEach((name, value) -> request.headers().set(name, value));
-            case EgressMaterial.Placeholders p -> Substitution.headersAndQuery(request, p);
-            case null, default -> {
-            }
-        }
-        long length = HttpUtil.getContentLength(request, -1L);
-        boolean bodyPlaceholders = material instanceof EgressMaterial.Placeholders p && p.replacements().stream()
-                .anyMatch(r -> r.locations().contains(PlaceholderSubstitutionLocation.BODY))
-                && length >= 0 && length <= MAX_BODY && !HttpUtil.isTransferEncodingChunked(request)
-                && identity(request);
-        boolean mcp = !x.mcp.isEmpty();
-        if (mcp && length > MAX_BODY) {
-            x.mode = Mode.DISCARD;
-            respond(rpcError(null, "the request body is too large to be checked against the sandbox's network policy"),
-                    false);
-            return;
-        }
-        if (mcp || bodyPlaceholders) {
-            x.mode = Mode.AGGREGATE;
-            x.body = down.alloc().compositeBuffer(1024);
-            if (HttpUtil.is100ContinueExpected(request)) {
-                request.headers().remove(HttpHeaderNames.EXPECT);
-                down.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
-            }
-            if (request instanceof LastHttpContent last) {
-                x.body.addComponent(true, last.content().retain());
-                ReferenceCountUtil.release(request);
-                aggregated(x);
-            }
-            return;
-        }
-        x.mode = Mode.STREAM;
-        x.responseStarted = false;
-        up.write(request);
-        if (request instanceof LastHttpContent) {
-            x.requestEnded = true;
-        }
-    }
-
-    private void content(HttpContent c) {
-        Exchange x = exchange;
-        boolean last = c instanceof LastHttpContent;
-        switch (x.mode) {
-            case STREAM -> {
-                up.write(c);
-                if (!up.isWritable()) {
-                    down.config().setAutoRead(false);
-                }
-            }
-            case AGGREGATE -> {
-                if (x.body.readableBytes() + c.content().readableBytes() > MAX_BODY) {
-                    ReferenceCountUtil.release(c);
-                    x.body.release();
-                    x.body = null;
-                    x.mode = Mode.DISCARD;
-                    respond(rpcError(null, "the request body is too large to be checked against the sandbox's"
-                            + " network policy"), false);
-                    if (last) {
-                        x.requestEnded = true;
-                        ended();
-                    }
-                    return;
-                }
-                x.body.addComponent(true, c.content().retain());
-                ReferenceCountUtil.release(c);
-                if (last) {
-                    aggregated(x);
-                }
-                return;
-            }
-            case DISCARD -> ReferenceCountUtil.release(c);
-            case DECIDING -> throw new IllegalStateException("content while deciding");
-        }
-        if (last) {
-            x.requestEnded = true;
-            ended();
-        }
-    }
-
-    /** A whole body: its MCP calls checked, its placeholders replaced, then the request forwarded at once. */
-    private void aggregated(Exchange x) {
-        x.requestEnded = true;
-        ByteBuf body = x.body;
-        x.body = null;
-        if (!x.mcp.isEmpty()) {
-            Optional<FullHttpResponse> refusal = mcpRefusal(x, body);
-            if (refusal.isPresent()) {
-                body.release();
-                x.mode = Mode.DISCARD;
-                respond(refusal.get(), false);
-                ended();
-                return;
-            }
-        }
-        if (x.material instanceof EgressMaterial.Placeholders p) {
-            ByteBuf replaced = Substitution.body(body, p, down.alloc());
-            if (replaced != body) {
-                body.release();
-                body = replaced;
-            }
-        }
-        HttpRequest head = x.request;
-        var full = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(), body);
-        full.headers().set(head.headers());
-        full.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-        full.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-        x.mode = Mode.STREAM;
-        up.writeAndFlush(full);
-    }
-
-    /**
-     * A JSON-RPC error for a {@code tools/call} of a denied tool (or for a body that cannot be read, which is
-     * never let through); empty when the call may go on.
-     */
-    private Optional<FullHttpResponse> mcpRefusal(Exchange x, ByteBuf body) {
-        JsonNode message;
-        try {
-            message = Json.mapper().readTree(ByteBufUtil.getBytes(body));
-        } catch (IOException e) {
-            message = null;
-        }
-        if (message == null || !(message.isObject() || message.isArray())) {
-            return Optional.of(rpcError(null, "the request body is not JSON-RPC; it cannot be checked against the"
-                    + " sandbox's network policy"));
-        }
-        List<JsonNode> calls = message.isArray() ? stream(message) : List.of(message);
-        String denied = null;
-        for (JsonNode call : calls) {
-            String method = call.path("method").asText("");
-            if (method.equals("tools/list")) {
-                LOG.debug("egress: {} → {}: MCP tools/list", owner.sandboxId(), owner.destination());
-            }
-            if (method.equals("tools/call")) {
-                JsonNode name = call.path("params").path("name");
-                if (!name.isTextual()) {
-                    return Optional.of(rpcError(call.get("id"), "tools/call without a tool name cannot be checked"
-                            + " against the sandbox's network policy"));
-                }
-                if (HttpRules.toolDenied(x.mcp, name.asText())) {
-                    denied = name.asText();
-                    if (!message.isArray()) {
-                        return Optional.of(rpcError(call.get("id"), toolDenied(denied)));
-                    }
-                }
-            }
-        }
-        if (denied == null) {
-            return Optional.empty();
-        }
-        // A batch with a denied call is refused whole: every request in it gets the error.
-        ArrayNode errors = JsonNodeFactory.instance.arrayNode();
-        for (JsonNode call : calls) {
-            if (call.has("id")) {
-                errors.add(rpcErrorNode(call.get("id"), toolDenied(denied)));
-            }
-        }
-        return Optional.of(json(errors));
-    }
-
-    private static String toolDenied(String tool) {
-        return "tool " + tool + " is denied by the sandbox's network policy";
-    }
-
-    private static List<JsonNode> stream(JsonNode array) {
-        var out = new java.util.ArrayList<JsonNode>();
-        array.forEach(out::add);
-        return out;
+        exchange = new Exchange(request);
+        exchange.request.begin();
     }
 
     // ---- the destination's responses
@@ -569,8 +432,15 @@ final class HttpInspection {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (upgraded && msg instanceof ByteBuf b && !closing) {
+                down.write(b);
+                if (!down.isWritable()) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+                return;
+            }
             Exchange x = exchange;
-            if (x == null || x.mode == Mode.DISCARD || closing) {
+            if (x == null || x.request.answered() || closing || !(msg instanceof HttpObject)) {
                 // Nothing asked for it (or the proxy answered itself): a destination speaking out of turn.
                 ReferenceCountUtil.release(msg);
                 if (x == null && !closing) {
@@ -582,11 +452,9 @@ final class HttpInspection {
                 int code = response.status().code();
                 x.informational = code >= 100 && code < 200 && code != 101;
                 x.responseStarted |= !x.informational;
-                if (!x.informational && !HttpUtil.isKeepAlive(response)) {
+                x.upgrading = code == 101;
+                if (!x.informational && !x.upgrading && !HttpUtil.isKeepAlive(response)) {
                     x.closeAfter = true;
-                }
-                if (code == 101) {
-                    x.closeAfter = true; // upgrades (WebSocket) are not carried through inspection
                 }
             }
             boolean last = msg instanceof LastHttpContent;
@@ -594,7 +462,9 @@ final class HttpInspection {
             if (!down.isWritable()) {
                 ctx.channel().config().setAutoRead(false);
             }
-            if (last && !x.informational) {
+            if (last && x.upgrading) {
+                upgrade(x);
+            } else if (last && !x.informational) {
                 x.responseEnded = true;
                 down.flush();
                 ended();
@@ -609,17 +479,27 @@ final class HttpInspection {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             Exchange x = exchange;
-            if (x != null && x.mode == Mode.STREAM && !x.requestEnded) {
+            if (upgraded || x != null && x.request.streaming() && !x.requestEnded) {
                 down.config().setAutoRead(ctx.channel().isWritable());
             }
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent && upgraded) {
+                close(); // the upgraded protocol ended its stream: what was sent goes out, then both close
+            }
+            ReferenceCountUtil.release(evt);
+        }
+
+        @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             Exchange x = exchange;
-            if (x != null && !x.responseStarted && x.mode != Mode.DISCARD && !closing) {
-                x.mode = Mode.DISCARD;
-                respond(plain(HttpResponseStatus.BAD_GATEWAY, "the destination closed the connection"), true);
+            if (x != null && !x.responseStarted && !x.request.answered() && !closing) {
+                x.closeAfter = true;
+                x.request.drop();
+                respond(InspectedRequest.plain(HttpResponseStatus.BAD_GATEWAY, "the destination closed the connection"),
+                        true);
                 return;
             }
             close();
@@ -630,6 +510,28 @@ final class HttpInspection {
             LOG.debug("egress: {} → {}: upstream: {}", owner.sandboxId(), owner.destination(), cause.toString());
             ctx.close();
         }
+    }
+
+    /**
+     * The destination switched protocols (WebSocket) for a request that was checked and given its credentials:
+     * from here on both directions are relayed as bytes. What the codecs still hold goes on as bytes too.
+     */
+    private void upgrade(Exchange x) {
+        upgraded = true;
+        exchange = null;
+        x.request.release();
+        release();
+        down.flush();
+        up.pipeline().remove(HttpClientCodec.class);
+        down.pipeline().remove(HttpServerCodec.class);
+        up.flush();
+        down.flush();
+        if (downEnded) {
+            close();
+            return;
+        }
+        up.config().setAutoRead(down.isWritable());
+        down.config().setAutoRead(up.isWritable());
     }
 
     // ---- answers and endings
@@ -653,10 +555,7 @@ final class HttpInspection {
         if (x == null || !x.requestEnded || !x.responseEnded) {
             return;
         }
-        if (x.body != null) {
-            x.body.release();
-            x.body = null;
-        }
+        x.request.release();
         exchange = null;
         if (x.closeAfter || downEnded && inbox.isEmpty()) {
             close();
@@ -686,221 +585,8 @@ final class HttpInspection {
         while ((o = inbox.poll()) != null) {
             ReferenceCountUtil.release(o);
         }
-        if (exchange != null && exchange.body != null) {
-            exchange.body.release();
-            exchange.body = null;
-        }
-    }
-
-    // ---- credentials
-
-    private interface Resolved {
-        void accept(EgressMaterial material, String failure);
-    }
-
-    /**
-     * The rule's material, from this flow's cache while it lasts, else asked of the server off the event loop;
-     * {@code then} runs on the event loop with the material or the failure to answer with.
-     */
-    private void resolve(EgressCredentialRule rule, Resolved then) {
-        String ref = rule.credentialRef();
-        EgressMaterial cached = materials.get(ref);
-        if (cached != null && cached.expiresAt().isAfter(Instant.now())) {
-            then.accept(cached, null);
-            return;
-        }
-        down.config().setAutoRead(false);
-        String sandbox = owner.sandboxId();
-        Thread.startVirtualThread(() -> {
-            EgressMaterial material = null;
-            String failure;
-            try {
-                Optional<EgressMaterial> found = credentials.resolve(sandbox, ref);
-                material = found.orElse(null);
-                failure = found.isPresent() ? null : MATERIAL_UNAVAILABLE;
-            } catch (EgressCredentials.Failure e) {
-                LOG.info("egress: {}: credential {}: {}", sandbox, ref, e.getMessage());
-                failure = RESOLUTION_FAILED;
-            } catch (RuntimeException e) {
-                LOG.warn("egress: {}: credential {} could not be resolved: {}", sandbox, ref, e.getClass().getName());
-                failure = RESOLUTION_FAILED;
-            }
-            EgressMaterial m = material;
-            String f = failure;
-            down.eventLoop().execute(() -> {
-                if (m != null) {
-                    materials.put(ref, m);
-                }
-                if (down.isActive()) {
-                    then.accept(m, f);
-                }
-            });
-        });
-    }
-
-    private static boolean failOpen(EgressCredentialRule rule) {
-        return rule.failurePolicy() == EgressAuthFailurePolicy.FAIL_OPEN;
-    }
-
-    // ---- helpers
-
-    private static boolean identity(HttpRequest request) {
-        String encoding = request.headers().get(HttpHeaderNames.CONTENT_ENCODING);
-        return encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity");
-    }
-
-    static FullHttpResponse plain(HttpResponseStatus status, String text) {
-        var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
-        return r;
-    }
-
-    /** A JSON-RPC error answered with HTTP 200, as an MCP server would. */
-    static FullHttpResponse rpcError(JsonNode id, String message) {
-        return json(rpcErrorNode(id, message));
-    }
-
-    private static ObjectNode rpcErrorNode(JsonNode id, String message) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("jsonrpc", "2.0");
-        o.set("id", id == null ? JsonNodeFactory.instance.nullNode() : id);
-        ObjectNode error = o.putObject("error");
-        error.put("code", -32001);
-        error.put("message", message);
-        return o;
-    }
-
-    private static FullHttpResponse json(JsonNode body) {
-        byte[] bytes;
-        try {
-            bytes = Json.mapper().writeValueAsBytes(body);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        var r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        return r;
-    }
-
-    /** Placeholder substitution in a request's header values, decoded query values and body. */
-    static final class Substitution {
-
-        private Substitution() {
-        }
-
-        static void headersAndQuery(HttpRequest request, EgressMaterial.Placeholders p) {
-            for (EgressMaterial.Replacement r : p.replacements()) {
-                if (r.locations().contains(PlaceholderSubstitutionLocation.HEADER)) {
-                    for (String name : request.headers().names()) {
-                        List<String> values = request.headers().getAll(name);
-                        if (values.stream().anyMatch(v -> v.contains(r.placeholder()))) {
-                            request.headers().set(name, values.stream()
-                                    .map(v -> v.replace(r.placeholder(), r.value())).toList());
-                        }
-                    }
-                }
-                if (r.locations().contains(PlaceholderSubstitutionLocation.QUERY)) {
-                    request.setUri(query(request.uri(), r));
-                }
-            }
-        }
-
-        /** The URI with the placeholder replaced in each decoded query value, re-encoded; unchanged when absent. */
-        static String query(String uri, EgressMaterial.Replacement r) {
-            int q = uri.indexOf('?');
-            if (q < 0) {
-                return uri;
-            }
-            int hash = uri.indexOf('#', q);
-            String query = hash < 0 ? uri.substring(q + 1) : uri.substring(q + 1, hash);
-            var out = new StringBuilder();
-            boolean changed = false;
-            for (String pair : query.split("&", -1)) {
-                if (!out.isEmpty()) {
-                    out.append('&');
-                }
-                int eq = pair.indexOf('=');
-                if (eq < 0) {
-                    out.append(pair);
-                    continue;
-                }
-                String value;
-                try {
-                    value = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                } catch (IllegalArgumentException e) {
-                    out.append(pair);
-                    continue;
-                }
-                if (value.contains(r.placeholder())) {
-                    changed = true;
-                    out.append(pair, 0, eq + 1).append(encode(value.replace(r.placeholder(), r.value())));
-                } else {
-                    out.append(pair);
-                }
-            }
-            if (!changed) {
-                return uri;
-            }
-            return uri.substring(0, q + 1) + out + (hash < 0 ? "" : uri.substring(hash));
-        }
-
-        /** Percent-encodes all but RFC 3986's unreserved characters. */
-        static String encode(String value) {
-            var sb = new StringBuilder();
-            for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
-                int c = b & 0xff;
-                if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
-                        || c == '_' || c == '~') {
-                    sb.append((char) c);
-                } else {
-                    sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-                }
-            }
-            return sb.toString();
-        }
-
-        /** The body with each body placeholder replaced (the same buffer when none occurs). */
-        static ByteBuf body(ByteBuf body, EgressMaterial.Placeholders p, io.netty.buffer.ByteBufAllocator alloc) {
-            byte[] bytes = ByteBufUtil.getBytes(body);
-            byte[] out = bytes;
-            for (EgressMaterial.Replacement r : p.replacements()) {
-                if (r.locations().contains(PlaceholderSubstitutionLocation.BODY)) {
-                    out = replace(out, r.placeholder().getBytes(StandardCharsets.UTF_8),
-                            r.value().getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            return out == bytes ? body : Unpooled.wrappedBuffer(out);
-        }
-
-        static byte[] replace(byte[] in, byte[] what, byte[] with) {
-            if (what.length == 0) {
-                return in;
-            }
-            var out = new java.io.ByteArrayOutputStream(in.length);
-            int i = 0;
-            boolean any = false;
-            outer:
-            while (i <= in.length - what.length) {
-                for (int j = 0; j < what.length; j++) {
-                    if (in[i + j] != what[j]) {
-                        out.write(in[i]);
-                        i++;
-                        continue outer;
-                    }
-                }
-                out.write(with, 0, with.length);
-                i += what.length;
-                any = true;
-            }
-            if (!any) {
-                return in;
-            }
-            out.write(in, i, in.length - i);
-            return out.toByteArray();
+        if (exchange != null) {
+            exchange.request.release();
         }
     }
 }

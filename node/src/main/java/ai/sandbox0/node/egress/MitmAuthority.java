@@ -65,8 +65,16 @@ public final class MitmAuthority {
     private static final String CERT_FILE = "mitm-ca.crt";
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** A host's leaf and the server-side TLS context presenting it. */
-    record Leaf(X509Certificate certificate, SslContext context, Instant notAfter) {
+    /**
+     * A host's leaf and the server-side TLS contexts presenting it: one offering the client only HTTP/1.1 in
+     * ALPN, one only HTTP/2 (whichever the destination chose).
+     */
+    record Leaf(X509Certificate certificate, SslContext context, SslContext h2Context, Instant notAfter) {
+
+        /** The context offering the client {@code protocol} ({@code h2} or {@code http/1.1}). */
+        SslContext context(String protocol) {
+            return protocol.equals(ApplicationProtocolNames.HTTP_2) ? h2Context : context;
+        }
     }
 
     private final PrivateKey key;
@@ -189,17 +197,21 @@ public final class MitmAuthority {
                     .addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(certificate))
                     .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(pair.getPublic()));
             X509Certificate leaf = sign(b, key);
-            SslContext context = SslContextBuilder.forServer(pair.getPrivate(), leaf, certificate)
-                    .protocols("TLSv1.3", "TLSv1.2")
-                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1))
-                    .build();
-            return new Leaf(leaf, context, notAfter);
+            SslContext context = serverContext(pair.getPrivate(), leaf, ApplicationProtocolNames.HTTP_1_1);
+            SslContext h2 = serverContext(pair.getPrivate(), leaf, ApplicationProtocolNames.HTTP_2);
+            return new Leaf(leaf, context, h2, notAfter);
         } catch (GeneralSecurityException | CertIOException | SSLException e) {
             throw new IllegalStateException("cannot sign a leaf for " + host + ": " + e.getMessage(), e);
         }
+    }
+
+    private SslContext serverContext(PrivateKey leafKey, X509Certificate leaf, String protocol) throws SSLException {
+        return SslContextBuilder.forServer(leafKey, leaf, certificate)
+                .protocols("TLSv1.3", "TLSv1.2")
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocol))
+                .build();
     }
 
     private static KeyPair newKeyPair() throws GeneralSecurityException {

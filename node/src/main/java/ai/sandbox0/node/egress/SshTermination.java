@@ -197,16 +197,16 @@ final class SshTermination implements AutoCloseable {
             if (found.orElse(null) instanceof EgressMaterial.SshLogin login) {
                 return new Outcome.Terminate(this, new Terminated(sandboxId, destination, host, SshAccess.of(login)));
             }
-            failure = HttpInspection.MATERIAL_UNAVAILABLE;
+            failure = BindingMaterial.MATERIAL_UNAVAILABLE;
         } catch (SshAccess.Unusable e) {
             LOG.info("egress: {}: ssh credential {}: {}", sandboxId, ref, e.getMessage());
-            failure = HttpInspection.MATERIAL_UNAVAILABLE;
+            failure = BindingMaterial.MATERIAL_UNAVAILABLE;
         } catch (EgressCredentials.Failure e) {
             LOG.info("egress: {}: ssh credential {}: {}", sandboxId, ref, e.getMessage());
-            failure = HttpInspection.RESOLUTION_FAILED;
+            failure = BindingMaterial.RESOLUTION_FAILED;
         } catch (RuntimeException e) {
             LOG.warn("egress: {}: ssh credential {} could not be resolved: {}", sandboxId, ref, e.getClass().getName());
-            failure = HttpInspection.RESOLUTION_FAILED;
+            failure = BindingMaterial.RESOLUTION_FAILED;
         }
         return failed(rule, failure);
     }

@@ -18,6 +18,8 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -33,7 +35,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 final class UpstreamTls {
 
     private final TrustManagerFactory trust;
-    private final SslContext anonymous;
+    private final Map<List<String>, SslContext> anonymous = new ConcurrentHashMap<>();
 
     /** @param extraCas CAs trusted besides the JDK's (an on-premises CA, a test CA) */
     UpstreamTls(List<X509Certificate> extraCas) {
@@ -45,7 +47,6 @@ final class UpstreamTls {
             }
             trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trust.init(store);
-            anonymous = builder().build();
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot set up the egress proxy's upstream TLS: " + e.getMessage(), e);
         }
@@ -55,28 +56,39 @@ final class UpstreamTls {
         return new UpstreamTls(List.of());
     }
 
+    /** A context without a client certificate, offering {@code alpn} (HTTP/1.1 when empty). */
+    SslContext context(List<String> alpn) {
+        return anonymous.computeIfAbsent(List.copyOf(alpn), protocols -> {
+            try {
+                return builder(protocols).build();
+            } catch (SSLException e) {
+                throw new IllegalStateException("cannot set up the egress proxy's upstream TLS: " + e.getMessage(), e);
+            }
+        });
+    }
+
     SslContext context() {
-        return anonymous;
+        return context(List.of());
     }
 
     /**
-     * A context presenting {@code certificate}.
+     * A context presenting {@code certificate}, offering {@code alpn}.
      *
      * @throws IllegalArgumentException when the PEM material does not hold a certificate chain and its key
      */
-    SslContext context(EgressMaterial.ClientCertificate certificate) {
+    SslContext context(EgressMaterial.ClientCertificate certificate, List<String> alpn) {
         try {
             List<X509Certificate> chain = certificates(certificate.certificatePem());
             if (chain.isEmpty()) {
                 throw new IllegalArgumentException("the client certificate material holds no certificate");
             }
-            return builder().keyManager(privateKey(certificate.privateKeyPem()), chain).build();
+            return builder(alpn).keyManager(privateKey(certificate.privateKeyPem()), chain).build();
         } catch (SSLException e) {
             throw new IllegalArgumentException("the client certificate material is unusable: " + e.getMessage(), e);
         }
     }
 
-    private SslContextBuilder builder() {
+    private SslContextBuilder builder(List<String> alpn) {
         return SslContextBuilder.forClient()
                 .trustManager(trust)
                 .endpointIdentificationAlgorithm("HTTPS")
@@ -84,7 +96,7 @@ final class UpstreamTls {
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_1_1));
+                        alpn.isEmpty() ? List.of(ApplicationProtocolNames.HTTP_1_1) : alpn));
     }
 
     /** The certificates of a PEM file (the {@code egressTrustedCaFile} knob). */
