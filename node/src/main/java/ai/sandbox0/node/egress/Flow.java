@@ -343,6 +343,14 @@ final class Flow extends ChannelInboundHandlerAdapter {
     private final class Inspected implements HttpInspection.Owner {
 
         @Override
+        public void auditRequest(EgressRecord.Request request, boolean allowed, String reason, long out, long in,
+                Instant opened) {
+            Destination d = destination;
+            proxy.hooks.audit().record(new EgressRecord(sandboxId, d.address(), d.port(), d.host(), d.app(), allowed,
+                    reason != null ? reason : verdict.reason(), out, in, opened, Instant.now(), request));
+        }
+
+        @Override
         public String sandboxId() {
             return sandboxId;
         }

@@ -236,6 +236,7 @@ final class Http2Inspection {
         public void answer(FullHttpResponse response) {
             responseStarted = true;
             responseEnded = true;
+            request.responded(response);
             client.writeAndFlush(response);
             if (upstream != null) {
                 upstream.close(); // nothing was sent on it
@@ -296,6 +297,7 @@ final class Http2Inspection {
             }
             if (request != null) {
                 request.release();
+                request.finished();
             }
         }
 
@@ -358,6 +360,7 @@ final class Http2Inspection {
                 boolean interim = msg instanceof HttpResponse r && r.status().equals(HttpResponseStatus.CONTINUE);
                 responseStarted |= msg instanceof HttpResponse && !interim;
                 responseEnded |= msg instanceof LastHttpContent && !interim;
+                request.responded((HttpObject) msg);
                 client.write(msg);
                 if (msg instanceof LastHttpContent) {
                     // The destination's stream closes on its last frame, before a read-complete would flush.

@@ -86,6 +86,10 @@ final class HttpInspection {
 
         /** Ends the flow with a reset both ways, refused for {@code verdict} (its audit record says why). */
         void cut(Verdict verdict);
+
+        /** A request on this connection is over: its audit record (see {@link InspectedRequest.Audit}). */
+        void auditRequest(EgressRecord.Request request, boolean allowed, String reason, long out, long in,
+                java.time.Instant opened);
     }
 
     /** One HTTP/1.1 request and its response. */
@@ -167,7 +171,7 @@ final class HttpInspection {
         this.down = owner.down();
         this.connection = new InspectedRequest.Connection(plan,
                 new BindingMaterial(owner.sandboxId(), credentials, down.eventLoop(), down::isActive),
-                owner.sandboxId(), owner.destination());
+                owner.sandboxId(), owner.destination(), owner::auditRequest);
     }
 
     // ---- setting up both sides
@@ -458,6 +462,7 @@ final class HttpInspection {
                 }
             }
             boolean last = msg instanceof LastHttpContent;
+            x.request.responded((HttpObject) msg);
             down.write(msg);
             if (!down.isWritable()) {
                 ctx.channel().config().setAutoRead(false);
@@ -520,6 +525,7 @@ final class HttpInspection {
         upgraded = true;
         exchange = null;
         x.request.release();
+        x.request.finished();
         release();
         down.flush();
         up.pipeline().remove(HttpClientCodec.class);
@@ -545,6 +551,7 @@ final class HttpInspection {
         if (x.closeAfter) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
+        x.request.responded(response);
         down.writeAndFlush(response);
         ended();
     }
@@ -556,6 +563,7 @@ final class HttpInspection {
             return;
         }
         x.request.release();
+        x.request.finished();
         exchange = null;
         if (x.closeAfter || downEnded && inbox.isEmpty()) {
             close();
@@ -587,6 +595,7 @@ final class HttpInspection {
         }
         if (exchange != null) {
             exchange.request.release();
+            exchange.request.finished();
         }
     }
 }

@@ -30,6 +30,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -75,8 +76,23 @@ final class InspectedRequest {
         ByteBufAllocator alloc();
     }
 
-    /** What the connection knows: its rules, its credential material, who and where (for the log). */
-    record Connection(FlowHandling.Inspect plan, BindingMaterial material, String sandboxId, Destination destination) {
+    /**
+     * What the connection knows: its rules, its credential material, who and where (for the log), and where
+     * each request's audit record goes.
+     */
+    record Connection(FlowHandling.Inspect plan, BindingMaterial material, String sandboxId, Destination destination,
+            Audit audit) {
+    }
+
+    /** Where a request's record goes once its exchange is over. */
+    interface Audit {
+
+        /**
+         * @param reason what denied or refused it; null for a request let through (the connection's verdict)
+         * @param out    the request body bytes sent on to the destination
+         * @param in     the response body bytes the client got
+         */
+        void request(EgressRecord.Request request, boolean allowed, String reason, long out, long in, Instant opened);
     }
 
     /** How a request's fate was settled. */
@@ -108,6 +124,14 @@ final class InspectedRequest {
     private EgressCredentialRule rule;
     private EgressMaterial material;
     private CompositeByteBuf body;
+    // What the audit record says of it.
+    private final Instant opened = Instant.now();
+    private Decision decision;
+    private int status;
+    private long bytesOut;
+    private long bytesIn;
+    private String tool;
+    private boolean finished;
 
     InspectedRequest(Connection connection, HttpRequest request, Sides sides) {
         this.connection = connection;
@@ -222,6 +246,9 @@ final class InspectedRequest {
         }
         decided(forwarded());
         mode = Mode.STREAM;
+        if (request instanceof HttpContent c) {
+            bytesOut += c.content().readableBytes();
+        }
         sides.forward(request);
         endIfWhole();
     }
@@ -232,7 +259,10 @@ final class InspectedRequest {
     void content(HttpContent c) {
         boolean last = c instanceof LastHttpContent;
         switch (mode) {
-            case STREAM -> sides.forward(c);
+            case STREAM -> {
+                bytesOut += c.content().readableBytes();
+                sides.forward(c);
+            }
             case AGGREGATE -> {
                 if (body.readableBytes() + c.content().readableBytes() > MAX_BODY) {
                     ReferenceCountUtil.release(c);
@@ -280,6 +310,7 @@ final class InspectedRequest {
         full.headers().set(HttpHeaderNames.CONTENT_LENGTH, whole.readableBytes());
         decided(forwarded());
         mode = Mode.STREAM;
+        bytesOut += whole.readableBytes();
         sides.forward(full);
         end();
     }
@@ -301,6 +332,40 @@ final class InspectedRequest {
         }
     }
 
+    // ---- the response, and the record
+
+    /** A part of the response on its way to the client (the destination's, or the proxy's own answer). */
+    void responded(HttpObject o) {
+        if (o instanceof HttpResponse r) {
+            int code = r.status().code();
+            if (code >= 200 || code == 101 || status == 0) {
+                status = code;
+            }
+        }
+        if (o instanceof HttpContent c) {
+            bytesIn += c.content().readableBytes();
+        }
+    }
+
+    /**
+     * The exchange is over (its response ended, it was upgraded, or its connection or stream went away): its
+     * audit record goes out, once. A request never decided (its connection ended first) has none.
+     */
+    void finished() {
+        if (finished || decision == null) {
+            return;
+        }
+        finished = true;
+        String ref = decision instanceof Decision.Forwarded f && f.injected() ? f.credentialRef() : null;
+        var record = new EgressRecord.Request(view.method(), view.path(), status, ref, tool);
+        switch (decision) {
+            case Decision.Forwarded f -> connection.audit().request(record, true,
+                    f.credentialRef() != null && !f.injected() ? "fail-open" : null, bytesOut, bytesIn, opened);
+            case Decision.Denied d -> connection.audit().request(record, false, d.rule(), bytesOut, bytesIn, opened);
+            case Decision.Refused r -> connection.audit().request(record, false, r.reason(), bytesOut, bytesIn, opened);
+        }
+    }
+
     // ---- outcomes
 
     private Decision forwarded() {
@@ -309,6 +374,7 @@ final class InspectedRequest {
 
     /** Every request passes here exactly once, with what became of it. */
     private void decided(Decision decision) {
+        this.decision = decision;
         LOG.debug("egress: {} → {}: {} {}: {}", connection.sandboxId(), connection.destination(), view.method(),
                 view.path(), decision);
     }
@@ -365,6 +431,9 @@ final class InspectedRequest {
                 continue;
             }
             JsonNode name = call.path("params").path("name");
+            if (tool == null && name.isTextual()) {
+                tool = name.asText(); // the first call of a batch names the record
+            }
             if (!name.isTextual()) {
                 return Optional.of(new Refusal(new Decision.Refused("tools/call without a tool name"),
                         rpcError(call.get("id"), "tools/call without a tool name cannot be checked against the"
@@ -372,6 +441,7 @@ final class InspectedRequest {
             }
             if (HttpRules.toolDenied(mcp, name.asText())) {
                 denied = name.asText();
+                tool = denied;
                 if (!message.isArray()) {
                     return Optional.of(new Refusal(new Decision.Denied("mcp tool " + denied),
                             rpcError(call.get("id"), toolDenied(denied))));

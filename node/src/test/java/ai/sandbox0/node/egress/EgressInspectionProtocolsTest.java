@@ -48,6 +48,7 @@ class EgressInspectionProtocolsTest {
     private static final EgressPolicies policies = new EgressPolicies();
     private static final Map<String, EgressMaterial> material = new ConcurrentHashMap<>();
     private static final AtomicLong metered = new AtomicLong();
+    private static final java.util.Queue<EgressRecord> audited = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @BeforeAll
     static void up() throws Exception {
@@ -64,7 +65,8 @@ class EgressInspectionProtocolsTest {
         EgressCredentials credentials = (sandbox, ref) -> sandbox.equals(SANDBOX)
                 ? Optional.ofNullable(material.get(ref)) : Optional.empty();
         proxy = new EgressProxy(0, policies, platform, NameRecords.NONE,
-                EgressProxy.Hooks.NONE.withCredentials(credentials).withMeter((id, out, in) -> metered.addAndGet(out + in)),
+                EgressProxy.Hooks.NONE.withCredentials(credentials).withMeter((id, out, in) -> metered.addAndGet(out + in))
+                        .withAudit(audited::add),
                 new EgressProxy.Inspection(authority, UpstreamTls.readCertificates(dir.resolve("test-ca.crt"))));
         net = EgressTopology.start(proxy.port());
         Path script = dir.resolve("protocols.py");
@@ -110,6 +112,7 @@ class EgressInspectionProtocolsTest {
                   "domains":["api.test"],"http":{"paths":{"deniedPrefixes":["/admin"]}}}],
                  "credentialRules":[{"credentialRef":"gh","protocol":"https","domains":["api.test"]}]}}"""));
         material.clear();
+        audited.clear();
         material.put("gh", new EgressMaterial.Headers(Map.of("Authorization", "Bearer " + SECRET), later()));
         Files.writeString(log(), "");
     }
@@ -129,6 +132,16 @@ class EgressInspectionProtocolsTest {
             assertEquals("Bearer " + SECRET, s.path("headers").path("authorization").asText());
             assertTrue(s.path("headers").path("connection").isMissingNode(), "no connection-specific headers: " + s);
         }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (audited.stream().filter(a -> a.request() != null).count() < 3 && System.nanoTime() < deadline) {
+            EgressTopology.sleep(20);
+        }
+        assertEquals(List.of("GET /one 200 gh", "GET /admin/users 403 null", "GET /two 200 gh"), audited.stream()
+                .filter(a -> a.request() != null)
+                .map(a -> a.request().method() + " " + a.request().path() + " " + a.request().status() + " "
+                        + a.request().credentialRef()).sorted(java.util.Comparator.comparing(x -> x.contains("/admin")
+                        ? 1 : x.contains("/one") ? 0 : 2)).toList(),
+                "each stream's request is audited: " + audited);
 
         var denied = curl("--http2", "https://api.test:9443/admin/", "-w", "\\n%{http_version} %{http_code}");
         assertTrue(denied.stdout().contains("denied by the sandbox's network policy (no-admin)"), denied.stdout());

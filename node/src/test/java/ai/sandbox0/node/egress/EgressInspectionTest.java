@@ -50,6 +50,7 @@ class EgressInspectionTest {
     private static final Map<String, EgressMaterial> material = new ConcurrentHashMap<>();
     private static final Set<String> broken = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger resolutions = new AtomicInteger();
+    private static final java.util.Queue<EgressRecord> audited = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @BeforeAll
     static void up() throws Exception {
@@ -69,7 +70,7 @@ class EgressInspectionTest {
             return Optional.ofNullable(material.get(ref));
         };
         proxy = new EgressProxy(0, policies, platform, NameRecords.NONE,
-                EgressProxy.Hooks.NONE.withCredentials(credentials),
+                EgressProxy.Hooks.NONE.withCredentials(credentials).withAudit(audited::add),
                 new EgressProxy.Inspection(authority, UpstreamTls.readCertificates(dir.resolve("test-ca.crt"))));
         net = EgressTopology.start(proxy.port());
         Path script = dir.resolve("inspected.py");
@@ -113,6 +114,7 @@ class EgressInspectionTest {
         policies.put(SANDBOX, EgressTopology.sandboxAddress(), EgressPolicy.ALLOW_ALL);
         material.clear();
         broken.clear();
+        audited.clear();
         Files.writeString(log(), "");
     }
 
@@ -129,6 +131,52 @@ class EgressInspectionTest {
         assertEquals("Bearer " + SECRET, seen.path("headers").path("authorization").asText());
         assertEquals("sandbox", seen.path("headers").path("x-client").asText(), "the client's own headers pass");
         assertEquals("api.test:8443", seen.path("headers").path("host").asText());
+    }
+
+    @Test
+    void eachInspectedRequestIsAuditedWithItsDecisionStatusAndBytesAndNeverItsSecrets() throws Exception {
+        policies.put(SANDBOX, EgressTopology.sandboxAddress(), policy("""
+                {"mode":"allow-all","egress":{
+                 "protocolRules":[{"name":"no-admin","protocol":"http","tlsMode":"terminate-reoriginate",
+                  "domains":["api.test"],"http":{"paths":{"deniedPrefixes":["/admin"]}}}],
+                 "credentialRules":[{"credentialRef":"gh","protocol":"https","domains":["api.test"],
+                  "httpMatch":{"pathPrefixes":["/repos/"]}}]}}"""));
+        material.put("gh", new EgressMaterial.Headers(Map.of("Authorization", "Bearer " + SECRET), later()));
+
+        // One connection: a request given the credential, one denied, one with no credential rule.
+        var r = curl("https://api.test:8443/repos/1?token=" + SECRET, "-o", "/dev/null", "-w", "%{http_code}\\n",
+                "https://api.test:8443/admin/users", "-o", "/dev/null",
+                "https://api.test:8443/public", "-o", "/dev/null");
+        assertEquals(List.of("200", "403", "200"), r.stdout().strip().lines().toList(), r.stderr());
+        var post = curl("https://api.test:8443/repos/2", "--data-binary", "hello", "-o", "/dev/null");
+        assertTrue(post.ok(), post.stderr());
+
+        List<EgressRecord> records = awaitRecords(r2 -> r2.stream().filter(x -> x.request() == null).count() >= 2);
+        List<EgressRecord> requests = records.stream().filter(x -> x.request() != null).toList();
+        assertEquals(List.of("GET /repos/1 200 gh", "GET /admin/users 403 null", "GET /public 200 null",
+                "POST /repos/2 200 gh"), requests.stream().map(x -> x.request().method() + " " + x.request().path()
+                + " " + x.request().status() + " " + x.request().credentialRef()).toList(),
+                "one record per request, in order, the path without its query: " + requests);
+        EgressRecord denied = requests.get(1);
+        assertFalse(denied.allowed());
+        assertEquals("no-admin", denied.reason());
+        assertTrue(requests.get(0).allowed() && requests.get(0).bytesIn() > 0, requests.get(0).toString());
+        assertEquals(5, requests.get(3).bytesOut(), "the POST's body");
+        assertEquals("api.test", requests.get(0).host());
+        assertEquals(2, records.stream().filter(x -> x.request() == null && x.allowed()).count(),
+                "each connection keeps its own record: " + records);
+        assertTrue(records.stream().noneMatch(x -> x.toString().contains(SECRET)), records.toString());
+    }
+
+    private static List<EgressRecord> awaitRecords(java.util.function.Predicate<List<EgressRecord>> done) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            List<EgressRecord> now = List.copyOf(audited);
+            if (done.test(now) || System.nanoTime() > deadline) {
+                return now;
+            }
+            EgressTopology.sleep(20);
+        }
     }
 
     @Test

@@ -14,8 +14,9 @@ import java.util.function.Predicate;
 
 /**
  * {@code GET /api/v1/sandboxes/{id}/network/audit} (an extension: upstream has no audit API): the sandbox's
- * egress connections, newest first, {@code limit} of them (1 to 1000, default 100), optionally only those with
- * {@code decision} {@code allowed} or {@code denied}. The sandbox rules of every read apply: another team's
+ * egress connections and inspected requests, newest first, {@code limit} of them (1 to 1000, default 100),
+ * optionally only those with {@code decision} {@code allowed} or {@code denied}, or of one {@code kind}
+ * ({@code connection} or {@code request}). The sandbox rules of every read apply: another team's
  * sandbox is 403, an unknown one 404.
  */
 public final class EgressAuditEndpoints {
@@ -41,7 +42,7 @@ public final class EgressAuditEndpoints {
 
     private Reply audit(Call call) {
         int limit = limit(call.query("limit"));
-        Predicate<EgressAuditEntry> filter = decision(call.query("decision"));
+        Predicate<EgressAuditEntry> filter = decision(call.query("decision")).and(kind(call.query("kind")));
         SandboxRecord sandbox = sandboxes.visible(call.principal(), call.pathParam("id"));
         try {
             return Reply.ok(new Page(log.newest(sandbox.id(), limit, filter)));
@@ -63,6 +64,17 @@ public final class EgressAuditEndpoints {
             // answered below
         }
         throw ApiException.badRequest("invalid limit parameter: must be an integer between 1 and " + MAX_LIMIT);
+    }
+
+    private static Predicate<EgressAuditEntry> kind(String value) {
+        if (value == null || value.isBlank()) {
+            return e -> true;
+        }
+        return switch (value.strip()) {
+            case EgressAuditEntry.CONNECTION -> e -> e.kind().equals(EgressAuditEntry.CONNECTION);
+            case EgressAuditEntry.REQUEST -> e -> e.kind().equals(EgressAuditEntry.REQUEST);
+            default -> throw ApiException.badRequest("invalid kind parameter: connection or request");
+        };
     }
 
     private static Predicate<EgressAuditEntry> decision(String value) {

@@ -4,13 +4,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The egress proxy's Prometheus counters: connections by decision, bytes by direction, and audit records the
+ * The egress proxy's Prometheus counters: connections and inspected requests by decision, bytes by direction, and audit records the
  * server could not keep. No sandbox or team labels: those would make a series per sandbox.
  */
 public final class EgressMetrics {
 
     private final Counter allowed;
     private final Counter denied;
+    private final Counter requestsAllowed;
+    private final Counter requestsDenied;
     private final Counter egressBytes;
     private final Counter ingressBytes;
     private final Counter droppedQueueFull;
@@ -20,6 +22,8 @@ public final class EgressMetrics {
     public EgressMetrics(MeterRegistry registry) {
         allowed = connections(registry, "allowed");
         denied = connections(registry, "denied");
+        requestsAllowed = requests(registry, "allowed");
+        requestsDenied = requests(registry, "denied");
         egressBytes = bytes(registry, "egress");
         ingressBytes = bytes(registry, "ingress");
         droppedQueueFull = dropped(registry, "queue_full");
@@ -30,6 +34,12 @@ public final class EgressMetrics {
     private static Counter connections(MeterRegistry registry, String decision) {
         return Counter.builder("sandbox0.egress.connections")
                 .description("Sandbox TCP connections the egress proxy decided, by decision")
+                .tag("decision", decision).register(registry);
+    }
+
+    private static Counter requests(MeterRegistry registry, String decision) {
+        return Counter.builder("sandbox0.egress.requests")
+                .description("Requests inside inspected sandbox connections, by decision")
                 .tag("decision", decision).register(registry);
     }
 
@@ -47,6 +57,10 @@ public final class EgressMetrics {
 
     void connection(boolean wasAllowed) {
         (wasAllowed ? allowed : denied).increment();
+    }
+
+    void request(boolean wasAllowed) {
+        (wasAllowed ? requestsAllowed : requestsDenied).increment();
     }
 
     void bytes(long out, long in) {

@@ -68,7 +68,11 @@ public final class ServerEgress implements AutoCloseable {
     public EgressProxy.Hooks hooks() {
         return EgressProxy.Hooks.NONE
                 .withAudit(r -> {
-                    metrics.connection(r.allowed());
+                    if (r.request() == null) {
+                        metrics.connection(r.allowed());
+                    } else {
+                        metrics.request(r.allowed());
+                    }
                     auditWriter.record(r);
                 })
                 .withMeter((run, out, in) -> {

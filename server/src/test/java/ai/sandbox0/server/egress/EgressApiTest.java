@@ -213,6 +213,27 @@ class EgressApiTest {
             String seen = fetch(id, "http://" + Upstream.ADDRESS + ":" + Upstream.ECHO_PORT + "/v1/things");
             assertThat(seen).as("the upstream got the request with the secret").contains("GET /v1/things")
                     .contains("Authorization: Bearer " + secret);
+            // The request is audited on its own, by its binding's ref, never its value.
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            JsonNode requests = audit(id, "?kind=request");
+            while (requests.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                requests = audit(id, "?kind=request");
+            }
+            assertThat(requests).hasSize(1);
+            JsonNode request = requests.get(0);
+            assertThat(request.get("kind").asText()).isEqualTo("request");
+            assertThat(request.get("method").asText()).isEqualTo("GET");
+            assertThat(request.get("path").asText()).isEqualTo("/v1/things");
+            assertThat(request.get("status").asInt()).isEqualTo(200);
+            assertThat(request.get("credential_ref").asText()).isEqualTo("echo");
+            assertThat(request.get("decision").asText()).isEqualTo("allowed");
+            assertThat(audit(id, "?kind=connection")).allSatisfy(r -> assertThat(r.get("kind").asText())
+                    .isEqualTo("connection"));
+            assertThat(server.authed("/api/v1/sandboxes/" + id + "/network/audit").body()).doesNotContain(secret);
+            assertError(server.authed("/api/v1/sandboxes/" + id + "/network/audit?kind=packet"), 400, "bad_request",
+                    "kind");
+            assertThat(server.get("/metrics").body()).contains("sandbox0_egress_requests_total{decision=\"allowed\"}");
             // Nothing inside holds it: not the environment of any process, not a file the sandbox can read. The
             // search assembles the secret from halves so that its own command line does not hold it.
             int half = secret.length() / 2;

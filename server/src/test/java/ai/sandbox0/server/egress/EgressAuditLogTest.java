@@ -24,9 +24,9 @@ class EgressAuditLogTest {
     Path dir;
 
     private static EgressAuditEntry entry(int n, boolean allowed) {
-        return new EgressAuditEntry(Instant.parse("2026-05-01T10:00:00Z").plusSeconds(n).toString(), "198.18.0.1", 443,
-                "host-" + n + ".example", "tls", allowed ? "allowed" : "denied", allowed ? "mode allow-all" : "deny-ads",
-                n, 2L * n, 10);
+        return new EgressAuditEntry(Instant.parse("2026-05-01T10:00:00Z").plusSeconds(n).toString(), "connection",
+                "198.18.0.1", 443, "host-" + n + ".example", "tls", allowed ? "allowed" : "denied",
+                allowed ? "mode allow-all" : "deny-ads", n, 2L * n, 10, null, null, null, null, null);
     }
 
     private static List<String> hosts(List<EgressAuditEntry> entries) {
