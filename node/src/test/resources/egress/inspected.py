@@ -14,6 +14,7 @@ def log(entry):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in two writes: no wait for the first one's ACK
     def log_message(self, *a):
         pass
     def handle_any(self):

@@ -161,6 +161,13 @@ public final class EgressTopology implements AutoCloseable {
         return new ProcessBuilder(all).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
+    /** Starts {@code argv} inside the upstream namespace (more servers, for benchmarks), its output to {@code out}. */
+    public Process startInUpstream(List<String> argv, Path out) throws IOException {
+        var all = new ArrayList<>(List.of("ip", "netns", "exec", UPSTREAM_NS));
+        all.addAll(argv);
+        return new ProcessBuilder(all).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    }
+
     @Override
     public void close() throws IOException {
         if (upstream != null) {
