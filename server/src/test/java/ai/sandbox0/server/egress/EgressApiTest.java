@@ -71,6 +71,12 @@ class EgressApiTest {
                         + "\"wait_until_done\":true}"), 201).get("output_raw").asText();
     }
 
+    /** A Python expression joining two halves of {@code value}: a command line holding it holds neither. */
+    private static String halves(String value) {
+        int half = value.length() / 2;
+        return "(" + Json.writeString(value.substring(0, half)) + "+" + Json.writeString(value.substring(half)) + ").encode()";
+    }
+
     private static JsonNode audit(String id, String query) throws Exception {
         return ok(server.authed("/api/v1/sandboxes/" + id + "/network/audit" + query), 200).get("records");
     }
@@ -234,21 +240,51 @@ class EgressApiTest {
             assertError(server.authed("/api/v1/sandboxes/" + id + "/network/audit?kind=packet"), 400, "bad_request",
                     "kind");
             assertThat(server.get("/metrics").body()).contains("sandbox0_egress_requests_total{decision=\"allowed\"}");
-            // Nothing inside holds it: not the environment of any process, not a file the sandbox can read. The
-            // search assembles the secret from halves so that its own command line does not hold it.
-            int half = secret.length() / 2;
-            String search = "import os\nneedle=(" + Json.writeString(secret.substring(0, half)) + "+"
-                    + Json.writeString(secret.substring(half)) + ").encode()\nhits=[]\n"
+            // Nothing inside holds it, nor the node CA's private key: not the environment of any process, not a
+            // file the sandbox can read. The search assembles its needles from halves so that its own command
+            // line does not hold them.
+            Path caKey = dataDir.resolve("node").resolve("egress").resolve("mitm-ca.key");
+            assertThat(caKey).as("the node's CA key, on the host").isRegularFile();
+            String caChunk = Files.readAllLines(caKey).get(1).substring(0, 40);
+            String search = "import os\nneedles=[" + halves(secret) + "," + halves(caChunk) + "]\nhits=[]\n"
                     + "for d,_,fs in os.walk('/', topdown=True):\n"
                     + "  if d.startswith(('/sys','/proc/sys','/dev')): continue\n"
                     + "  for f in fs:\n    p=os.path.join(d,f)\n"
-                    + "    try:\n      if os.path.isfile(p) and os.path.getsize(p)<(8<<20) and needle in open(p,'rb').read(): hits.append(p)\n"
+                    + "    try:\n      if os.path.isfile(p) and os.path.getsize(p)<(8<<20):\n"
+                    + "        data=open(p,'rb').read()\n"
+                    + "        if any(n in data for n in needles): hits.append(p)\n"
                     + "    except Exception: pass\n"
                     + "print('hits', [h for h in hits if not h.endswith(('/cmdline','/environ')) or str(os.getpid()) not in h])\n";
             String found = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/contexts",
                     "{\"type\":\"cmd\",\"cmd\":{\"command\":[\"python3\",\"-c\"," + Json.writeString(search) + "]},"
                             + "\"wait_until_done\":true}"), 201).get("output_raw").asText();
             assertThat(found.strip()).isEqualTo("hits []");
+            // Nor the memory of the process that made a request given the secret: it reads its own memory through
+            // /proc/self/mem into a file, searched here (the echo's answer, which repeats the secret, is left
+            // unread in the kernel: only the status line is read).
+            String marker = "memdump-marker-" + Long.toHexString(System.nanoTime());
+            String dump = "import os, socket\nmarker=" + Json.writeString(marker) + "\n"
+                    + "s=socket.create_connection(('" + Upstream.ADDRESS + "'," + Upstream.ECHO_PORT + "))\n"
+                    + "s.sendall(b'GET /v1/memory HTTP/1.1\\r\\nHost: echo\\r\\nConnection: close\\r\\n\\r\\n')\n"
+                    + "status=s.recv(12)\nout=open('/tmp/mem.dump','wb')\n"
+                    + "for line in open('/proc/self/maps'):\n"
+                    + "  f=line.split(); lo,hi=[int(x,16) for x in f[0].split('-')]\n"
+                    + "  if 'r' not in f[1] or hi-lo>(256<<20) or (len(f)>5 and f[5].startswith(('[vvar','[vsyscall'))): continue\n"
+                    + "  try:\n    m=open('/proc/self/mem','rb'); m.seek(lo); out.write(m.read(hi-lo)); m.close()\n"
+                    + "  except Exception: pass\n"
+                    + "out.close()\nprint(status.decode(), os.path.getsize('/tmp/mem.dump'))\n";
+            String dumped = ok(server.json("POST", "/api/v1/sandboxes/" + id + "/contexts",
+                    "{\"type\":\"cmd\",\"cmd\":{\"command\":[\"python3\",\"-c\"," + Json.writeString(dump) + "]},"
+                            + "\"wait_until_done\":true}"), 201).get("output_raw").asText();
+            assertThat(dumped).as("the request went out and the memory was read").matches("(?s)HTTP/1\\.[01] 200 [1-9][0-9]+\\s*");
+            byte[] memory = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            server.uri("/api/v1/sandboxes/" + id + "/files?path=/tmp/mem.dump"))
+                    .header("Authorization", "Bearer " + server.adminKey()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
+            String memoryText = new String(memory, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(memoryText).as("the dump is the process's memory").contains(marker);
+            assertThat(memoryText).as("the secret is nowhere in the memory of the process").doesNotContain(secret);
+            assertThat(memoryText).doesNotContain(caChunk);
             assertThat(server.json("GET", "/api/v1/credential-sources/echo-token", null).body()).doesNotContain(secret);
         } finally {
             ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
