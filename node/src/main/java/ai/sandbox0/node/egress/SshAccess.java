@@ -36,9 +36,15 @@ record SshAccess(String username, KeyPair key, List<PublicKey> sandboxKeys, List
     }
 
     static SshAccess of(EgressMaterial.SshLogin login) throws Unusable {
+        return new SshAccess(login.upstreamUsername(), login.key(), sandboxKeys(login.sandboxPublicKeys()),
+                knownHosts(login.knownHosts()));
+    }
+
+    /** The keys of {@code sandboxPublicKeys} lines (OpenSSH public key lines); at least one. */
+    static List<PublicKey> sandboxKeys(List<String> lines) throws Unusable {
         var sandbox = new ArrayList<PublicKey>();
-        for (int i = 0; i < login.sandboxPublicKeys().size(); i++) {
-            String line = login.sandboxPublicKeys().get(i);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
             PublicKey k = null;
             try {
                 AuthorizedKeyEntry entry = line == null ? null : AuthorizedKeyEntry.parseAuthorizedKeyEntry(line.strip());
@@ -54,9 +60,14 @@ record SshAccess(String username, KeyPair key, List<PublicKey> sandboxKeys, List
         if (sandbox.isEmpty()) {
             throw new Unusable("no sandboxPublicKeys");
         }
+        return sandbox;
+    }
+
+    /** The entries of {@code knownHosts} lines (blank and comment lines skipped). */
+    static List<Known> knownHosts(List<String> lines) throws Unusable {
         var known = new ArrayList<Known>();
-        for (int i = 0; i < login.knownHosts().size(); i++) {
-            String line = login.knownHosts().get(i);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
             if (line == null || line.isBlank() || line.strip().startsWith("#")) {
                 continue;
             }
@@ -76,7 +87,7 @@ record SshAccess(String username, KeyPair key, List<PublicKey> sandboxKeys, List
                 throw new Unusable("knownHosts[" + i + "] is not a known_hosts line");
             }
         }
-        return new SshAccess(login.upstreamUsername(), login.key(), sandbox, known);
+        return known;
     }
 
     /** Whether a sandbox client presenting {@code key} may open the session. */

@@ -292,6 +292,10 @@ public final class NetworkRules {
                         || p.sshProxy().sandboxPublicKeys().stream().anyMatch(NetworkRules::blank)) {
                     throw bad(at + ".sshProxy.sandboxPublicKeys needs at least one public key");
                 }
+                ai.sandbox0.node.egress.SshProxyLines.problem(p.sshProxy().sandboxPublicKeys(), p.sshProxy().knownHosts())
+                        .ifPresent(problem -> {
+                            throw bad(at + ".sshProxy." + problem);
+                        });
             }
         }
     }

@@ -98,6 +98,16 @@ class NetworkRulesTest {
                 .hasMessage("network.credentialBindings[0].projection.httpHeaders.headers is required for type http_headers");
         assertThatThrownBy(() -> check("{\"mode\":\"allow-all\",\"credentialBindings\":[{\"ref\":\"b\",\"sourceRef\":\"s\",\"projection\":{\"type\":\"ssh_proxy\",\"sshProxy\":{\"upstreamUsername\":\"git\"}}}]}"))
                 .hasMessage("network.credentialBindings[0].projection.sshProxy.sandboxPublicKeys needs at least one public key");
+        String ssh = "{\"mode\":\"allow-all\",\"credentialBindings\":[{\"ref\":\"b\",\"sourceRef\":\"s\",\"projection\":"
+                + "{\"type\":\"ssh_proxy\",\"sshProxy\":{\"upstreamUsername\":\"git\",\"sandboxPublicKeys\":[%s],\"knownHosts\":[%s]}}}]}";
+        String key = "\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl agent\"";
+        String known = "\"github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\"";
+        assertThatCode(() -> check(ssh.formatted(key, known))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> check(ssh.formatted(key + ",\"ssh-ed25519 not-base64\"", known)))
+                .hasMessage("network.credentialBindings[0].projection.sshProxy.sandboxPublicKeys[1] is not an OpenSSH"
+                        + " public key this proxy reads");
+        assertThatThrownBy(() -> check(ssh.formatted(key, "\"# a comment\",\"github.com\"")))
+                .hasMessage("network.credentialBindings[0].projection.sshProxy.knownHosts[1] is not a known_hosts line");
         assertThatThrownBy(() -> check("{\"mode\":\"allow-all\",\"credentialBindings\":[{\"ref\":\"b\",\"sourceRef\":\"s\",\"projection\":{\"type\":\"placeholder_substitution\",\"placeholderSubstitution\":{\"replacements\":[{\"placeholder\":\"P\",\"valueTemplate\":\"v\",\"locations\":[\"header\",\"header\"]}]}}}]}"))
                 .hasMessageContaining("lists a location twice");
         assertThatThrownBy(() -> check("{\"mode\":\"allow-all\",\"credentialBindings\":[" + HEADERS.replace("}}}", "}},\"cachePolicy\":{\"ttl\":\"soon\"}}") + "]}"))
