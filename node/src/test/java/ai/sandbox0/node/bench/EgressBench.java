@@ -267,7 +267,7 @@ public final class EgressBench {
             Files.copy(in, script);
         }
         Path log = dir.resolve("inspected.log");
-        Process p = net.startInUpstream(List.of("python3", script.toString(), log.toString(),
+        Process p = EgressTopology.startInUpstream(List.of("python3", script.toString(), log.toString(),
                 dir.resolve("srv.crt").toString(), dir.resolve("srv.key").toString(),
                 dir.resolve("bad.crt").toString(), dir.resolve("bad.key").toString()), dir.resolve("inspected.out"));
         long deadline = System.nanoTime() + 15_000_000_000L;

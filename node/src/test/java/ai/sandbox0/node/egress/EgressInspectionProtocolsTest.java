@@ -1,7 +1,6 @@
 package ai.sandbox0.node.egress;
 
 import static ai.sandbox0.node.egress.EgressTopology.UPSTREAM;
-import static ai.sandbox0.node.egress.EgressTopology.UPSTREAM_NS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,24 +72,15 @@ class EgressInspectionProtocolsTest {
         try (InputStream in = EgressInspectionProtocolsTest.class.getResourceAsStream("/egress/protocols.py")) {
             Files.copy(in, script);
         }
-        upstream = new ProcessBuilder("ip", "netns", "exec", UPSTREAM_NS, PYTHON, script.toString(), log().toString(),
-                dir.resolve("srv.crt").toString(), dir.resolve("srv.key").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("protocols.out").toFile()).start();
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!Files.exists(log()) || !Files.readString(log()).contains("ready")) {
-            if (System.nanoTime() > deadline || !upstream.isAlive()) {
-                throw new IOException("protocol upstreams did not come up: " + Files.readString(dir.resolve("protocols.out")));
-            }
-            EgressTopology.sleep(20);
-        }
+        upstream = EgressTopology.startInUpstream(List.of(PYTHON, script.toString(), log().toString(),
+                dir.resolve("srv.crt").toString(), dir.resolve("srv.key").toString()), dir.resolve("protocols.out"));
+        EgressTopology.awaitWord(upstream, log(), "ready", dir.resolve("protocols.out"), Duration.ofSeconds(30));
     }
 
     @AfterAll
     static void down() throws IOException {
         try {
-            if (upstream != null) {
-                upstream.destroyForcibly();
-            }
+            EgressTopology.stop(upstream);
             if (proxy != null) {
                 proxy.close();
             }

@@ -1,7 +1,6 @@
 package ai.sandbox0.node.egress;
 
 import static ai.sandbox0.node.egress.EgressTopology.UPSTREAM;
-import static ai.sandbox0.node.egress.EgressTopology.UPSTREAM_NS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,25 +76,16 @@ class EgressInspectionTest {
         try (InputStream in = EgressInspectionTest.class.getResourceAsStream("/egress/inspected.py")) {
             Files.copy(in, script);
         }
-        upstream = new ProcessBuilder("ip", "netns", "exec", UPSTREAM_NS, "python3", script.toString(), log().toString(),
+        upstream = EgressTopology.startInUpstream(List.of("python3", script.toString(), log().toString(),
                 dir.resolve("srv.crt").toString(), dir.resolve("srv.key").toString(),
-                dir.resolve("bad.crt").toString(), dir.resolve("bad.key").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("inspected.out").toFile()).start();
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!Files.exists(log()) || !Files.readString(log()).contains("ready")) {
-            if (System.nanoTime() > deadline || !upstream.isAlive()) {
-                throw new IOException("inspected upstreams did not come up: " + Files.readString(dir.resolve("inspected.out")));
-            }
-            EgressTopology.sleep(20);
-        }
+                dir.resolve("bad.crt").toString(), dir.resolve("bad.key").toString()), dir.resolve("inspected.out"));
+        EgressTopology.awaitWord(upstream, log(), "ready", dir.resolve("inspected.out"), Duration.ofSeconds(15));
     }
 
     @AfterAll
     static void down() throws IOException {
         try {
-            if (upstream != null) {
-                upstream.destroyForcibly();
-            }
+            EgressTopology.stop(upstream);
             if (proxy != null) {
                 proxy.close();
             }

@@ -1,7 +1,6 @@
 package ai.sandbox0.node.egress;
 
 import static ai.sandbox0.node.egress.EgressTopology.UPSTREAM;
-import static ai.sandbox0.node.egress.EgressTopology.UPSTREAM_NS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,8 +10,6 @@ import ai.sandbox0.api.network.SandboxNetworkPolicy;
 import ai.sandbox0.api.network.TrafficRuleAppProtocol;
 import ai.sandbox0.node.runtime.HostCommand;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,14 +100,7 @@ class EgressLoginTest {
     @AfterAll
     static void down() throws IOException {
         try {
-            for (Process p : servers) {
-                p.destroyForcibly();
-                try {
-                    p.waitFor();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            servers.forEach(EgressTopology::stop);
             if (proxy != null) {
                 proxy.close();
             }
@@ -278,25 +268,11 @@ class EgressLoginTest {
     }
 
     private static Process inUpstream(List<String> argv, String output) throws IOException {
-        var all = new ArrayList<>(List.of("ip", "netns", "exec", UPSTREAM_NS));
-        all.addAll(argv);
-        return new ProcessBuilder(all).redirectErrorStream(true).redirectOutput(dir.resolve(output).toFile()).start();
+        return EgressTopology.startInUpstream(argv, dir.resolve(output));
     }
 
-    /** Waits until the upstream server accepts connections (the host reaches it directly). */
     private static void listening(int port, String output) throws IOException {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(UPSTREAM, port), 1000);
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("no server on port " + port + ": " + Files.readString(dir.resolve(output)));
-                }
-                EgressTopology.sleep(50);
-            }
-        }
+        EgressTopology.awaitListening(port, dir.resolve(output), Duration.ofSeconds(15));
     }
 
     private static EgressPolicy policy(String json) throws IOException {

@@ -161,23 +161,61 @@ public final class EgressTopology implements AutoCloseable {
         return new ProcessBuilder(all).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
-    /** Starts {@code argv} inside the upstream namespace (more servers, for benchmarks), its output to {@code out}. */
-    public Process startInUpstream(List<String> argv, Path out) throws IOException {
+    /** Starts {@code argv} inside the upstream namespace (a server of a test's), its output to {@code out}. */
+    public static Process startInUpstream(List<String> argv, Path out) throws IOException {
         var all = new ArrayList<>(List.of("ip", "netns", "exec", UPSTREAM_NS));
         all.addAll(argv);
         return new ProcessBuilder(all).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     }
 
-    @Override
-    public void close() throws IOException {
-        if (upstream != null) {
-            upstream.destroyForcibly();
-            try {
-                upstream.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    /**
+     * Waits until {@code server} has written {@code word} to {@code file} (its readiness); a server that died or
+     * took longer than {@code within} fails the test with its output.
+     */
+    public static void awaitWord(Process server, Path file, String word, Path output, Duration within)
+            throws IOException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!Files.exists(file) || !Files.readString(file).contains(word)) {
+            if (System.nanoTime() > deadline || !server.isAlive()) {
+                throw new IOException(server.info().command().orElse("a server") + " did not come up: "
+                        + (Files.exists(output) ? Files.readString(output) : "(no output)"));
+            }
+            sleep(20);
+        }
+    }
+
+    /** Waits until a server of the upstream namespace accepts connections on {@code port} (the host reaches it). */
+    public static void awaitListening(int port, Path output, Duration within) throws IOException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(UPSTREAM, port), 1000);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("no server on port " + port + ": " + Files.readString(output));
+                }
+                sleep(50);
             }
         }
+    }
+
+    /** Stops a test's server and waits for it to be gone (null: nothing was started). */
+    public static void stop(Process server) {
+        if (server == null) {
+            return;
+        }
+        server.destroyForcibly();
+        try {
+            server.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        stop(upstream);
         down();
         HostCommand.run(List.of("rm", "-rf", dir.toString()));
     }

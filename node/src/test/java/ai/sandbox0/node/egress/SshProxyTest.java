@@ -1,7 +1,6 @@
 package ai.sandbox0.node.egress;
 
 import static ai.sandbox0.node.egress.EgressTopology.UPSTREAM;
-import static ai.sandbox0.node.egress.EgressTopology.UPSTREAM_NS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -109,16 +108,9 @@ class SshProxyTest {
             Files.createDirectories(privsep);
             createdRunSshd = true;
         }
-        sshd = new ProcessBuilder("ip", "netns", "exec", UPSTREAM_NS, "/usr/sbin/sshd", "-D", "-e",
-                "-f", dir.resolve("sshd_config").toString())
-                .redirectErrorStream(true).redirectOutput(sshdLog().toFile()).start();
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (!Files.readString(sshdLog()).contains("Server listening")) {
-            if (System.nanoTime() > deadline || !sshd.isAlive()) {
-                throw new IOException("sshd did not come up: " + Files.readString(sshdLog()));
-            }
-            EgressTopology.sleep(20);
-        }
+        sshd = EgressTopology.startInUpstream(List.of("/usr/sbin/sshd", "-D", "-e",
+                "-f", dir.resolve("sshd_config").toString()), sshdLog());
+        EgressTopology.awaitWord(sshd, sshdLog(), "Server listening", sshdLog(), Duration.ofSeconds(15));
         Files.writeString(dir.resolve("proxy_known_hosts"), UPSTREAM + " " + proxyKey.publicKey() + "\n");
     }
 
