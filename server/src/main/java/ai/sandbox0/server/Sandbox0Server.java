@@ -323,6 +323,7 @@ public final class Sandbox0Server implements AutoCloseable {
                         }
                     }), credentialBindings);
             manager.onRemoved(egress::forget);
+            manager.onRunAssigned(egress::runAssigned);
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);

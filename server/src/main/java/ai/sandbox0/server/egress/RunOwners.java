@@ -58,6 +58,12 @@ public final class RunOwners implements AutoCloseable {
         return owner;
     }
 
+    /** The run serves {@code sandboxId} of {@code teamId} from now on: known before its first connection. */
+    public void remember(String runId, String sandboxId, String teamId) {
+        owners.put(runId, new Owner(sandboxId, teamId));
+        asked.remove(runId);
+    }
+
     /** The run's owner, from the store when not cached (blocks: never on a proxy thread). */
     public Optional<Owner> resolve(String runId) {
         Owner owner = owners.get(runId);

@@ -82,6 +82,11 @@ public final class ServerEgress implements AutoCloseable {
                 .withAdmission(traffic);
     }
 
+    /** A run now serves a sandbox: its connections are the sandbox's team's from the first one. */
+    public void runAssigned(String runId, String sandboxId, String teamId) {
+        owners.remember(runId, sandboxId, teamId);
+    }
+
     /** The sandbox a node run serves, from the store when not cached (blocks: never on a proxy thread). */
     public Optional<String> sandboxOfRun(String runId) {
         return owners.resolve(runId).map(RunOwners.Owner::sandboxId);

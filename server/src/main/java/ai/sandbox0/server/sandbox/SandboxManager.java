@@ -93,6 +93,7 @@ public final class SandboxManager implements SandboxAccess {
     private final SandboxVolumes volumes;
     private final CredentialBindings credentials;
     private volatile Consumer<String> removed = id -> { };
+    private volatile RunAssigned assigned = (run, sandbox, team) -> { };
 
     public SandboxManager(SandboxStore store, TemplateCatalog templates, SnapshotStore snapshots, SandboxHost host,
             SandboxLocks locks, SandboxIds ids, Clock clock, Duration defaultTtl, Executor background, QuotaGate quotas,
@@ -151,10 +152,13 @@ public final class SandboxManager implements SandboxAccess {
                 volumes.hold(record.id(), mounts);
                 run = snapshot.isPresent() || !mounts.isEmpty() ? null
                         : host.claimWarm(NodeWarmPools.poolId(template), template.spec(), config).orElse(null);
-                if (run == null) {
+                if (run != null) {
+                    assigned.assigned(run.runId(), record.id(), caller.teamId());
+                } else {
                     // Recorded before the start, so a crash mid-start can find (and adopt or remove) the run.
                     String runId = SandboxRecord.runId(record.id(), 1);
                     store.update(record.withRuntime(runId, 1, now), STARTING);
+                    assigned.assigned(runId, record.id(), caller.teamId());
                     run = host.start(runId, template.spec(), config, chain, SandboxVolumes.inMountOrder(mounts));
                 }
             } catch (HostFailure e) {
@@ -268,6 +272,7 @@ public final class SandboxManager implements SandboxAccess {
         if (!quotas.admit(record.teamId(), record.spec(), () -> store.update(resuming, from.status()))) {
             throw new Conflict("sandbox changed while resuming; try again");
         }
+        assigned.assigned(runId, record.id(), record.teamId());
         Run run;
         try {
             // The volumes it held since its claim, mounted again.
@@ -364,6 +369,20 @@ public final class SandboxManager implements SandboxAccess {
         credentials.release(id);
         store.delete(id);
         removed.accept(id);
+    }
+
+    /** Hears that a node run now serves a sandbox of a team. */
+    @FunctionalInterface
+    public interface RunAssigned {
+        void assigned(String runId, String sandboxId, String teamId);
+    }
+
+    /**
+     * Hears of each run as it becomes a sandbox's, before it starts (a warm run: as it is claimed), so that
+     * the egress proxy knows whose its first connection is; replaces the one before.
+     */
+    public void onRunAssigned(RunAssigned listener) {
+        this.assigned = listener;
     }
 
     /** Hears of every sandbox removed from the store (its id), once it is gone; replaces the one before. */

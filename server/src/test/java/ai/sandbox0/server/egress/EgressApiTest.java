@@ -204,6 +204,27 @@ class EgressApiTest {
     }
 
     @Test
+    void aTeamAtItsEgressLimitIsRefusedFromANewSandboxsVeryFirstConnection() throws Exception {
+        long used = usage("egress");
+        ok(server.json("PUT", "/api/v1/quotas/egress", "{\"limit_value\":" + used + "}"), 200);
+        String id = null;
+        try {
+            id = claim();
+            assertThat(fetch(id, "http://" + Upstream.ADDRESS + ":" + Upstream.PORT + "/"))
+                    .as("the run was known as the team's before it started").contains("ERR")
+                    .doesNotContain(BODY.strip());
+            JsonNode refused = awaitAudit(id, r -> find(r, "denied") != null, "the refused connection");
+            assertThat(find(refused, "allowed")).as("no connection got through: %s", refused).isNull();
+            assertThat(find(refused, "denied").get("reason").asText()).isEqualTo("quota");
+        } finally {
+            ok(server.json("DELETE", "/api/v1/quotas/egress", null), 200);
+            if (id != null) {
+                ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
+            }
+        }
+    }
+
+    @Test
     void aBoundCredentialIsInjectedOnTheWayOutAndTheSandboxNeverHoldsIt() throws Exception {
         String secret = "s0-injected-" + Long.toHexString(System.nanoTime());
         ok(server.json("POST", "/api/v1/credential-sources", """
