@@ -40,6 +40,27 @@ final class BindingMaterial {
         this.live = live;
     }
 
+    /** A binding's material, or the failure a client is told (exactly one is set). */
+    record Fetched(EgressMaterial material, String failure) {
+    }
+
+    /**
+     * Asks the server for a binding's material (blocks: never on an event loop): the one place where what the
+     * hook reports becomes {@link #MATERIAL_UNAVAILABLE} or {@link #RESOLUTION_FAILED}.
+     */
+    static Fetched fetch(EgressCredentials credentials, String sandboxId, String ref) {
+        try {
+            Optional<EgressMaterial> found = credentials.resolve(sandboxId, ref);
+            return found.map(m -> new Fetched(m, null)).orElseGet(() -> new Fetched(null, MATERIAL_UNAVAILABLE));
+        } catch (EgressCredentials.Failure e) {
+            LOG.info("egress: {}: credential {}: {}", sandboxId, ref, e.getMessage());
+            return new Fetched(null, RESOLUTION_FAILED);
+        } catch (RuntimeException e) {
+            LOG.warn("egress: {}: credential {} could not be resolved: {}", sandboxId, ref, e.getClass().getName());
+            return new Fetched(null, RESOLUTION_FAILED);
+        }
+    }
+
     /** The rule's material; {@code then} runs on the event loop, at once when cached. */
     void resolve(EgressCredentialRule rule, Resolved then) {
         String ref = rule.credentialRef();
@@ -49,21 +70,9 @@ final class BindingMaterial {
             return;
         }
         Thread.startVirtualThread(() -> {
-            EgressMaterial material = null;
-            String failure;
-            try {
-                Optional<EgressMaterial> found = credentials.resolve(sandboxId, ref);
-                material = found.orElse(null);
-                failure = found.isPresent() ? null : MATERIAL_UNAVAILABLE;
-            } catch (EgressCredentials.Failure e) {
-                LOG.info("egress: {}: credential {}: {}", sandboxId, ref, e.getMessage());
-                failure = RESOLUTION_FAILED;
-            } catch (RuntimeException e) {
-                LOG.warn("egress: {}: credential {} could not be resolved: {}", sandboxId, ref, e.getClass().getName());
-                failure = RESOLUTION_FAILED;
-            }
-            EgressMaterial m = material;
-            String f = failure;
+            Fetched fetched = fetch(credentials, sandboxId, ref);
+            EgressMaterial m = fetched.material();
+            String f = fetched.failure();
             loop.execute(() -> {
                 if (m != null) {
                     cached.put(ref, m);

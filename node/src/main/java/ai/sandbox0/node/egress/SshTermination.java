@@ -8,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.client.SshClient;
@@ -191,24 +190,18 @@ final class SshTermination implements AutoCloseable {
     Outcome outcome(String sandboxId, InetSocketAddress destination, String host, EgressCredentialRule rule,
             EgressCredentials credentials) {
         String ref = rule.credentialRef();
-        String failure;
-        try {
-            Optional<EgressMaterial> found = credentials.resolve(sandboxId, ref);
-            if (found.orElse(null) instanceof EgressMaterial.SshLogin login) {
-                return new Outcome.Terminate(this, new Terminated(sandboxId, destination, host, SshAccess.of(login)));
-            }
-            failure = BindingMaterial.MATERIAL_UNAVAILABLE;
-        } catch (SshAccess.Unusable e) {
-            LOG.info("egress: {}: ssh credential {}: {}", sandboxId, ref, e.getMessage());
-            failure = BindingMaterial.MATERIAL_UNAVAILABLE;
-        } catch (EgressCredentials.Failure e) {
-            LOG.info("egress: {}: ssh credential {}: {}", sandboxId, ref, e.getMessage());
-            failure = BindingMaterial.RESOLUTION_FAILED;
-        } catch (RuntimeException e) {
-            LOG.warn("egress: {}: ssh credential {} could not be resolved: {}", sandboxId, ref, e.getClass().getName());
-            failure = BindingMaterial.RESOLUTION_FAILED;
+        BindingMaterial.Fetched fetched = BindingMaterial.fetch(credentials, sandboxId, ref);
+        if (fetched.failure() != null) {
+            return failed(rule, fetched.failure());
         }
-        return failed(rule, failure);
+        if (fetched.material() instanceof EgressMaterial.SshLogin login) {
+            try {
+                return new Outcome.Terminate(this, new Terminated(sandboxId, destination, host, SshAccess.of(login)));
+            } catch (SshAccess.Unusable e) {
+                LOG.info("egress: {}: ssh credential {}: {}", sandboxId, ref, e.getMessage());
+            }
+        }
+        return failed(rule, BindingMaterial.MATERIAL_UNAVAILABLE);
     }
 
     /** The rule's failure policy applied: untouched when {@code fail-open}, else cut for {@code reason}. */

@@ -107,15 +107,10 @@ final class UpstreamRoute {
             EgressMaterial.UsernamePassword found = null;
             String failure = null;
             if (login) {
-                try {
-                    if (credentials.resolve(sandboxId, socks.credentialRef()).orElse(null)
-                            instanceof EgressMaterial.UsernamePassword up) {
-                        found = up;
-                    } else {
-                        failure = "proxy credentials unavailable";
-                    }
-                } catch (EgressCredentials.Failure | RuntimeException e) {
-                    LOG.info("egress: {}: proxy login {}: {}", sandboxId, socks.credentialRef(), e.getMessage());
+                if (BindingMaterial.fetch(credentials, sandboxId, socks.credentialRef()).material()
+                        instanceof EgressMaterial.UsernamePassword up) {
+                    found = up;
+                } else {
                     failure = "proxy credentials unavailable";
                 }
             }

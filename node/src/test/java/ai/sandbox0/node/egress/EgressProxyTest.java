@@ -483,16 +483,7 @@ class EgressProxyTest {
     }
 
     private static EgressRecord awaitRecord(Predicate<EgressRecord> which) {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            for (EgressRecord r : audit) {
-                if (which.test(r)) {
-                    return r;
-                }
-            }
-            EgressTopology.sleep(10);
-        }
-        throw new AssertionError("no such audit record among " + audit);
+        return EgressTopology.awaitRecord(audit, which);
     }
 
     private interface Check {

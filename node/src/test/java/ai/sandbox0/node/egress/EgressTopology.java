@@ -200,6 +200,21 @@ public final class EgressTopology implements AutoCloseable {
         }
     }
 
+    /** The first of the proxy's audit records {@code which} matches, waited for (records come as flows end). */
+    public static EgressRecord awaitRecord(java.util.Collection<EgressRecord> audit,
+            java.util.function.Predicate<EgressRecord> which) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (EgressRecord r : audit) {
+                if (which.test(r)) {
+                    return r;
+                }
+            }
+            sleep(10);
+        }
+        throw new AssertionError("no such audit record among " + audit);
+    }
+
     /** Stops a test's server and waits for it to be gone (null: nothing was started). */
     public static void stop(Process server) {
         if (server == null) {
