@@ -7,25 +7,19 @@ import ai.sandbox0.api.credential.StaticSshPrivateKeySourceSpec;
 import ai.sandbox0.api.credential.StaticTlsClientCertificateSourceSpec;
 import ai.sandbox0.api.credential.StaticUsernamePasswordSourceSpec;
 import ai.sandbox0.server.domain.DomainException.Invalid;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.sshd.common.NamedResource;
-import org.apache.sshd.common.config.keys.FilePasswordProvider;
-import org.apache.sshd.common.util.security.SecurityUtils;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -223,16 +217,7 @@ public final class CredentialSourceRules {
 
     /** An SSH private key (OpenSSH, PEM or PKCS#8, encrypted or not) that opens with {@code passphrase}. */
     private static void checkSshKey(String pem, String passphrase) {
-        Iterable<KeyPair> pairs;
-        try {
-            pairs = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName("privateKeyPem"),
-                    new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)),
-                    passphrase == null ? null : FilePasswordProvider.of(passphrase));
-        } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            throw sshRefusal(pem, passphrase);
-        }
-        Iterator<KeyPair> keys = pairs == null ? null : pairs.iterator();
-        if (keys == null || !keys.hasNext()) {
+        if (SshPrivateKey.open(pem, passphrase).isEmpty()) {
             throw sshRefusal(pem, passphrase);
         }
     }

@@ -7,25 +7,18 @@ import ai.sandbox0.node.egress.EgressCredentials;
 import ai.sandbox0.node.egress.EgressMaterial;
 import ai.sandbox0.server.credential.CredentialBindings;
 import ai.sandbox0.server.credential.ResolvedCredential;
+import ai.sandbox0.server.credential.SshPrivateKey;
 import ai.sandbox0.server.credential.ValueTemplate;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.sshd.common.NamedResource;
-import org.apache.sshd.common.config.keys.FilePasswordProvider;
-import org.apache.sshd.common.util.security.SecurityUtils;
 
 /**
  * What the node's egress proxy injects, resolved here: a sandbox's binding, the decrypted values of the source
@@ -162,21 +155,8 @@ public final class EgressCredentialResolver implements EgressCredentials {
         if (pem == null) {
             throw new Failure("binding " + c.ref() + ": the source holds no SSH private key");
         }
-        String passphrase = c.values().get("passphrase");
-        KeyPair key = null;
-        try {
-            Iterable<KeyPair> pairs = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(c.ref()),
-                    new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)),
-                    passphrase == null || passphrase.isEmpty() ? null : FilePasswordProvider.of(passphrase));
-            Iterator<KeyPair> it = pairs == null ? null : pairs.iterator();
-            key = it != null && it.hasNext() ? it.next() : null;
-        } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            // The cause's message may quote the key material: only its kind is named.
-            throw new Failure("binding " + c.ref() + ": the SSH private key cannot be read (" + e.getClass().getSimpleName() + ")");
-        }
-        if (key == null) {
-            throw new Failure("binding " + c.ref() + ": the source holds no SSH private key");
-        }
+        KeyPair key = SshPrivateKey.open(pem, c.values().get("passphrase")).orElseThrow(() ->
+                new Failure("binding " + c.ref() + ": the SSH private key cannot be read"));
         return new EgressMaterial.SshLogin(p.sshProxy().upstreamUsername(), key, p.sshProxy().sandboxPublicKeys(),
                 p.sshProxy().knownHosts(), expiresAt);
     }
