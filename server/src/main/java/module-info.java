@@ -14,6 +14,10 @@ module ai.sandbox0.server {
     requires org.eclipse.jetty.util;
     requires org.eclipse.jetty.websocket.api;
     requires org.eclipse.jetty.websocket.server;
+    // Public services: the reverse proxy into sandboxes and the client side of their WebSockets.
+    requires org.eclipse.jetty.proxy;
+    requires org.eclipse.jetty.client;
+    requires org.eclipse.jetty.websocket.client;
     requires flyway.core;
     requires org.jdbi.v3.core;
     // Bouncy Castle, which sshd needs for Ed25519 keys, is a run-time jar it finds itself.

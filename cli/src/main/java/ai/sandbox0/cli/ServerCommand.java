@@ -97,6 +97,22 @@ final class ServerCommand implements Callable<Integer> {
                     + " (oidc-providers).")
     String publicUrl;
 
+    @Option(names = "--exposure-listen", paramLabel = "HOST:PORT",
+            description = "Where public services are served, apart from the API (env SANDBOX0_EXPOSURE_LISTEN; default"
+                    + " 127.0.0.1:7601).")
+    String exposureListen;
+
+    @Option(names = "--exposure-domain", paramLabel = "DOMAIN",
+            description = "The root domain of public service hosts, <sandbox>--p<port>.<region>.<domain>; a wildcard DNS"
+                    + " record *.<region>.<domain> must point at the exposure listener (env SANDBOX0_EXPOSURE_DOMAIN;"
+                    + " default localhost, which needs no DNS).")
+    String exposureDomain;
+
+    @Option(names = "--exposure-public-port", paramLabel = "PORT",
+            description = "The port clients use for public services when a load balancer stands in front (env"
+                    + " SANDBOX0_EXPOSURE_PUBLIC_PORT; default the exposure listener's port).")
+    String exposurePublicPort;
+
     @Option(names = "--blob-store", paramLabel = "local|s3://BUCKET[/PREFIX]",
             description = "Where layer blobs (images and the checkpoints of paused sandboxes) live: the data dir, or an"
                     + " S3 bucket, one prefix per server (env SANDBOX0_BLOB_STORE; default local). S3 credentials come"
@@ -170,6 +186,15 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (publicUrl != null) {
             flags.put("public-url", publicUrl);
+        }
+        if (exposureListen != null) {
+            flags.put("exposure-listen", exposureListen);
+        }
+        if (exposureDomain != null) {
+            flags.put("exposure-domain", exposureDomain);
+        }
+        if (exposurePublicPort != null) {
+            flags.put("exposure-public-port", exposurePublicPort);
         }
         if (blobStore != null) {
             flags.put("blob-store", blobStore);

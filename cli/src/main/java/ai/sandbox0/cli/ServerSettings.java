@@ -42,6 +42,9 @@ public final class ServerSettings {
             Map.entry("admin-email", "SANDBOX0_ADMIN_EMAIL"),
             Map.entry("registration", "SANDBOX0_REGISTRATION"),
             Map.entry("public-url", "SANDBOX0_PUBLIC_URL"),
+            Map.entry("exposure-listen", "SANDBOX0_EXPOSURE_LISTEN"),
+            Map.entry("exposure-domain", "SANDBOX0_EXPOSURE_DOMAIN"),
+            Map.entry("exposure-public-port", "SANDBOX0_EXPOSURE_PUBLIC_PORT"),
             Map.entry("blob-store", "SANDBOX0_BLOB_STORE"),
             Map.entry("s3-endpoint", "SANDBOX0_S3_ENDPOINT"),
             Map.entry("s3-region", "SANDBOX0_S3_REGION"),
@@ -132,7 +135,31 @@ public final class ServerSettings {
                 sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip())
                 .withBlobStorage(blobStorage(name -> pick(name, flags, env, file)))
                 .withIdentity(identity(flags, env, file).withOidc(oidcProviders(config.oidcProviders(), env)))
-                .withPublicUrl(publicUrl == null ? null : ServerConfig.parsePublicUrl(publicUrl));
+                .withPublicUrl(publicUrl == null ? null : ServerConfig.parsePublicUrl(publicUrl))
+                .withExposure(exposure(name -> pick(name, flags, env, file)));
+    }
+
+    /** The public services listener's settings, each with its default. */
+    static ServerConfig.Exposure exposure(Function<String, String> setting) {
+        String listen = setting.apply("exposure-listen");
+        String domain = setting.apply("exposure-domain");
+        String port = setting.apply("exposure-public-port");
+        Integer publicPort = null;
+        if (port != null && !port.isBlank()) {
+            try {
+                publicPort = Integer.parseInt(port.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("exposure-public-port must be a port number, got '" + port + "'");
+            }
+        }
+        try {
+            return new ServerConfig.Exposure(
+                    ServerConfig.parseListen(listen == null ? ServerConfig.Exposure.DEFAULT_LISTEN : listen),
+                    domain == null || domain.isBlank() ? ServerConfig.Exposure.DEFAULT_DOMAIN : domain, publicPort);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith("exposure-") ? e.getMessage()
+                    : "exposure-listen: " + e.getMessage());
+        }
     }
 
     /**

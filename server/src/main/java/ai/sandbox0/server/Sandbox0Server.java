@@ -21,6 +21,10 @@ import ai.sandbox0.server.health.HealthEndpoints;
 import ai.sandbox0.server.http.ApiException;
 import ai.sandbox0.server.http.ApiHandler;
 import ai.sandbox0.server.http.HttpApi;
+import ai.sandbox0.server.service.ExposureAddress;
+import ai.sandbox0.server.service.ExposureListener;
+import ai.sandbox0.server.service.ExposureRouter;
+import ai.sandbox0.server.service.ServiceEndpoints;
 import ai.sandbox0.server.http.HttpMetrics;
 import ai.sandbox0.server.http.Route;
 import ai.sandbox0.server.http.Router;
@@ -142,6 +146,7 @@ public final class Sandbox0Server implements AutoCloseable {
     private InitialAdmin.Created created = new InitialAdmin.Created(Optional.empty(), Optional.empty());
     private Database database;
     private HttpApi http;
+    private int exposurePort = -1;
     private Router router;
     private Node node;
     private VolumePool volumePool;
@@ -327,7 +332,9 @@ public final class Sandbox0Server implements AutoCloseable {
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);
+            ExposureAddress exposure = startExposure(manager);
             router.addAll(new SandboxEndpoints(manager, rootfs, new SandboxLogs(manager, host, host, clock, registry)).routes())
+                    .addAll(new ServiceEndpoints(manager, exposure).routes())
                     .addAll(new EgressAuditEndpoints(manager, egress.auditLog()).routes())
                     .addAll(new ProcessAndFileEndpoints(manager, procdClient).routes());
             closeInReverse.add(startReaper(manager));
@@ -363,6 +370,22 @@ public final class Sandbox0Server implements AutoCloseable {
         closeInReverse.add(http);
         ready.set(true);
         LOG.info("listening on {} (data dir {}, region {})", baseUri(), dataDir.root(), config.region());
+    }
+
+    /** The public services listener, serving the manager's sandboxes; where its hosts are. */
+    private ExposureAddress startExposure(SandboxManager manager) {
+        ServerConfig.Exposure settings = config.exposure();
+        ExposureAddress unbound = new ExposureAddress(config.region(), settings.domain(), false, 1);
+        var listener = new ExposureListener(settings.listen(), new ExposureRouter(unbound, manager),
+                config.maxConcurrentRequests());
+        listener.start();
+        closeInReverse.add(listener);
+        exposurePort = listener.port();
+        int port = settings.publicPort() != null ? settings.publicPort() : listener.port();
+        ExposureAddress address = new ExposureAddress(config.region(), settings.domain(), false, port);
+        LOG.info("public services on {}:{} as http://<sandbox>--p<port>.{}", settings.listen().getHostString(),
+                listener.port(), address.exposureDomain());
+        return address;
     }
 
     /**
@@ -590,6 +613,11 @@ public final class Sandbox0Server implements AutoCloseable {
     /** The URL clients reach this server at: {@code --public-url}, else {@link #baseUri()}. */
     public URI publicUrl() {
         return config.publicUrl() != null ? config.publicUrl() : baseUri();
+    }
+
+    /** The public services listener's bound port; -1 when this host serves no sandboxes. */
+    public int exposurePort() {
+        return exposurePort;
     }
 
     /** Every route served, for tests that check each one. */

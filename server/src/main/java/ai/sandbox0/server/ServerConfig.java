@@ -28,7 +28,8 @@ public record ServerConfig(
         BlobStorage blobStorage,
         Identity identity,
         Duration apiKeyUsageFlush,
-        URI publicUrl) {
+        URI publicUrl,
+        Exposure exposure) {
 
     /**
      * Users and logins. {@code adminPassword} (may be null: one is generated) is only used when the
@@ -208,6 +209,49 @@ public record ServerConfig(
         }
     }
 
+    /**
+     * The public services listener (spec §7.3): {@code listen} is its own address, apart from the API's;
+     * hosts are {@code <sandbox>--p<port>.<region>.<domain>}; {@code publicPort} is the port clients use when a
+     * load balancer stands in front (null: the listener's own).
+     */
+    public record Exposure(InetSocketAddress listen, String domain, Integer publicPort) {
+
+        public static final String DEFAULT_LISTEN = "127.0.0.1:7601";
+        private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+        /** Resolves to loopback in browsers and curl with no DNS set-up, subdomains included. */
+        public static final String DEFAULT_DOMAIN = "localhost";
+
+        public Exposure {
+            Objects.requireNonNull(listen, "listen");
+            Objects.requireNonNull(domain, "domain");
+            domain = domain.strip().toLowerCase(java.util.Locale.ROOT);
+            while (domain.startsWith(".")) {
+                domain = domain.substring(1);
+            }
+            while (domain.endsWith(".")) {
+                domain = domain.substring(0, domain.length() - 1);
+            }
+            for (String label : domain.split("\\.", -1)) {
+                if (!DNS_LABEL.matcher(label).matches()) {
+                    throw new IllegalArgumentException("exposure-domain must be DNS labels separated by dots (such as"
+                            + " sandbox0.example.com), got '" + domain + "'");
+                }
+            }
+            if (publicPort != null && (publicPort < 1 || publicPort > 65535)) {
+                throw new IllegalArgumentException("exposure-public-port must be 1..65535, got " + publicPort);
+            }
+        }
+
+        public static Exposure defaults() {
+            return new Exposure(parseListen(DEFAULT_LISTEN), DEFAULT_DOMAIN, null);
+        }
+
+        /** On loopback at a free port: for servers tests start side by side. */
+        public static Exposure ephemeral() {
+            return new Exposure(new InetSocketAddress("127.0.0.1", 0), DEFAULT_DOMAIN, null);
+        }
+    }
+
     public static final String DEFAULT_LISTEN = "127.0.0.1:7600";
     /** How often API keys' usage counts reach the store: what a killed server can lose at most. */
     public static final Duration DEFAULT_API_KEY_USAGE_FLUSH = Duration.ofSeconds(5);
@@ -219,6 +263,7 @@ public record ServerConfig(
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(blobStorage, "blobStorage");
         Objects.requireNonNull(apiKeyUsageFlush, "apiKeyUsageFlush");
+        Objects.requireNonNull(exposure, "exposure");
         if (apiKeyUsageFlush.isNegative() || apiKeyUsageFlush.isZero()) {
             throw new IllegalArgumentException("apiKeyUsageFlush must be positive, got " + apiKeyUsageFlush);
         }
@@ -232,36 +277,42 @@ public record ServerConfig(
 
     public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region, Sandboxes sandboxes) {
         return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes, null,
-                new BlobStorage.Local(), Identity.defaults(), DEFAULT_API_KEY_USAGE_FLUSH, null);
+                new BlobStorage.Local(), Identity.defaults(), DEFAULT_API_KEY_USAGE_FLUSH, null, Exposure.ephemeral());
     }
 
     /** The store in PostgreSQL at {@code jdbcUrl} instead of SQLite in the data dir (null: SQLite). */
     public ServerConfig withDatabaseUrl(String jdbcUrl) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, jdbcUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl);
+                sandboxes, jdbcUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl, exposure);
     }
 
     /** Layer blobs (images and checkpoints) in {@code storage} instead of the data dir. */
     public ServerConfig withBlobStorage(BlobStorage storage) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, storage, identity, apiKeyUsageFlush, publicUrl);
+                sandboxes, databaseUrl, storage, identity, apiKeyUsageFlush, publicUrl, exposure);
     }
 
     public ServerConfig withIdentity(Identity identity) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl);
+                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl, exposure);
     }
 
     /** How often API key usage is written (tests shorten it). */
     public ServerConfig withApiKeyUsageFlush(Duration interval) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, blobStorage, identity, interval, publicUrl);
+                sandboxes, databaseUrl, blobStorage, identity, interval, publicUrl, exposure);
+    }
+
+    /** Where public services are served and how their hosts are named. */
+    public ServerConfig withExposure(Exposure exposure) {
+        return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
+                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl, exposure);
     }
 
     /** The URL clients reach this server at, when it is not the listen address (a proxy, a DNS name); null: that. */
     public ServerConfig withPublicUrl(URI url) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, url);
+                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, url, exposure);
     }
 
     /**

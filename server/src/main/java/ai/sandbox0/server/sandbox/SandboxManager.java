@@ -394,6 +394,22 @@ public final class SandboxManager implements SandboxAccess {
         if (update == null) {
             throw new Invalid("config is required");
         }
+        return update(caller, id, update, "invalid update request: ");
+    }
+
+    /**
+     * Replaces the sandbox's services ({@code PUT …/services}, spec §7.2): {@code []} clears them. The exposure
+     * router reads them from the store on every request, so the change is live at once.
+     */
+    public SandboxRecord updateServices(Principal caller, String id, List<SandboxAppService> services) {
+        if (services == null) {
+            throw new Invalid("services is required");
+        }
+        return update(caller, id, new SandboxUpdateConfig(null, null, null, null, null, services),
+                "failed to update sandbox services: ");
+    }
+
+    private SandboxRecord update(Principal caller, String id, SandboxUpdateConfig update, String prefix) {
         return withSandbox(id, () -> {
             SandboxRecord record = visible(caller, id);
             if (Lifecycle.decide(record.status(), new Update()) instanceof Refused r) {
@@ -408,7 +424,7 @@ public final class SandboxManager implements SandboxAccess {
                     old.webhook(),
                     update.autoResume() != null ? update.autoResume() : old.autoResume(),
                     update.services() != null ? update.services() : old.services());
-            SandboxConfig merged = ClaimRules.check(requested, "invalid update request: ");
+            SandboxConfig merged = ClaimRules.check(requested, prefix);
             SandboxNetworkPolicy effective = update.network() == null ? null
                     : references(record.spec().network(), merged.network(), "invalid update request: network");
             Instant now = clock.instant();
@@ -579,6 +595,27 @@ public final class SandboxManager implements SandboxAccess {
                 yield autoResume(id);
             }
         };
+    }
+
+    /** A sandbox by id for traffic with no caller (public services): empty when unknown or being deleted. */
+    public Optional<SandboxRecord> find(String id) {
+        return store.find(id).filter(r -> r.status() != SandboxLifecycleStatus.TERMINATING);
+    }
+
+    /** The procd of the run serving the sandbox now, if one is. */
+    public Optional<ProcdEndpoint> running(SandboxRecord record) {
+        if (record.status() != RUNNING || record.nodeSandboxId() == null) {
+            return Optional.empty();
+        }
+        return host.run(record.nodeSandboxId()).map(Run::procd);
+    }
+
+    /**
+     * Resumes a sandbox for a public request the router has already admitted (its {@code auto_resume} and the
+     * route's {@code resume} allow it), waiting for a pause or resume under way to settle.
+     */
+    public ProcdEndpoint wake(String id) {
+        return autoResume(id);
     }
 
     private ProcdEndpoint autoResume(String id) {

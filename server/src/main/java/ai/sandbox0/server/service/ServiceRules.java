@@ -61,12 +61,12 @@ public final class ServiceRules {
                 throw bad(where, "id " + id + " is used twice");
             }
             SandboxAppServiceRuntime runtime = runtime(where, service.runtime());
-            Integer port = port(where, service.port(), runtime.type());
+            Integer port = port(where, service.port(), runtime == null ? ServiceRuntimeType.MANUAL : runtime.type());
             if (service.ingress() == null || service.ingress().isPublic() == null) {
                 throw bad(where, "ingress.public is required");
             }
             var ingress = new SandboxAppServiceIngress(service.ingress().isPublic(),
-                    routes(where, id, service.ingress().isPublic(), service.ingress().routes()));
+                    routes(where, id, service.ingress().isPublic(), service.ingress().routes(), restartable(runtime)));
             if (service.healthCheck() != null && service.healthCheck().path() != null
                     && !service.healthCheck().path().startsWith("/")) {
                 throw bad(where, "health_check.path must start with /");
@@ -77,8 +77,11 @@ public final class ServiceRules {
     }
 
     private static SandboxAppServiceRuntime runtime(String where, SandboxAppServiceRuntime runtime) {
-        if (runtime == null || runtime.type() == null) {
-            return new SandboxAppServiceRuntime(ServiceRuntimeType.MANUAL, null, null, null, null);
+        if (runtime == null) {
+            return null; // a manual service, kept as given: its view says missing_runtime, as upstream's does
+        }
+        if (runtime.type() == null) {
+            throw bad(where, "runtime.type is required");
         }
         return switch (runtime.type()) {
             case CMD -> {
@@ -134,8 +137,13 @@ public final class ServiceRules {
         return port;
     }
 
+    /** A runtime the router can start again after a resume: a command or a function, not a manual server. */
+    private static boolean restartable(SandboxAppServiceRuntime runtime) {
+        return runtime != null && (runtime.type() == ServiceRuntimeType.CMD || runtime.type() == ServiceRuntimeType.FUNCTION);
+    }
+
     private static List<SandboxAppServiceRoute> routes(String where, String serviceId, boolean isPublic,
-            List<SandboxAppServiceRoute> routes) {
+            List<SandboxAppServiceRoute> routes, boolean restartable) {
         if (routes == null || routes.isEmpty()) {
             return isPublic ? List.of(new SandboxAppServiceRoute(serviceId, "/", null, null, null, null, null, null, false))
                     : List.of();
@@ -160,6 +168,10 @@ public final class ServiceRules {
             }
             if (route.resume() == null) {
                 throw badAt(at, "resume is required");
+            }
+            // A resumed sandbox has none of its processes: waking it for a server nobody restarts serves nothing.
+            if (isPublic && route.resume() && !restartable) {
+                throw badAt(at, "resume requires runtime.type cmd or function");
             }
             if (route.timeoutSeconds() != null && route.timeoutSeconds() < 0) {
                 throw badAt(at, "timeout_seconds must be >= 0");

@@ -24,7 +24,7 @@ class ServiceRulesTest {
     void defaultsAreFilledIn() throws Exception {
         SandboxAppService web = normalize("[{\"id\":\"Web\",\"port\":8080,\"ingress\":{\"public\":true}}]").getFirst();
         assertThat(web.id()).isEqualTo("web");
-        assertThat(web.runtime().type().wire()).isEqualTo("manual");
+        assertThat(web.runtime()).as("an omitted runtime stays omitted (a manual service)").isNull();
         assertThat(web.ingress().routes()).hasSize(1);
         assertThat(web.ingress().routes().getFirst().id()).isEqualTo("web");
         assertThat(web.ingress().routes().getFirst().pathPrefix()).isEqualTo("/");
@@ -32,7 +32,7 @@ class ServiceRulesTest {
 
         SandboxAppService api = normalize("""
                 [{"id":"api","port":3000,"ingress":{"public":true,"routes":[{"id":"r","path_prefix":"v1",
-                  "methods":["get","post","get"],"rewrite_prefix":"","resume":true,
+                  "methods":["get","post","get"],"rewrite_prefix":"","resume":false,
                   "auth":{"mode":"header","header_name":"x-api-key","header_value_sha256":"%s"}}]}}]
                 """.formatted("AB".repeat(32))).getFirst();
         var route = api.ingress().routes().getFirst();
@@ -72,5 +72,13 @@ class ServiceRulesTest {
         assertThatThrownBy(() -> normalize("[{\"id\":\"a\",\"port\":80,\"ingress\":{\"public\":true,\"routes\":[{\"id\":\"r\","
                 + "\"resume\":false,\"rate_limit\":{\"rps\":0,\"burst\":1}}]}}]"))
                 .hasMessage("services[0].ingress.routes[0]: rate_limit.rps must be > 0");
+        // Resume on request needs a runtime the router can start again: not a manual server, not an omitted one.
+        for (String runtime : new String[] {"", ",\"runtime\":{\"type\":\"manual\"}"}) {
+            assertThatThrownBy(() -> normalize("[{\"id\":\"a\",\"port\":80" + runtime + ",\"ingress\":{\"public\":true,"
+                    + "\"routes\":[{\"id\":\"r\",\"resume\":true}]}}]"))
+                    .hasMessage("services[0].ingress.routes[0]: resume requires runtime.type cmd or function");
+        }
+        assertThatThrownBy(() -> normalize("[{\"id\":\"a\",\"port\":80,\"runtime\":{\"command\":[\"x\"]},"
+                + "\"ingress\":{\"public\":true}}]")).hasMessage("services[0]: runtime.type is required");
     }
 }

@@ -1,0 +1,74 @@
+package ai.sandbox0.server.service;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
+
+/**
+ * The public services listener: a Jetty server of its own, apart from the API's, so that public traffic can
+ * never reach an API route and a flood of it cannot take the API's threads.
+ */
+public final class ExposureListener implements AutoCloseable {
+
+    /** A public connection with nothing moving for this long is closed. */
+    private static final Duration IDLE = Duration.ofMinutes(5);
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final InetSocketAddress listen;
+
+    public ExposureListener(InetSocketAddress listen, Handler handler, int maxConcurrentRequests) {
+        this.listen = listen;
+        var threads = new VirtualThreadPool(maxConcurrentRequests);
+        threads.setName("exposure");
+        server = new Server(threads);
+        var config = new HttpConfiguration();
+        config.setSendServerVersion(false);
+        config.setSendXPoweredBy(false);
+        config.setSendDateHeader(false);
+        config.setRequestHeaderSize(32 * 1024);
+        config.setResponseHeaderSize(32 * 1024);
+        connector = new ServerConnector(server, new HttpConnectionFactory(config));
+        connector.setHost(listen.getHostString());
+        connector.setPort(listen.getPort());
+        connector.setIdleTimeout(IDLE.toMillis());
+        server.addConnector(connector);
+        server.setHandler(handler);
+        var webSockets = ServerWebSocketContainer.ensure(server);
+        webSockets.setIdleTimeout(Duration.ZERO);
+        webSockets.setMaxTextMessageSize(64L * 1024 * 1024);
+        webSockets.setMaxBinaryMessageSize(64L * 1024 * 1024);
+        server.setStopTimeout(0);
+        server.setStopAtShutdown(false);
+    }
+
+    public void start() {
+        try {
+            server.start();
+        } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // the start failure is the one to report
+            }
+            throw new IllegalStateException("cannot listen for public services on " + listen.getHostString() + ":"
+                    + listen.getPort() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The bound port (useful when asked for port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}

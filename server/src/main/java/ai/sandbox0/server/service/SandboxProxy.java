@@ -1,0 +1,107 @@
+package ai.sandbox0.server.service;
+
+import ai.sandbox0.api.ErrorCode;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.proxy.ProxyHandler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams a public request to a port in a sandbox and its answer back, neither buffered (spec §7.4 step 10).
+ * The router has already decided the target and the timeout; they travel on the request's attributes.
+ * Hop-by-hop headers are dropped both ways (Jetty's proxy does that, per RFC 9110 §7.6.1); the sandbox is told
+ * who asked through {@code X-Forwarded-*}, and any such header the client sent is dropped, never trusted.
+ */
+final class SandboxProxy extends ProxyHandler.Reverse {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxProxy.class);
+    static final String TARGET = SandboxProxy.class.getName() + ".target";
+    static final String TIMEOUT = SandboxProxy.class.getName() + ".timeout";
+    /** Identity headers a client could forge: the sandbox only ever sees ours. */
+    private static final List<String> FORWARDED_IDENTITY = List.of("Forwarded", "X-Forwarded-For", "X-Forwarded-Host",
+            "X-Forwarded-Proto", "X-Forwarded-Port", "X-Real-IP", "X-Client-IP", "X-Cluster-Client-IP",
+            "CF-Connecting-IP", "True-Client-IP", "Fastly-Client-IP");
+    /** Without a route timeout a stream (SSE, a long download) may stay quiet this long. */
+    private static final Duration UNTIMED_IDLE = Duration.ofHours(1);
+
+    SandboxProxy() {
+        super(request -> (HttpURI) request.getAttribute(TARGET));
+    }
+
+    @Override
+    protected HttpClient newHttpClient() {
+        HttpClient client = super.newHttpClient();
+        client.setMaxConnectionsPerDestination(1024);
+        client.setConnectTimeout(5_000);
+        client.setIdleTimeout(UNTIMED_IDLE.toMillis());
+        return client;
+    }
+
+    @Override
+    protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request clientToProxy, HttpURI target) {
+        org.eclipse.jetty.client.Request request = super.newProxyToServerRequest(clientToProxy, target);
+        if (clientToProxy.getAttribute(TIMEOUT) instanceof Duration timeout) {
+            request.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            request.idleTimeout(UNTIMED_IDLE.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return request;
+    }
+
+    @Override
+    protected void addProxyHeaders(Request clientToProxy, org.eclipse.jetty.client.Request proxyToServer) {
+        proxyToServer.headers(headers -> {
+            FORWARDED_IDENTITY.forEach(headers::remove);
+            headers.put("X-Forwarded-For", Request.getRemoteAddr(clientToProxy));
+            String host = clientToProxy.getHeaders().get("Host");
+            if (host == null) {
+                host = clientToProxy.getHttpURI().getAuthority();
+            }
+            if (host != null) {
+                headers.put("X-Forwarded-Host", host);
+            }
+            headers.put("X-Forwarded-Proto", clientToProxy.isSecure() ? "https" : "http");
+        });
+    }
+
+    /** Also drops the response headers the sandbox's {@code Connection} names: they were meant for this hop only. */
+    @Override
+    protected org.eclipse.jetty.client.Response.CompleteListener newServerToProxyResponseListener(Request clientToProxy,
+            org.eclipse.jetty.client.Request proxyToServer, Response proxyToClient, Callback callback) {
+        return new ProxyResponseListener(clientToProxy, proxyToServer, proxyToClient, callback) {
+            @Override
+            public void onHeaders(org.eclipse.jetty.client.Response serverToProxy) {
+                super.onHeaders(serverToProxy);
+                for (String token : serverToProxy.getHeaders().getCSV(HttpHeader.CONNECTION, false)) {
+                    proxyToClient.getHeaders().remove(token);
+                }
+            }
+        };
+    }
+
+    @Override
+    protected void onServerToProxyResponseFailure(Request clientToProxy, org.eclipse.jetty.client.Request proxyToServer,
+            org.eclipse.jetty.client.Response serverToProxy, Response proxyToClient, Callback callback,
+            Throwable failure) {
+        boolean timedOut = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException;
+        LOG.debug("upstream {} failed: {}", proxyToServer.getURI(), failure.toString());
+        if (proxyToClient.isCommitted()) {
+            callback.failed(failure);
+            return;
+        }
+        if (timedOut) {
+            PublicReplies.error(proxyToClient, callback, 504, ErrorCode.UNAVAILABLE, "upstream request timed out");
+        } else {
+            PublicReplies.error(proxyToClient, callback, 502, ErrorCode.UNAVAILABLE, "upstream service unavailable");
+        }
+    }
+}
