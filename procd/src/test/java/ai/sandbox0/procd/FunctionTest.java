@@ -185,8 +185,7 @@ class FunctionTest {
                     return {"status": 200, "body": "from a coroutine"}
                 """);
         assertThat(a.text()).isEqualTo("from a coroutine");
-        Map<String, Object> inv = invocation("class App:\n    @staticmethod\n    def serve(request):\n        return {'body': 'dotted'}\n",
-                Map.of(), Map.of());
+        Map<String, Object> inv = invocation("", Map.of(), Map.of());
         inv.put("function", Map.of("runtime", "python", "handler", "App.serve",
                 "source", Map.of("type", "inline", "code", "class App:\n    @staticmethod\n    def serve(request):\n        return {'body': 'dotted'}\n")));
         assertThat(invokeRaw(Json.writeString(inv)).text()).isEqualTo("dotted");
@@ -364,6 +363,23 @@ class FunctionTest {
         assertThat(a.status()).isEqualTo(200);
         assertThat(a.json().get("size").asInt()).isEqualTo(8 * 1024 * 1024);
         assertThat(a.json().get("last").asText()).isEqualTo("z");
+    }
+
+    /** procd runs with a 32 MiB heap in a sandbox: a body of the limit, each way, must fit in it. */
+    @Test
+    void bodiesOfTheLimitPassOnProcdsSandboxHeap() throws Exception {
+        try (ProcdProcess small = ProcdProcess.start(Map.of(), List.of("-Xmx32m", "-Xms4m", "-Xmn2m"))) {
+            ProcdProcess main = procd;
+            procd = small;
+            try {
+                anEightMiBRequestBodyReachesTheHandler();
+                Answer exact = invoke("def handler(request):\n    return {\"body\": b\"x\" * (8 * 1024 * 1024)}\n");
+                assertThat(exact.status()).isEqualTo(200);
+                assertThat(exact.body()).hasSize(8 * 1024 * 1024);
+            } finally {
+                procd = main;
+            }
+        }
     }
 
     @Test

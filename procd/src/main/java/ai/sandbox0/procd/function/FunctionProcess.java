@@ -10,8 +10,10 @@ import ai.sandbox0.procd.sys.SysException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -139,9 +141,9 @@ public final class FunctionProcess {
 
     private void keepTail(byte[] bytes) {
         synchronized (tail) {
-            for (byte b : bytes.length > tail.length ? java.util.Arrays.copyOfRange(bytes, bytes.length - tail.length,
-                    bytes.length) : bytes) {
-                tail[(int) (tailWritten++ % tail.length)] = b;
+            int from = Math.max(0, bytes.length - tail.length);
+            for (int i = from; i < bytes.length; i++) {
+                tail[(int) (tailWritten++ % tail.length)] = bytes[i];
             }
         }
     }
@@ -231,9 +233,7 @@ public final class FunctionProcess {
         Thread.ofVirtual().name("function-reaper").start(() -> {
             try {
                 exited.get(graceMillis, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                kill();
-            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            } catch (TimeoutException | InterruptedException | ExecutionException e) {
                 kill();
             }
         });
@@ -244,7 +244,7 @@ public final class FunctionProcess {
         try {
             exited.get(millis, TimeUnit.MILLISECONDS);
             return true;
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        } catch (TimeoutException | ExecutionException e) {
             return false;
         }
     }

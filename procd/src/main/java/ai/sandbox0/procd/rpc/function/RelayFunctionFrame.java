@@ -9,6 +9,7 @@ import ai.sandbox0.procd.http.Call;
 import ai.sandbox0.procd.http.Reply;
 import ai.sandbox0.procd.http.Rpc;
 import ai.sandbox0.procd.json.Acknowledged;
+import java.util.Locale;
 
 /**
  * POST /functions/ws/{stream}: one client message for the function, the body verbatim: binary when
@@ -36,7 +37,7 @@ public final class RelayFunctionFrame implements Rpc {
             return Reply.ok(Acknowledged.CLOSED);
         }
         String type = call.header("Content-Type");
-        boolean binary = type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("application/octet-stream");
+        boolean binary = type != null && type.toLowerCase(Locale.ROOT).startsWith("application/octet-stream");
         byte[] data = call.bytes();
         if (!p.send(binary ? HarnessFrames.BINARY : HarnessFrames.TEXT, data, WRITE_TIMEOUT_MILLIS)) {
             throw new ProcdException(ErrorCode.PROCESS_FINISHED, "the function no longer reads its WebSocket");
