@@ -37,7 +37,10 @@ public enum ErrorCode {
     INPUT_BUFFER_FULL("input_buffer_full", 409),
     PTY_UNAVAILABLE("pty_unavailable", 409),
     EXEC_TIMEOUT("exec_timeout", 408),
-    CREATE_FAILED("create_failed", 500);
+    CREATE_FAILED("create_failed", 500),
+
+    // in-sandbox agent: Sandbox Functions
+    FUNCTION_FAILED("function_failed", 500);
 
     private final String wire;
     private final int status;

@@ -11,6 +11,8 @@ import ai.sandbox0.procd.file.FileService;
 import ai.sandbox0.procd.file.FileWatcher;
 import ai.sandbox0.procd.file.WatchHub;
 import ai.sandbox0.procd.file.Workspace;
+import ai.sandbox0.procd.function.FunctionRunner;
+import ai.sandbox0.procd.function.FunctionSockets;
 import ai.sandbox0.procd.http.BearerAuth;
 import ai.sandbox0.procd.http.ProcdServer;
 import ai.sandbox0.procd.http.Reply;
@@ -29,6 +31,9 @@ import ai.sandbox0.procd.rpc.context.ResizeContext;
 import ai.sandbox0.procd.rpc.context.RestartContext;
 import ai.sandbox0.procd.rpc.context.SignalContext;
 import ai.sandbox0.procd.rpc.file.DeleteFile;
+import ai.sandbox0.procd.rpc.function.InvokeFunction;
+import ai.sandbox0.procd.rpc.function.OpenFunctionSocket;
+import ai.sandbox0.procd.rpc.function.RelayFunctionFrame;
 import ai.sandbox0.procd.rpc.file.ListFiles;
 import ai.sandbox0.procd.rpc.file.MoveFile;
 import ai.sandbox0.procd.rpc.file.ReadFile;
@@ -69,9 +74,12 @@ public final class Procd implements AutoCloseable {
         Workspace workspace = new Workspace(cfg.workspace());
         FileService files = new FileService(workspace);
         WatchHub watches = new WatchHub(new FileWatcher(poller), workspace);
+        FunctionRunner functions = new FunctionRunner(poller, env, cfg.workspace());
+        FunctionSockets functionSockets = new FunctionSockets();
 
         String c = "/api/v1/contexts";
         String f = "/api/v1/files";
+        String fn = "/api/v1/functions";
         Router router = new Router()
                 .add("GET", c, new ListContexts(contexts))
                 .add("POST", c, new CreateContext(contexts))
@@ -94,6 +102,10 @@ public final class Procd implements AutoCloseable {
                 .add("GET", f + "/watch", new WatchFiles(watches))
                 .add("POST", f + "/watch/{stream}", new RelayWatchFrame(watches))
                 .add("DELETE", f + "/watch/{stream}", new RelayWatchFrame(watches))
+                .add("POST", fn + "/invoke", new InvokeFunction(functions))
+                .add("POST", fn + "/ws", new OpenFunctionSocket(functions, functionSockets))
+                .add("POST", fn + "/ws/{stream}", new RelayFunctionFrame(functionSockets))
+                .add("DELETE", fn + "/ws/{stream}", new RelayFunctionFrame(functionSockets))
                 .add("GET", "/api/v1/env", call -> Reply.ok(new EnvDefaults(env.template(), env.sandbox())))
                 .add("PUT", "/api/v1/env", call -> {
                     EnvDefaults d = call.json(EnvDefaults.class);

@@ -77,8 +77,15 @@ public final class Call {
     }
 
     public byte[] bytes() throws IOException {
-        if (contentLength() > MAX_JSON_BODY) {
+        long length = contentLength();
+        if (length > MAX_JSON_BODY) {
             throw ProcdException.invalid("request body too large");
+        }
+        if (length >= 0) {
+            // One array of the announced size: a function's request body is megabytes on a small heap.
+            byte[] b = new byte[(int) length];
+            int n = exchange.getRequestBody().readNBytes(b, 0, b.length);
+            return n == b.length ? b : java.util.Arrays.copyOf(b, n);
         }
         byte[] b = exchange.getRequestBody().readNBytes(MAX_JSON_BODY + 1);
         if (b.length > MAX_JSON_BODY) {

@@ -26,7 +26,7 @@ final class Failures {
         };
         byte[] body = ProcdJson.failure(e.code().wire(), e.getMessage());
         exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(e.code().status(), body.length);
+        exchange.sendResponseHeaders(e.status(), body.length);
         exchange.getResponseBody().write(body);
     }
 }

@@ -38,6 +38,12 @@ public final class Ndjson implements AutoCloseable {
         out.write('\n');
     }
 
+    /** One line already encoded as JSON. */
+    public void line(byte[] json) throws IOException {
+        out.write(json);
+        out.write('\n');
+    }
+
     public void keepAlive() throws IOException {
         out.write('\n');
         flush();

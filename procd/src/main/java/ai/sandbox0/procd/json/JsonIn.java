@@ -98,6 +98,55 @@ public final class JsonIn {
         return reader.readString();
     }
 
+    /**
+     * A string of any length: the parser keeps at most 50 000 characters of one string, so a longer one
+     * (a function's source) is taken as its raw token and unescaped here.
+     */
+    public String longString() {
+        if (nullValue()) {
+            return null;
+        }
+        expect(JsonReader.Token.STRING, "a string");
+        String raw = reader.readRaw();
+        if (raw.length() < 2 || raw.charAt(0) != '"' || raw.charAt(raw.length() - 1) != '"') {
+            throw problem("expected a string");
+        }
+        StringBuilder out = new StringBuilder(raw.length() - 2);
+        for (int i = 1; i < raw.length() - 1; i++) {
+            char c = raw.charAt(i);
+            if (c != '\\') {
+                out.append(c);
+                continue;
+            }
+            if (++i >= raw.length() - 1) {
+                throw problem("a string ends inside an escape");
+            }
+            switch (raw.charAt(i)) {
+                case '"' -> out.append('"');
+                case '\\' -> out.append('\\');
+                case '/' -> out.append('/');
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                case 'u' -> {
+                    if (i + 5 > raw.length() - 1) {
+                        throw problem("a string ends inside an escape");
+                    }
+                    try {
+                        out.append((char) Integer.parseInt(raw, i + 1, i + 5, 16));
+                    } catch (NumberFormatException e) {
+                        throw problem("a bad \\u escape");
+                    }
+                    i += 4;
+                }
+                default -> throw problem("a bad escape in a string");
+            }
+        }
+        return out.toString();
+    }
+
     public Boolean bool() {
         if (nullValue()) {
             return null;
