@@ -97,6 +97,24 @@ final class ServerCommand implements Callable<Integer> {
                     + " (oidc-providers).")
     String publicUrl;
 
+    @Option(names = "--services-redis-url", paramLabel = "URL",
+            description = "Keep the rate limits of public service routes in Redis"
+                    + " (redis[s]://[[USER]:PASSWORD@]HOST[:PORT][/DB]), shared by every server using it; prefer the"
+                    + " environment (SANDBOX0_SERVICES_REDIS_URL) or the config file for a URL with a password"
+                    + " (default: in memory, per server).")
+    String servicesRedisUrl;
+
+    @Option(names = "--services-tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain (leaf first, e.g. a wildcard for *.REGION.DOMAIN) of the public"
+                    + " services listener; reloaded when it changes (env SANDBOX0_SERVICES_TLS_CERT; default:"
+                    + " cleartext, for a TLS proxy in front).")
+    String servicesTlsCert;
+
+    @Option(names = "--services-tls-key", paramLabel = "FILE",
+            description = "PEM private key (RSA, EC or Ed25519, unencrypted) of --services-tls-cert (env"
+                    + " SANDBOX0_SERVICES_TLS_KEY).")
+    String servicesTlsKey;
+
     @Option(names = "--blob-store", paramLabel = "local|s3://BUCKET[/PREFIX]",
             description = "Where layer blobs (images and the checkpoints of paused sandboxes) live: the data dir, or an"
                     + " S3 bucket, one prefix per server (env SANDBOX0_BLOB_STORE; default local). S3 credentials come"
@@ -170,6 +188,15 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (publicUrl != null) {
             flags.put("public-url", publicUrl);
+        }
+        if (servicesRedisUrl != null) {
+            flags.put("services-redis-url", servicesRedisUrl);
+        }
+        if (servicesTlsCert != null) {
+            flags.put("services-tls-cert", servicesTlsCert);
+        }
+        if (servicesTlsKey != null) {
+            flags.put("services-tls-key", servicesTlsKey);
         }
         if (blobStore != null) {
             flags.put("blob-store", blobStore);

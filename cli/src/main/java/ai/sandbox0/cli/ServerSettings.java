@@ -42,6 +42,9 @@ public final class ServerSettings {
             Map.entry("admin-email", "SANDBOX0_ADMIN_EMAIL"),
             Map.entry("registration", "SANDBOX0_REGISTRATION"),
             Map.entry("public-url", "SANDBOX0_PUBLIC_URL"),
+            Map.entry("services-redis-url", "SANDBOX0_SERVICES_REDIS_URL"),
+            Map.entry("services-tls-cert", "SANDBOX0_SERVICES_TLS_CERT"),
+            Map.entry("services-tls-key", "SANDBOX0_SERVICES_TLS_KEY"),
             Map.entry("blob-store", "SANDBOX0_BLOB_STORE"),
             Map.entry("s3-endpoint", "SANDBOX0_S3_ENDPOINT"),
             Map.entry("s3-region", "SANDBOX0_S3_REGION"),
@@ -132,7 +135,25 @@ public final class ServerSettings {
                 sandboxes).withDatabaseUrl(databaseUrl == null ? null : databaseUrl.strip())
                 .withBlobStorage(blobStorage(name -> pick(name, flags, env, file)))
                 .withIdentity(identity(flags, env, file).withOidc(oidcProviders(config.oidcProviders(), env)))
-                .withPublicUrl(publicUrl == null ? null : ServerConfig.parsePublicUrl(publicUrl));
+                .withPublicUrl(publicUrl == null ? null : ServerConfig.parsePublicUrl(publicUrl))
+                .withExposure(exposure(name -> pick(name, flags, env, file)));
+    }
+
+    /** {@code services-*}: where routes' rate limits are kept, and the exposure listener's certificate. */
+    private static ServerConfig.Exposure exposure(Function<String, String> setting) {
+        String redis = setting.apply("services-redis-url");
+        String cert = setting.apply("services-tls-cert");
+        String key = setting.apply("services-tls-key");
+        if ((cert == null) != (key == null)) {
+            throw new IllegalArgumentException("services-tls-cert and services-tls-key go together (a PEM certificate"
+                    + " chain and its private key), or set neither for cleartext");
+        }
+        try {
+            return new ServerConfig.Exposure(redis == null || redis.isBlank() ? null : redis,
+                    cert == null ? null : new ServerConfig.Exposure.Tls(Path.of(cert.strip()), Path.of(key.strip())));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("services-redis-url: " + e.getMessage(), e);
+        }
     }
 
     /**

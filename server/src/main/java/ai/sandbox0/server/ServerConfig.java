@@ -28,7 +28,46 @@ public record ServerConfig(
         BlobStorage blobStorage,
         Identity identity,
         Duration apiKeyUsageFlush,
-        URI publicUrl) {
+        URI publicUrl,
+        Exposure exposure) {
+
+    /**
+     * Public services exposure (sandbox services reached at their public URLs).
+     *
+     * @param rateLimitRedisUrl {@code redis://} or {@code rediss://} URL of the Redis that keeps routes' rate
+     *     limits, shared by every server using it (may hold a password: never logged); null keeps them in memory
+     * @param tls the exposure listener's certificate chain and private key files (reloaded when they change);
+     *     null serves cleartext HTTP (behind a TLS-terminating proxy)
+     */
+    public record Exposure(String rateLimitRedisUrl, Tls tls) {
+
+        /** PEM files: the certificate chain (leaf first) and its unencrypted private key. */
+        public record Tls(Path certificateChain, Path privateKey) {
+            public Tls {
+                Objects.requireNonNull(certificateChain, "certificateChain");
+                Objects.requireNonNull(privateKey, "privateKey");
+            }
+        }
+
+        public Exposure {
+            if (rateLimitRedisUrl != null) {
+                rateLimitRedisUrl = rateLimitRedisUrl.strip();
+                ai.sandbox0.server.service.RedisRateLimiter.Location.parse(rateLimitRedisUrl);
+            }
+        }
+
+        public static Exposure defaults() {
+            return new Exposure(null, null);
+        }
+
+        // The Redis URL may hold a password.
+        @Override
+        public String toString() {
+            return "Exposure[rateLimitRedisUrl=" + (rateLimitRedisUrl == null ? null
+                    : ai.sandbox0.server.service.RedisRateLimiter.Location.parse(rateLimitRedisUrl))
+                    + ", tls=" + tls + "]";
+        }
+    }
 
     /**
      * Users and logins. {@code adminPassword} (may be null: one is generated) is only used when the
@@ -219,6 +258,7 @@ public record ServerConfig(
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(blobStorage, "blobStorage");
         Objects.requireNonNull(apiKeyUsageFlush, "apiKeyUsageFlush");
+        Objects.requireNonNull(exposure, "exposure");
         if (apiKeyUsageFlush.isNegative() || apiKeyUsageFlush.isZero()) {
             throw new IllegalArgumentException("apiKeyUsageFlush must be positive, got " + apiKeyUsageFlush);
         }
@@ -232,36 +272,42 @@ public record ServerConfig(
 
     public static ServerConfig of(Path dataDir, InetSocketAddress listen, String region, Sandboxes sandboxes) {
         return new ServerConfig(dataDir, listen, region, 10L * 1024 * 1024, 4096, 3_000, sandboxes, null,
-                new BlobStorage.Local(), Identity.defaults(), DEFAULT_API_KEY_USAGE_FLUSH, null);
+                new BlobStorage.Local(), Identity.defaults(), DEFAULT_API_KEY_USAGE_FLUSH, null, Exposure.defaults());
     }
 
     /** The store in PostgreSQL at {@code jdbcUrl} instead of SQLite in the data dir (null: SQLite). */
     public ServerConfig withDatabaseUrl(String jdbcUrl) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, jdbcUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl);
+                sandboxes, jdbcUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl, exposure);
     }
 
     /** Layer blobs (images and checkpoints) in {@code storage} instead of the data dir. */
     public ServerConfig withBlobStorage(BlobStorage storage) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, storage, identity, apiKeyUsageFlush, publicUrl);
+                sandboxes, databaseUrl, storage, identity, apiKeyUsageFlush, publicUrl, exposure);
     }
 
     public ServerConfig withIdentity(Identity identity) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl);
+                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl, exposure);
     }
 
     /** How often API key usage is written (tests shorten it). */
     public ServerConfig withApiKeyUsageFlush(Duration interval) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, blobStorage, identity, interval, publicUrl);
+                sandboxes, databaseUrl, blobStorage, identity, interval, publicUrl, exposure);
     }
 
     /** The URL clients reach this server at, when it is not the listen address (a proxy, a DNS name); null: that. */
     public ServerConfig withPublicUrl(URI url) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
-                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, url);
+                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, url, exposure);
+    }
+
+    /** Rate limits and TLS of the services exposure listener. */
+    public ServerConfig withExposure(Exposure exposure) {
+        return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
+                sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl, exposure);
     }
 
     /**

@@ -114,7 +114,7 @@ final class Probes implements AutoCloseable {
                 config.region(), BODY_LIMIT, config.maxConcurrentRequests(), config.stopGraceMillis(),
                 config.sandboxes(), config.databaseUrl(), config.blobStorage(),
                 new ServerConfig.Identity(ServerConfig.Identity.DEFAULT_ADMIN_EMAIL, null, true),
-                config.apiKeyUsageFlush(), config.publicUrl()));
+                config.apiKeyUsageFlush(), config.publicUrl(), config.exposure()));
         http = new RawHttp(new InetSocketAddress("127.0.0.1", server.uri("/").getPort()), TIMEOUT);
         adminKey = server.adminKey();
         adminUserId = server.adminUserId();
