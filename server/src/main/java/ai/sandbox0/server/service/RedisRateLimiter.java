@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.ClientSetInfoConfig;
@@ -63,10 +65,11 @@ public final class RedisRateLimiter implements RateLimiter {
 
     /** @param url {@code redis[s]://[[user]:password@]host[:port][/database]} */
     public RedisRateLimiter(String url) {
-        this(Location.parse(url), TIMEOUT);
+        this(Location.parse(url), TIMEOUT, null);
     }
 
-    RedisRateLimiter(Location location, Duration timeout) {
+    /** @param tlsSockets for {@code rediss://}: null trusts what the JVM trusts (tests pass their own CA's) */
+    RedisRateLimiter(Location location, Duration timeout, SSLSocketFactory tlsSockets) {
         this.location = location;
         int millis = Math.toIntExact(timeout.toMillis());
         var client = DefaultJedisClientConfig.builder()
@@ -76,6 +79,15 @@ public final class RedisRateLimiter implements RateLimiter {
                 .database(location.database())
                 .clientSetInfoConfig(ClientSetInfoConfig.DISABLED)
                 .clientName("sandbox0-ratelimit");
+        if (location.tls()) {
+            // The certificate must name the host of the URL, as for HTTPS.
+            var tlsParameters = new SSLParameters();
+            tlsParameters.setEndpointIdentificationAlgorithm("HTTPS");
+            client.sslParameters(tlsParameters);
+            if (tlsSockets != null) {
+                client.sslSocketFactory(tlsSockets);
+            }
+        }
         if (location.password() != null) {
             client.user(location.user()).password(location.password());
         }

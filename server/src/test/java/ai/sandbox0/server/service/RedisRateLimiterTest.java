@@ -171,6 +171,30 @@ class RedisRateLimiterTest extends RateLimiterContract {
         }
     }
 
+    @Test
+    void overTlsTheCertificateMustBeTrustedAndNameTheHost() throws Exception {
+        var ca = TestCertificates.authority("Redis Test CA");
+        var leaf = TestCertificates.leaf(ca, "EC", "localhost", false, "localhost");
+        String chainPem = TestCertificates.pem(leaf.certificate(), ca.certificate());
+        try (var secure = RedisServer.start(PASSWORD, chainPem, TestCertificates.pem(leaf.keys().getPrivate()))) {
+            var trusting = ca.trustingContext().getSocketFactory();
+            String byName = "rediss://:" + PASSWORD + "@localhost:" + secure.port();
+            try (var trusted = new RedisRateLimiter(RedisRateLimiter.Location.parse(byName), RedisRateLimiter.TIMEOUT,
+                    trusting)) {
+                assertThat(trusted.acquire(freshKey(), 1, 1)).isInstanceOf(Allowed.class);
+            }
+            // The JVM's trust store does not know the test CA.
+            try (var untrusted = new RedisRateLimiter(byName)) {
+                assertThat(untrusted.acquire(freshKey(), 1, 1)).isInstanceOf(Unavailable.class);
+            }
+            // Trusted, but not a certificate for the host the URL names (127.0.0.1).
+            var location = RedisRateLimiter.Location.parse(secure.url());
+            try (var wrongHost = new RedisRateLimiter(location, RedisRateLimiter.TIMEOUT, trusting)) {
+                assertThat(wrongHost.acquire(freshKey(), 1, 1)).isInstanceOf(Unavailable.class);
+            }
+        }
+    }
+
     private static ListAppender<ILoggingEvent> capture() {
         var appender = new ListAppender<ILoggingEvent>();
         appender.start();

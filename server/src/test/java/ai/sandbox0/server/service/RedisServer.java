@@ -21,35 +21,54 @@ final class RedisServer implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final String password;
+    private final boolean tls;
     private Process process;
 
-    private RedisServer(Path dir, int port, String password) {
+    private RedisServer(Path dir, int port, String password, boolean tls) {
         this.dir = dir;
         this.port = port;
         this.password = password;
+        this.tls = tls;
     }
 
     static RedisServer start(String password) throws IOException, InterruptedException {
+        return start(password, null, null);
+    }
+
+    /** With PEM {@code certificateChain} and {@code privateKey}: TLS only ({@code rediss://}). */
+    static RedisServer start(String password, String certificateChain, String privateKey)
+            throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) {
             throw new IllegalStateException(BINARY + " is missing: these tests need the redis-server package");
         }
-        var server = new RedisServer(Files.createTempDirectory("s0-ratelimit-redis-"), freePort(), password);
+        var server = new RedisServer(Files.createTempDirectory("s0-ratelimit-redis-"), freePort(), password,
+                certificateChain != null);
+        if (server.tls) {
+            Files.writeString(server.dir.resolve("tls.crt"), certificateChain);
+            Files.writeString(server.dir.resolve("tls.key"), privateKey);
+        }
         server.start();
         return server;
     }
 
     void start() throws IOException, InterruptedException {
         Path conf = dir.resolve("redis.conf");
-        Files.writeString(conf, """
+        String ports = tls ? """
+                port 0
+                tls-port %d
+                tls-cert-file %s
+                tls-key-file %s
+                tls-auth-clients no
+                """.formatted(port, dir.resolve("tls.crt"), dir.resolve("tls.key")) : "port " + port + "\n";
+        Files.writeString(conf, ports + """
                 bind 127.0.0.1
-                port %d
                 protected-mode no
                 daemonize no
                 save ""
                 appendonly no
                 dir %s
                 requirepass %s
-                """.formatted(port, dir, password));
+                """.formatted(dir, password));
         process = new ProcessBuilder(BINARY.toString(), conf.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
@@ -83,7 +102,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     String url() {
-        return "redis://:" + password + "@127.0.0.1:" + port + "/0";
+        return (tls ? "rediss" : "redis") + "://:" + password + "@127.0.0.1:" + port + "/0";
     }
 
     @Override

@@ -76,12 +76,20 @@ final class TestCertificates {
      * {@code algorithm} (RSA, EC or Ed25519).
      */
     static Issued leaf(Issued ca, String algorithm, String commonName, String... dnsNames) throws Exception {
+        return leaf(ca, algorithm, commonName, true, dnsNames);
+    }
+
+    /** As {@link #leaf(Issued, String, String, String...)}, naming 127.0.0.1 only if {@code loopbackIp}. */
+    static Issued leaf(Issued ca, String algorithm, String commonName, boolean loopbackIp, String... dnsNames)
+            throws Exception {
         KeyPair keys = keys(algorithm);
         var names = new ArrayList<GeneralName>();
         for (String dns : dnsNames) {
             names.add(new GeneralName(GeneralName.dNSName, dns));
         }
-        names.add(new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()));
+        if (loopbackIp) {
+            names.add(new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()));
+        }
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(ca.certificate(), serial(),
                 Date.from(Instant.now().minus(Duration.ofHours(1))), Date.from(Instant.now().plus(Duration.ofDays(1))),
                 new X500Name("CN=" + commonName), keys.getPublic())
