@@ -8,7 +8,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -21,9 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -91,21 +88,24 @@ class ExposureTlsTest {
         assertThat(TestCertificates.subjectAltNames(served)).contains(WILDCARD);
 
         // An HTTP/2 connection opened before the swap.
-        HttpClient early = client(HttpClient.Version.HTTP_2);
-        assertThat(leafOf(get(early, port))).isEqualTo(first.certificate());
+        try (HttpClient early = client(HttpClient.Version.HTTP_2);
+                HttpClient late = client(HttpClient.Version.HTTP_2)) {
+            assertThat(leafOf(get(early, port))).isEqualTo(first.certificate());
 
-        var second = TestCertificates.leaf(ca, "RSA", "second", WILDCARD);
-        install(second, true);
-        awaitTrue(() -> handshake(port, HOST).leaf().equals(second.certificate()), "the second certificate is served");
-        assertThat(tls.certificate()).isEqualTo(second.certificate());
-        assertThat(server.isStarted()).isTrue();
-        assertThat(((ServerConnector) server.getConnectors()[0]).getLocalPort()).isEqualTo(port);
+            var second = TestCertificates.leaf(ca, "RSA", "second", WILDCARD);
+            install(second, true);
+            awaitTrue(() -> handshake(port, HOST).leaf().equals(second.certificate()),
+                    "the second certificate is served");
+            assertThat(tls.certificate()).isEqualTo(second.certificate());
+            assertThat(server.isStarted()).isTrue();
+            assertThat(((ServerConnector) server.getConnectors()[0]).getLocalPort()).isEqualTo(port);
 
-        // New connections get the new certificate; the open one goes on with the old.
-        assertThat(leafOf(get(client(HttpClient.Version.HTTP_2), port))).isEqualTo(second.certificate());
-        HttpResponse<String> again = get(early, port);
-        assertThat(again.statusCode()).isEqualTo(200);
-        assertThat(leafOf(again)).isEqualTo(first.certificate());
+            // New connections get the new certificate; the open one goes on with the old.
+            assertThat(leafOf(get(late, port))).isEqualTo(second.certificate());
+            HttpResponse<String> again = get(early, port);
+            assertThat(again.statusCode()).isEqualTo(200);
+            assertThat(leafOf(again)).isEqualTo(first.certificate());
+        }
     }
 
     @Test
@@ -186,12 +186,15 @@ class ExposureTlsTest {
         assertThat(handshake(port, HOST, "h2", "http/1.1").protocol()).isEqualTo("h2");
         assertThat(handshake(port, HOST, "http/1.1").protocol()).isEqualTo("http/1.1");
 
-        HttpResponse<String> h2 = get(client(HttpClient.Version.HTTP_2), port);
-        assertThat(h2.version()).isEqualTo(HttpClient.Version.HTTP_2);
-        assertThat(h2.body()).isEqualTo("HTTP/2.0 https");
-        HttpResponse<String> h1 = get(client(HttpClient.Version.HTTP_1_1), port);
-        assertThat(h1.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
-        assertThat(h1.body()).isEqualTo("HTTP/1.1 https");
+        try (HttpClient h2Client = client(HttpClient.Version.HTTP_2);
+                HttpClient h1Client = client(HttpClient.Version.HTTP_1_1)) {
+            HttpResponse<String> h2 = get(h2Client, port);
+            assertThat(h2.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(h2.body()).isEqualTo("HTTP/2.0 https");
+            HttpResponse<String> h1 = get(h1Client, port);
+            assertThat(h1.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+            assertThat(h1.body()).isEqualTo("HTTP/1.1 https");
+        }
     }
 
     @Test
@@ -203,14 +206,15 @@ class ExposureTlsTest {
         int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         URI uri = URI.create("http://127.0.0.1:" + port + "/");
 
-        var upgraded = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build()
-                .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(upgraded.version()).isEqualTo(HttpClient.Version.HTTP_2);
-        assertThat(upgraded.body()).isEqualTo("HTTP/2.0 http");
-        var plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
-                .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(plain.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
-        assertThat(plain.body()).isEqualTo("HTTP/1.1 http");
+        try (var h2Client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+                var h1Client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            var upgraded = h2Client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(upgraded.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(upgraded.body()).isEqualTo("HTTP/2.0 http");
+            var plain = h1Client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(plain.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+            assertThat(plain.body()).isEqualTo("HTTP/1.1 http");
+        }
 
         // Prior knowledge: the HTTP/2 preface and a SETTINGS frame, answered by the server's SETTINGS.
         try (var socket = new Socket("127.0.0.1", port)) {

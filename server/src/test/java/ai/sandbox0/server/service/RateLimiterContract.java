@@ -44,15 +44,18 @@ abstract class RateLimiterContract {
     @Test
     void tokensComeBackAtAFractionalRate() throws Exception {
         String key = freshKey();
-        assertThat(limiter().acquire(key, 2.5, 1)).isInstanceOf(Allowed.class);
-        var refused = (Refused) limiter().acquire(key, 2.5, 1);
-        // A token every 0.4 s: the wait is at most that, and Retry-After rounds it up to one second.
-        assertThat(refused.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMillis(400));
-        assertThat(refused.retryAfterSeconds()).isEqualTo(1);
-        Thread.sleep(refused.retryAfter().plusMillis(20));
-        assertThat(limiter().acquire(key, 2.5, 1)).isInstanceOf(Allowed.class);
+        assertThat(limiter().acquire(key, 1.25, 1)).isInstanceOf(Allowed.class);
+        for (int i = 0; i < 2; i++) {
+            var refused = (Refused) limiter().acquire(key, 1.25, 1);
+            // A token every 0.8 s: the wait is at most that, and Retry-After rounds it up to one second.
+            assertThat(refused.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMillis(800));
+            assertThat(refused.retryAfterSeconds()).isEqualTo(1);
+            // Waiting as long as it says is enough, however late the wake-up.
+            Thread.sleep(refused.retryAfter().plusMillis(20));
+            assertThat(limiter().acquire(key, 1.25, 1)).isInstanceOf(Allowed.class);
+        }
 
-        // Over a stretch of polling, what passes is bounded by the rate on both sides.
+        // Polling for a while, no more passes than the burst and the rate allow.
         String other = freshKey();
         long start = System.nanoTime();
         int allowed = 0;
@@ -63,7 +66,7 @@ abstract class RateLimiterContract {
             Thread.sleep(20);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        assertThat(allowed).isGreaterThanOrEqualTo(4).isLessThanOrEqualTo(1 + (int) Math.ceil(2.5 * seconds));
+        assertThat(allowed).isGreaterThanOrEqualTo(2).isLessThanOrEqualTo(1 + (int) Math.ceil(2.5 * seconds));
     }
 
     @Test
