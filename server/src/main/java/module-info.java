@@ -18,6 +18,9 @@ module ai.sandbox0.server {
     requires org.eclipse.jetty.proxy;
     requires org.eclipse.jetty.client;
     requires org.eclipse.jetty.websocket.client;
+    // The services exposure listener: HTTP/2 over TLS, chosen by ALPN, and cleartext h2c.
+    requires org.eclipse.jetty.http2.server;
+    requires org.eclipse.jetty.alpn.server;
     requires flyway.core;
     requires org.jdbi.v3.core;
     // Bouncy Castle, which sshd needs for Ed25519 keys, is a run-time jar it finds itself.
@@ -29,6 +32,9 @@ module ai.sandbox0.server {
     // Credential sources: PEM certificates and keys, and Tink's AEAD for their secrets at rest.
     requires org.bouncycastle.pkix;
     requires com.google.crypto.tink;
+    // Services' rate limits in Redis; its connection pool's settings are commons-pool2's.
+    requires redis.clients.jedis;
+    requires org.apache.commons.pool2;
     requires software.amazon.awssdk.auth;
     requires software.amazon.awssdk.awscore;
     requires software.amazon.awssdk.core;

@@ -112,6 +112,23 @@ final class ServerCommand implements Callable<Integer> {
             description = "The port clients use for public services when a load balancer stands in front (env"
                     + " SANDBOX0_EXPOSURE_PUBLIC_PORT; default the exposure listener's port).")
     String exposurePublicPort;
+    @Option(names = "--exposure-redis-url", paramLabel = "URL",
+            description = "Keep the rate limits of public service routes in Redis"
+                    + " (redis[s]://[[USER]:PASSWORD@]HOST[:PORT][/DB]), shared by every server using it; prefer the"
+                    + " environment (SANDBOX0_EXPOSURE_REDIS_URL) or the config file for a URL with a password"
+                    + " (default: in memory, per server).")
+    String exposureRedisUrl;
+
+    @Option(names = "--exposure-tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain (leaf first, e.g. a wildcard for *.REGION.DOMAIN) of the public"
+                    + " services listener; reloaded when it changes (env SANDBOX0_EXPOSURE_TLS_CERT; default:"
+                    + " cleartext, for a TLS proxy in front).")
+    String exposureTlsCert;
+
+    @Option(names = "--exposure-tls-key", paramLabel = "FILE",
+            description = "PEM private key (RSA, EC or Ed25519, unencrypted) of --exposure-tls-cert (env"
+                    + " SANDBOX0_EXPOSURE_TLS_KEY).")
+    String exposureTlsKey;
 
     @Option(names = "--blob-store", paramLabel = "local|s3://BUCKET[/PREFIX]",
             description = "Where layer blobs (images and the checkpoints of paused sandboxes) live: the data dir, or an"
@@ -195,6 +212,15 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (exposurePublicPort != null) {
             flags.put("exposure-public-port", exposurePublicPort);
+        }
+        if (exposureRedisUrl != null) {
+            flags.put("exposure-redis-url", exposureRedisUrl);
+        }
+        if (exposureTlsCert != null) {
+            flags.put("exposure-tls-cert", exposureTlsCert);
+        }
+        if (exposureTlsKey != null) {
+            flags.put("exposure-tls-key", exposureTlsKey);
         }
         if (blobStore != null) {
             flags.put("blob-store", blobStore);

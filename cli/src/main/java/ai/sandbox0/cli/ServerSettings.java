@@ -45,6 +45,9 @@ public final class ServerSettings {
             Map.entry("exposure-listen", "SANDBOX0_EXPOSURE_LISTEN"),
             Map.entry("exposure-domain", "SANDBOX0_EXPOSURE_DOMAIN"),
             Map.entry("exposure-public-port", "SANDBOX0_EXPOSURE_PUBLIC_PORT"),
+            Map.entry("exposure-redis-url", "SANDBOX0_EXPOSURE_REDIS_URL"),
+            Map.entry("exposure-tls-cert", "SANDBOX0_EXPOSURE_TLS_CERT"),
+            Map.entry("exposure-tls-key", "SANDBOX0_EXPOSURE_TLS_KEY"),
             Map.entry("blob-store", "SANDBOX0_BLOB_STORE"),
             Map.entry("s3-endpoint", "SANDBOX0_S3_ENDPOINT"),
             Map.entry("s3-region", "SANDBOX0_S3_REGION"),
@@ -139,11 +142,14 @@ public final class ServerSettings {
                 .withExposure(exposure(name -> pick(name, flags, env, file)));
     }
 
-    /** The public services listener's settings, each with its default. */
+    /** {@code exposure-*}: the public services listener, its hosts, its certificate and where rate limits live. */
     static ServerConfig.Exposure exposure(Function<String, String> setting) {
         String listen = setting.apply("exposure-listen");
         String domain = setting.apply("exposure-domain");
         String port = setting.apply("exposure-public-port");
+        String redis = setting.apply("exposure-redis-url");
+        String cert = setting.apply("exposure-tls-cert");
+        String key = setting.apply("exposure-tls-key");
         Integer publicPort = null;
         if (port != null && !port.isBlank()) {
             try {
@@ -152,13 +158,24 @@ public final class ServerSettings {
                 throw new IllegalArgumentException("exposure-public-port must be a port number, got '" + port + "'");
             }
         }
+        if ((cert == null) != (key == null)) {
+            throw new IllegalArgumentException("exposure-tls-cert and exposure-tls-key go together (a PEM certificate"
+                    + " chain and its private key), or set neither for cleartext");
+        }
+        var tls = cert == null ? null : new ServerConfig.Exposure.Tls(Path.of(cert.strip()), Path.of(key.strip()));
+        java.net.InetSocketAddress address;
         try {
-            return new ServerConfig.Exposure(
-                    ServerConfig.parseListen(listen == null ? ServerConfig.Exposure.DEFAULT_LISTEN : listen),
-                    domain == null || domain.isBlank() ? ServerConfig.Exposure.DEFAULT_DOMAIN : domain, publicPort);
+            address = ServerConfig.parseListen(listen == null ? ServerConfig.Exposure.DEFAULT_LISTEN : listen);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("exposure-listen: " + e.getMessage(), e);
+        }
+        var root = domain == null || domain.isBlank() ? ServerConfig.Exposure.DEFAULT_DOMAIN : domain;
+        try {
+            return new ServerConfig.Exposure(address, root, publicPort, null, tls)
+                    .withRateLimitRedisUrl(redis == null || redis.isBlank() ? null : redis);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage().startsWith("exposure-") ? e.getMessage()
-                    : "exposure-listen: " + e.getMessage());
+                    : "exposure-redis-url: " + e.getMessage(), e);
         }
     }
 

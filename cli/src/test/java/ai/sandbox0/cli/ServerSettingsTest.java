@@ -273,4 +273,33 @@ class ServerSettingsTest {
         assertThatThrownBy(() -> ServerSettings.resolve(Map.of("sandbox-private-ranges", "10.0.0.0/8,lan"), Map.of(),
                 null, true, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'lan' is not a CIDR");
     }
+
+    @Test
+    void servicesKeepRateLimitsInMemoryAndServeCleartextUnlessConfigured() throws Exception {
+        ServerConfig.Exposure defaults = ServerSettings.resolve(Map.of(), Map.of(), null, true, null).exposure();
+        assertThat(defaults.rateLimitRedisUrl()).isNull();
+        assertThat(defaults.tls()).isNull();
+
+        Path config = Files.writeString(dir.resolve("services.yaml"), """
+                exposure-redis-url: redis://:file-secret@cache.internal:6380/1
+                exposure-tls-cert: /etc/sandbox0/tls/tls.crt
+                exposure-tls-key: /etc/sandbox0/tls/tls.key
+                """);
+        ServerConfig resolved = ServerSettings.resolve(Map.of("exposure-tls-key", "/run/key.pem"),
+                Map.of("SANDBOX0_EXPOSURE_REDIS_URL", "rediss://:env-secret@redis.example.com"), config, true, null);
+        assertThat(resolved.exposure().rateLimitRedisUrl()).isEqualTo("rediss://:env-secret@redis.example.com");
+        assertThat(resolved.exposure().tls().certificateChain()).isEqualTo(Path.of("/etc/sandbox0/tls/tls.crt"));
+        assertThat(resolved.exposure().tls().privateKey()).isEqualTo(Path.of("/run/key.pem"));
+        assertThat(resolved.toString()).doesNotContain("env-secret").contains("rediss://redis.example.com:6379/0");
+    }
+
+    @Test
+    void servicesMistakesAreExplainedWithoutThePassword() {
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("exposure-tls-cert", "/tls.crt"), Map.of(), null, true,
+                null)).hasMessageContaining("exposure-tls-cert and exposure-tls-key go together");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of(),
+                Map.of("SANDBOX0_EXPOSURE_REDIS_URL", "http://:hunter2@cache:6379"), null, true, null))
+                .hasMessageContaining("exposure-redis-url").hasMessageContaining("redis://")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+    }
 }

@@ -24,6 +24,7 @@ import ai.sandbox0.server.http.HttpApi;
 import ai.sandbox0.server.service.ExposureAddress;
 import ai.sandbox0.server.service.ExposureListener;
 import ai.sandbox0.server.service.ExposureRouter;
+import ai.sandbox0.server.service.RateLimiter;
 import ai.sandbox0.server.service.ServiceEndpoints;
 import ai.sandbox0.server.http.HttpMetrics;
 import ai.sandbox0.server.http.Route;
@@ -375,16 +376,19 @@ public final class Sandbox0Server implements AutoCloseable {
     /** The public services listener, serving the manager's sandboxes; where its hosts are. */
     private ExposureAddress startExposure(SandboxManager manager) {
         ServerConfig.Exposure settings = config.exposure();
-        ExposureAddress unbound = new ExposureAddress(config.region(), settings.domain(), false, 1);
-        var listener = new ExposureListener(settings.listen(), new ExposureRouter(unbound, manager),
+        boolean tls = settings.tls() != null;
+        var hosts = new ExposureAddress(config.region(), settings.domain(), tls, 1); // the port plays no part in routing
+        var listener = new ExposureListener(settings,
+                new ExposureRouter(hosts, manager, RateLimiter.open(settings.rateLimitRedisUrl())),
                 config.maxConcurrentRequests());
         listener.start();
         closeInReverse.add(listener);
         exposurePort = listener.port();
         int port = settings.publicPort() != null ? settings.publicPort() : listener.port();
-        ExposureAddress address = new ExposureAddress(config.region(), settings.domain(), false, port);
-        LOG.info("public services on {}:{} as http://<sandbox>--p<port>.{}", settings.listen().getHostString(),
-                listener.port(), address.exposureDomain());
+        ExposureAddress address = new ExposureAddress(config.region(), settings.domain(), tls, port);
+        LOG.info("public services on {}:{} as {}://<sandbox>--p<port>.{}{}", settings.listen().getHostString(),
+                listener.port(), tls ? "https" : "http", address.exposureDomain(),
+                settings.rateLimitRedisUrl() == null ? "" : ", rate limits in Redis");
         return address;
     }
 

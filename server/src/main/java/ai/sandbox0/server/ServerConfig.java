@@ -210,16 +210,31 @@ public record ServerConfig(
     }
 
     /**
-     * The public services listener (spec §7.3): {@code listen} is its own address, apart from the API's;
-     * hosts are {@code <sandbox>--p<port>.<region>.<domain>}; {@code publicPort} is the port clients use when a
-     * load balancer stands in front (null: the listener's own).
+     * The public services listener (spec §7.3), apart from the API's.
+     *
+     * @param listen its own address
+     * @param domain the root of public hosts, {@code <sandbox>--p<port>.<region>.<domain>}
+     * @param publicPort the port clients use when a load balancer stands in front (null: the listener's own)
+     * @param rateLimitRedisUrl {@code redis://} or {@code rediss://} URL of the Redis that keeps routes' rate
+     *     limits, shared by every server using it (may hold a password: never logged); null keeps them in memory
+     * @param tls the listener's certificate chain and private key files (reloaded when they change); null serves
+     *     cleartext HTTP and h2c (behind a TLS-terminating proxy, or locally)
      */
-    public record Exposure(InetSocketAddress listen, String domain, Integer publicPort) {
+    public record Exposure(InetSocketAddress listen, String domain, Integer publicPort, String rateLimitRedisUrl,
+            Tls tls) {
 
         public static final String DEFAULT_LISTEN = "127.0.0.1:7601";
-        private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
         /** Resolves to loopback in browsers and curl with no DNS set-up, subdomains included. */
         public static final String DEFAULT_DOMAIN = "localhost";
+        private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+        /** PEM files: the certificate chain (leaf first) and its unencrypted private key. */
+        public record Tls(Path certificateChain, Path privateKey) {
+            public Tls {
+                Objects.requireNonNull(certificateChain, "certificateChain");
+                Objects.requireNonNull(privateKey, "privateKey");
+            }
+        }
 
         public Exposure {
             Objects.requireNonNull(listen, "listen");
@@ -240,15 +255,36 @@ public record ServerConfig(
             if (publicPort != null && (publicPort < 1 || publicPort > 65535)) {
                 throw new IllegalArgumentException("exposure-public-port must be 1..65535, got " + publicPort);
             }
+            if (rateLimitRedisUrl != null) {
+                rateLimitRedisUrl = rateLimitRedisUrl.strip();
+                ai.sandbox0.server.service.RedisRateLimiter.Location.parse(rateLimitRedisUrl);
+            }
         }
 
         public static Exposure defaults() {
-            return new Exposure(parseListen(DEFAULT_LISTEN), DEFAULT_DOMAIN, null);
+            return new Exposure(parseListen(DEFAULT_LISTEN), DEFAULT_DOMAIN, null, null, null);
         }
 
         /** On loopback at a free port: for servers tests start side by side. */
         public static Exposure ephemeral() {
-            return new Exposure(new InetSocketAddress("127.0.0.1", 0), DEFAULT_DOMAIN, null);
+            return new Exposure(new InetSocketAddress("127.0.0.1", 0), DEFAULT_DOMAIN, null, null, null);
+        }
+
+        public Exposure withRateLimitRedisUrl(String url) {
+            return new Exposure(listen, domain, publicPort, url, tls);
+        }
+
+        public Exposure withTls(Tls files) {
+            return new Exposure(listen, domain, publicPort, rateLimitRedisUrl, files);
+        }
+
+        // The Redis URL may hold a password.
+        @Override
+        public String toString() {
+            return "Exposure[listen=" + listen + ", domain=" + domain + ", publicPort=" + publicPort
+                    + ", rateLimitRedisUrl=" + (rateLimitRedisUrl == null ? null
+                    : ai.sandbox0.server.service.RedisRateLimiter.Location.parse(rateLimitRedisUrl))
+                    + ", tls=" + tls + "]";
         }
     }
 
@@ -303,7 +339,7 @@ public record ServerConfig(
                 sandboxes, databaseUrl, blobStorage, identity, interval, publicUrl, exposure);
     }
 
-    /** Where public services are served and how their hosts are named. */
+    /** Where public services are served, how their hosts are named, their TLS and their rate limits' store. */
     public ServerConfig withExposure(Exposure exposure) {
         return new ServerConfig(dataDir, listen, region, maxJsonBodyBytes, maxConcurrentRequests, stopGraceMillis,
                 sandboxes, databaseUrl, blobStorage, identity, apiKeyUsageFlush, publicUrl, exposure);

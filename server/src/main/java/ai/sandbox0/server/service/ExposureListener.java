@@ -1,10 +1,9 @@
 package ai.sandbox0.server.service;
 
+import ai.sandbox0.server.ServerConfig;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
@@ -12,7 +11,8 @@ import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
 /**
  * The public services listener: a Jetty server of its own, apart from the API's, so that public traffic can
- * never reach an API route and a flood of it cannot take the API's threads.
+ * never reach an API route and a flood of it cannot take the API's threads. HTTP/1.1 and h2c in cleartext,
+ * or h2 and HTTP/1.1 by ALPN under a reloadable certificate ({@link ExposureConnector}).
  */
 public final class ExposureListener implements AutoCloseable {
 
@@ -23,22 +23,13 @@ public final class ExposureListener implements AutoCloseable {
     private final ServerConnector connector;
     private final InetSocketAddress listen;
 
-    public ExposureListener(InetSocketAddress listen, Handler handler, int maxConcurrentRequests) {
-        this.listen = listen;
+    public ExposureListener(ServerConfig.Exposure settings, Handler handler, int maxConcurrentRequests) {
+        this.listen = settings.listen();
         var threads = new VirtualThreadPool(maxConcurrentRequests);
         threads.setName("exposure");
         server = new Server(threads);
-        var config = new HttpConfiguration();
-        config.setSendServerVersion(false);
-        config.setSendXPoweredBy(false);
-        config.setSendDateHeader(false);
-        config.setRequestHeaderSize(32 * 1024);
-        config.setResponseHeaderSize(32 * 1024);
-        connector = new ServerConnector(server, new HttpConnectionFactory(config));
-        connector.setHost(listen.getHostString());
-        connector.setPort(listen.getPort());
+        connector = ExposureConnector.add(server, listen.getHostString(), listen.getPort(), settings.tls());
         connector.setIdleTimeout(IDLE.toMillis());
-        server.addConnector(connector);
         server.setHandler(handler);
         var webSockets = ServerWebSocketContainer.ensure(server);
         webSockets.setIdleTimeout(Duration.ZERO);

@@ -34,14 +34,23 @@ public final class ExposureRouter extends Handler.Abstract {
     private final SandboxManager sandboxes;
     private final SandboxProxy proxy;
     private final ExposureWebSockets webSockets;
+    private final RateLimiter limits;
 
-    public ExposureRouter(ExposureAddress address, SandboxManager sandboxes) {
+    /** {@code limits} is closed with the router. */
+    public ExposureRouter(ExposureAddress address, SandboxManager sandboxes, RateLimiter limits) {
         this.address = address;
         this.sandboxes = sandboxes;
+        this.limits = limits;
         this.proxy = new SandboxProxy();
         this.webSockets = new ExposureWebSockets();
         addBean(proxy);
         addBean(webSockets);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        limits.close();
     }
 
     @Override
@@ -113,6 +122,23 @@ public final class ExposureRouter extends Handler.Abstract {
                     route.auth().mode() == RouteAuthMode.BEARER ? java.util.Map.of("WWW-Authenticate", "Bearer")
                             : java.util.Map.of());
             return;
+        }
+        if (route.rateLimit() != null) {
+            String key = RateLimiter.key(sandbox.teamId(), sandboxId, match.service().id(), route.id());
+            switch (limits.acquire(key, route.rateLimit().rps(), route.rateLimit().burst())) {
+                case RateLimiter.Allowed a -> {
+                }
+                case RateLimiter.Refused r -> {
+                    PublicReplies.error(response, callback, 429, ErrorCode.UNAVAILABLE, "rate limit exceeded",
+                            java.util.Map.of("Retry-After", Long.toString(r.retryAfterSeconds())));
+                    return;
+                }
+                case RateLimiter.Unavailable u -> {
+                    LOG.warn("rate limiter unavailable: {}", u.reason());
+                    PublicReplies.error(response, callback, 503, ErrorCode.UNAVAILABLE, "rate limiter unavailable");
+                    return;
+                }
+            }
         }
         String upstreamPath = match.upstreamPath(path);
         if (Boolean.TRUE.equals(route.resume()) && !ServiceViews.restartable(match.service())) {

@@ -147,7 +147,8 @@ public class ExposureTest {
                {"id":"cors","resume":false,"path_prefix":"/cors","methods":["GET"],"cors":{"allowed_origins":["https://app.example"],
                  "allowed_methods":["GET","PUT"],"allowed_headers":["X-Custom"],"expose_headers":["X-App"],
                  "allow_credentials":true,"max_age_seconds":600}},
-               {"id":"slow","resume":false,"path_prefix":"/slow","timeout_seconds":1}]}},
+               {"id":"slow","resume":false,"path_prefix":"/slow","timeout_seconds":1},
+               {"id":"limited","resume":false,"path_prefix":"/limited","rate_limit":{"rps":1,"burst":2}}]}},
              {"id":"internal","port":8081,"ingress":{"public":false}}]""";
 
     @Test
@@ -240,6 +241,16 @@ public class ExposureTest {
         assertThat(simple.getHeaders().get("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
         assertThat(simple.getHeaders().get("Access-Control-Expose-Headers")).isEqualTo("X-App");
         assertThat(simple.getHeaders().get("Vary")).contains("Origin");
+
+        // Rate limit: a token bucket per route; refusals say when to come back.
+        assertThat(request(8080, "/limited").send().getStatus()).isEqualTo(200);
+        assertThat(request(8080, "/limited").send().getStatus()).isEqualTo(200);
+        ContentResponse limited = null;
+        for (int i = 0; i < 8 && (limited == null || limited.getStatus() != 429); i++) {
+            limited = request(8080, "/limited").send();
+        }
+        assertEnvelope(limited, 429, "unavailable", "rate limit exceeded");
+        assertThat(limited.getHeaders().get("Retry-After")).isEqualTo("1");
 
         // Upstream timeout of the route: 504; nothing listening: 502.
         assertEnvelope(request(8080, "/slow?ms=4000").send(), 504, "unavailable", "upstream request timed out");
