@@ -6,6 +6,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.proxy.ProxyHandler;
@@ -37,9 +43,12 @@ final class SandboxProxy extends ProxyHandler.Reverse {
         super(request -> (HttpURI) request.getAttribute(TARGET));
     }
 
+    /** HTTP/1.1 into the sandbox, which every server speaks; h2c (prior knowledge) for gRPC, which needs HTTP/2. */
     @Override
     protected HttpClient newHttpClient() {
-        HttpClient client = super.newHttpClient();
+        var connector = new ClientConnector();
+        var h2c = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
+        var client = new HttpClient(new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11, h2c));
         client.setMaxConnectionsPerDestination(1024);
         client.setConnectTimeout(5_000);
         client.setIdleTimeout(UNTIMED_IDLE.toMillis());
@@ -49,12 +58,27 @@ final class SandboxProxy extends ProxyHandler.Reverse {
     @Override
     protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request clientToProxy, HttpURI target) {
         org.eclipse.jetty.client.Request request = super.newProxyToServerRequest(clientToProxy, target);
+        if (isGrpc(clientToProxy)) {
+            // TE is hop-by-hop, but gRPC servers insist on "te: trailers" on every call.
+            request.version(HttpVersion.HTTP_2).headers(h -> h.put(HttpHeader.TE, "trailers"));
+        }
         if (clientToProxy.getAttribute(TIMEOUT) instanceof Duration timeout) {
             request.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } else {
             request.idleTimeout(UNTIMED_IDLE.toMillis(), TimeUnit.MILLISECONDS);
         }
         return request;
+    }
+
+    /** gRPC frames its messages over HTTP/2 and ends with trailers: it cannot be turned into HTTP/1.1. */
+    static boolean isGrpc(Request request) {
+        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "application/grpc", 0, "application/grpc".length());
+    }
+
+    private static boolean acceptsTrailers(Request request) {
+        return isGrpc(request) || request.getHeaders().getCSV(HttpHeader.TE, false).stream()
+                .anyMatch(token -> token.equalsIgnoreCase("trailers"));
     }
 
     @Override
@@ -83,6 +107,10 @@ final class SandboxProxy extends ProxyHandler.Reverse {
                 super.onHeaders(serverToProxy);
                 for (String token : serverToProxy.getHeaders().getCSV(HttpHeader.CONNECTION, false)) {
                     proxyToClient.getHeaders().remove(token);
+                }
+                // Trailers (gRPC's status) only to a client that takes them; asked for when the body ends.
+                if (acceptsTrailers(clientToProxy)) {
+                    proxyToClient.setTrailersSupplier(serverToProxy::getTrailers);
                 }
             }
         };
