@@ -58,6 +58,8 @@ final class SandboxProxy extends ProxyHandler.Reverse {
     @Override
     protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request clientToProxy, HttpURI target) {
         org.eclipse.jetty.client.Request request = super.newProxyToServerRequest(clientToProxy, target);
+        // A client that goes away (a reset stream, a failed connection) ends the sandbox's request too.
+        clientToProxy.addFailureListener(request::abort);
         if (isGrpc(clientToProxy)) {
             // TE is hop-by-hop, but gRPC servers insist on "te: trailers" on every call.
             request.version(HttpVersion.HTTP_2).headers(h -> h.put(HttpHeader.TE, "trailers"));

@@ -299,6 +299,30 @@ public class ExposureTest {
         write(release, "go");
         assertThat(new String(events.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("data: second\n\n");
 
+        // An HTTP/2 client that resets its stream mid-response: the app sees its response closed. (Over HTTP/1.1
+        // a closed connection is noticed at the next write, or after the listener's idle timeout.)
+        var h2c = new HttpClient(new org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2(
+                new org.eclipse.jetty.http2.client.HTTP2Client()));
+        h2c.setSocketAddressResolver(http.getSocketAddressResolver());
+        h2c.start();
+        try {
+            String closedFlag = "/tmp/closed-" + System.nanoTime();
+            var abandoned = new InputStreamResponseListener();
+            Request stream = h2c.newRequest(base(8080) + "/sse?release=/nonexistent&closed=" + closedFlag)
+                    .timeout(60, TimeUnit.SECONDS);
+            stream.send(abandoned);
+            assertThat(abandoned.get(30, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+            assertThat(readUntil(abandoned.getInputStream(), "\n\n")).isEqualTo("data: first\n\n");
+            stream.abort(new java.io.IOException("client went away"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (server.authed("/api/v1/sandboxes/" + sandbox + "/files?path=" + closedFlag).statusCode() != 200) {
+                assertThat(System.nanoTime()).as("the app seeing the client go away").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        } finally {
+            h2c.stop();
+        }
+
         // A large upload and a large download arrive whole.
         byte[] upload = new byte[24 * 1024 * 1024];
         new java.util.Random(7).nextBytes(upload);
