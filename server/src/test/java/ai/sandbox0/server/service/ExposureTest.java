@@ -183,6 +183,13 @@ public class ExposureTest {
         assertError(server.authed("/api/v1/sandboxes/rs-nosuchsandbox/services"), 404, "not_found", "sandbox not found");
         // A failed PUT changed nothing.
         assertThat(ok(server.authed("/api/v1/sandboxes/" + sandbox + "/services"), 200)).isEqualTo(put);
+        // PUT /sandboxes/{id} with config.services replaces them the same way, and [] clears them.
+        ok(server.json("PUT", "/api/v1/sandboxes/" + sandbox,
+                "{\"config\":{\"services\":[{\"id\":\"other\",\"port\":9000,\"ingress\":{\"public\":true}}]}}"), 200);
+        JsonNode replaced = ok(server.authed("/api/v1/sandboxes/" + sandbox + "/services"), 200).get("services");
+        assertThat(replaced).hasSize(1);
+        assertThat(replaced.get(0).get("id").asText()).isEqualTo("other");
+        assertThat(putServices("[]").get("services")).isEmpty();
     }
 
     @Test
