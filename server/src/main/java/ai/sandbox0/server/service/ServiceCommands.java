@@ -55,6 +55,7 @@ final class ServiceCommands implements AutoCloseable {
     private static final Duration KNOWN_READY_FOR = Duration.ofSeconds(3);
     /** One probe never waits longer than this, whatever is left of the budget. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration MIN_PROCD_CALL = Duration.ofSeconds(1);
     private static final int PRUNE_ABOVE = 4096;
     private static final Logger LOG = LoggerFactory.getLogger(ServiceCommands.class);
     private static final TypeReference<Envelope<ContextListResponse>> CONTEXT_LIST = new TypeReference<>() {
@@ -162,9 +163,10 @@ final class ServiceCommands implements AutoCloseable {
     private boolean start(String sandboxId, ProcdEndpoint run, SandboxAppService service, long deadline)
             throws InterruptedException {
         try {
-            if (listContexts(run).stream().noneMatch(c -> isServiceContext(c, service))) {
-                LOG.info("starting service {} of sandbox {}: {}", service.id(), sandboxId, service.runtime().command());
-                createContext(run, service);
+            if (listContexts(run, procdBudget(deadline)).stream().noneMatch(c -> isServiceContext(c, service))) {
+                // Not the command itself: an argv may carry a secret.
+                LOG.info("starting service {} of sandbox {} (port {})", service.id(), sandboxId, service.port());
+                createContext(run, service, procdBudget(deadline));
             }
         } catch (RuntimeException | IOException e) {
             LOG.warn("service {} of sandbox {} could not be started: {}", service.id(), sandboxId, e.getMessage());
@@ -186,8 +188,13 @@ final class ServiceCommands implements AutoCloseable {
         }
     }
 
-    private List<ContextResponse> listContexts(ProcdEndpoint run) throws IOException {
-        HttpResponse<InputStream> answer = procd.call(run, "GET", "/api/v1/contexts", Map.of(), null, 0);
+    /** What is left of the request's budget for one procd call, never so little that a healthy procd misses it. */
+    private static Duration procdBudget(long deadline) {
+        return Duration.ofNanos(Math.max(deadline - System.nanoTime(), MIN_PROCD_CALL.toNanos()));
+    }
+
+    private List<ContextResponse> listContexts(ProcdEndpoint run, Duration timeout) throws IOException {
+        HttpResponse<InputStream> answer = procd.call(run, "GET", "/api/v1/contexts", Map.of(), null, 0, timeout);
         try (InputStream body = answer.body()) {
             if (answer.statusCode() != 200) {
                 throw new IOException("listing contexts answered " + answer.statusCode());
@@ -197,13 +204,13 @@ final class ServiceCommands implements AutoCloseable {
         }
     }
 
-    private void createContext(ProcdEndpoint run, SandboxAppService service) throws IOException {
+    private void createContext(ProcdEndpoint run, SandboxAppService service, Duration timeout) throws IOException {
         SandboxAppServiceRuntime runtime = service.runtime();
         byte[] body = Json.write(new CreateContextRequest(ProcessType.CMD, null,
                 new CreateCMDContextRequest(runtime.command()), false, blankToNull(runtime.cwd()), env(service),
                 null, null, null));
         HttpResponse<InputStream> answer = procd.call(run, "POST", "/api/v1/contexts",
-                Map.of("Content-Type", "application/json"), new ByteArrayInputStream(body), body.length);
+                Map.of("Content-Type", "application/json"), new ByteArrayInputStream(body), body.length, timeout);
         try (InputStream in = answer.body()) {
             byte[] reply = in.readAllBytes();
             if (answer.statusCode() != 201 && answer.statusCode() != 200) {
