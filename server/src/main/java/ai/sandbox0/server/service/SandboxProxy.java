@@ -32,6 +32,8 @@ final class SandboxProxy extends ProxyHandler.Reverse {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxProxy.class);
     static final String TARGET = SandboxProxy.class.getName() + ".target";
     static final String TIMEOUT = SandboxProxy.class.getName() + ".timeout";
+    /** A {@link Runnable} told when the sandbox's port could not be reached or failed the exchange. */
+    static final String ON_FAILURE = SandboxProxy.class.getName() + ".onFailure";
     /** Identity headers a client could forge: the sandbox only ever sees ours. */
     private static final List<String> FORWARDED_IDENTITY = List.of("Forwarded", "X-Forwarded-For", "X-Forwarded-Host",
             "X-Forwarded-Proto", "X-Forwarded-Port", "X-Real-IP", "X-Client-IP", "X-Cluster-Client-IP",
@@ -124,6 +126,9 @@ final class SandboxProxy extends ProxyHandler.Reverse {
             Throwable failure) {
         boolean timedOut = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException;
         LOG.debug("upstream {} failed: {}", proxyToServer.getURI(), failure.toString());
+        if (!timedOut && clientToProxy.getAttribute(ON_FAILURE) instanceof Runnable onFailure) {
+            onFailure.run();
+        }
         if (proxyToClient.isCommitted()) {
             callback.failed(failure);
             return;
