@@ -42,18 +42,11 @@ final class ClaimRules {
         if (ttl != null && hardTtl != null && ttl > 0 && hardTtl > 0 && ttl > hardTtl) {
             throw new Invalid(prefix + "ttl must be <= hard_ttl");
         }
-        List<SandboxAppService> services;
-        try {
-            services = ServiceRules.normalize(config.services());
-            NetworkRules.shape(config.network(), "network");
-        } catch (Invalid e) {
-            throw new Invalid(prefix + e.getMessage());
-        }
-        webhook(config.webhook(), prefix);
         boolean autoResume = config.autoResume() == null || config.autoResume();
-        if (!autoResume && services != null) {
-            for (SandboxAppService service : services) {
-                if (service.ingress() == null || service.ingress().routes() == null) {
+        if (!autoResume && config.services() != null) {
+            // Checked on the services as given, before their own rules, as upstream's handlers do.
+            for (SandboxAppService service : config.services()) {
+                if (service == null || service.ingress() == null || service.ingress().routes() == null) {
                     continue;
                 }
                 for (SandboxAppServiceRoute route : service.ingress().routes()) {
@@ -63,6 +56,14 @@ final class ClaimRules {
                 }
             }
         }
+        List<SandboxAppService> services;
+        try {
+            services = ServiceRules.normalize(config.services());
+            NetworkRules.shape(config.network(), "network");
+        } catch (Invalid e) {
+            throw new Invalid(prefix + e.getMessage());
+        }
+        webhook(config.webhook(), prefix);
         return new SandboxConfig(config.envVars(), ttl, hardTtl, config.network(), config.webhook(), config.autoResume(),
                 services);
     }
