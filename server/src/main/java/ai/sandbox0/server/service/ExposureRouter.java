@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The public request pipeline (spec §7.4), in upstream's order: host → sandbox, route, CORS preflight, method,
  * CORS, route auth, rate limit, rewrite, the sandbox's runtime (resumed on request when allowed), the reserved
- * port, then the sandbox's port through {@link SandboxProxy} or {@link WebSocketBridge}. Rejections before the
- * runtime step never wake a sandbox.
+ * port, then the sandbox's port through {@link SandboxProxy} or {@link WebSocketBridge}, or a function service's
+ * invocation through {@link FunctionRelay}. Rejections before the runtime step never wake a sandbox.
  */
 public final class ExposureRouter extends Handler.Abstract {
 
@@ -35,6 +35,7 @@ public final class ExposureRouter extends Handler.Abstract {
     private final SandboxProxy proxy;
     private final ExposureWebSockets webSockets;
     private final RateLimiter limits;
+    private final FunctionRelay functions = new FunctionRelay();
 
     /** {@code limits} is closed with the router. */
     public ExposureRouter(ExposureAddress address, SandboxManager sandboxes, RateLimiter limits) {
@@ -50,6 +51,7 @@ public final class ExposureRouter extends Handler.Abstract {
     @Override
     protected void doStop() throws Exception {
         super.doStop();
+        functions.close();
         limits.close();
     }
 
@@ -162,7 +164,16 @@ public final class ExposureRouter extends Handler.Abstract {
         }
         var runtime = match.service().runtime();
         if (runtime != null && runtime.type() == ServiceRuntimeType.FUNCTION) {
-            PublicReplies.error(response, callback, 503, ErrorCode.UNAVAILABLE, "function runtime unavailable");
+            if (runtime.function() == null) {
+                PublicReplies.error(response, callback, 503, ErrorCode.UNAVAILABLE, "function runtime unavailable");
+                return;
+            }
+            FunctionCall call = FunctionCall.of(match, request, upstreamPath);
+            if (ExposureWebSockets.isUpgrade(request)) {
+                functions.open(request, response, callback, procd.get(), call);
+            } else {
+                functions.serve(request, response, callback, procd.get(), call);
+            }
             return;
         }
         if (port == ServiceRules.AGENT_PORT) {
