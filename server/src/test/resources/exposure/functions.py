@@ -61,3 +61,11 @@ async def sockets(request, ws):
             return
         else:
             await ws.send("echo: " + message)
+
+
+async def listener(request, ws):
+    async for message in ws:
+        await ws.send("heard " + message)
+    # The client has closed: say so where the test can look.
+    with open(request["raw_query"].split("done=", 1)[1], "w") as f:
+        f.write("closed")

@@ -101,8 +101,14 @@ final class FunctionRelay implements AutoCloseable {
         }
         HttpResponse<InputStream> stream = answer.get();
         Optional<String> id = stream.headers().firstValue(STREAM);
-        if (stream.statusCode() != 200 || id.isEmpty()) {
+        if (stream.statusCode() != 200) {
             relay(stream, response, callback);
+            return;
+        }
+        if (id.isEmpty()) {
+            stream.body().close();
+            LOG.warn("the sandbox agent at {} opened a function stream without naming it", procd.base());
+            PublicReplies.error(response, callback, 503, ErrorCode.UNAVAILABLE, "function runtime unavailable");
             return;
         }
         var socket = new FunctionSocket(this, procd, id.get(), stream.body());

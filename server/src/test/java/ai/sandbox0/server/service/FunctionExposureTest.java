@@ -75,6 +75,7 @@ public class FunctionExposureTest {
             {"slow", "/slow", ",\"timeout_seconds\":1"},
             {"env", "/env", ""},
             {"sockets", "/ws", ",\"rewrite_prefix\":\"/\""},
+            {"listener", "/listen", ""},
         };
         for (String[] h : handlers) {
             list.append(list.length() > 1 ? "," : "").append("""
@@ -84,7 +85,7 @@ public class FunctionExposureTest {
                     .formatted(h[0], h[0], Json.writeString(code), h[0], h[1], h[2]));
         }
         services = ok(server.json("PUT", "/api/v1/sandboxes/" + sandbox + "/services",
-                "{\"services\":" + list.append("]") + "}"), 200);
+                "{\"services\":" + list.append(NO_PYTHON) + "}"), 200);
     }
 
     @AfterAll
@@ -103,6 +104,12 @@ public class FunctionExposureTest {
             }
         }
     }
+
+    /** A function whose PATH has no python3: procd cannot run it. */
+    private static final String NO_PYTHON = """
+            ,{"id":"nopython","runtime":{"type":"function","env_vars":{"PATH":"/nowhere"},
+              "function":{"runtime":"python","source":{"type":"inline","code":"def handler(request):\\n    return 1\\n"}}},
+             "ingress":{"public":true,"routes":[{"id":"r","path_prefix":"/nopython","resume":false}]}}]""";
 
     private static String base() {
         return "http://" + sandbox + "--p" + FUNCTION_PORT + ".local.localhost:" + server.server().exposurePort();
@@ -246,5 +253,42 @@ public class FunctionExposureTest {
         // The handler's close reaches the client with its code.
         session.sendText("bye", Callback.NOOP);
         assertThat(closes.poll(60, TimeUnit.SECONDS)).isEqualTo(4001);
+    }
+
+    @Test
+    void aClientThatClosesEndsTheHandlersLoop() throws Exception {
+        var texts = new LinkedBlockingQueue<String>();
+        var closes = new LinkedBlockingQueue<Integer>();
+        String done = "/tmp/ws-done-" + System.nanoTime();
+        Session session = webSockets.connect(new ExposureTest.Messages(texts, new LinkedBlockingQueue<>(), closes),
+                new ClientUpgradeRequest(URI.create(base().replace("http://", "ws://") + "/listen?done=" + done)))
+                .get(60, TimeUnit.SECONDS);
+        session.sendText("one", Callback.NOOP);
+        assertThat(texts.poll(60, TimeUnit.SECONDS)).isEqualTo("heard one");
+        session.close(1000, "leaving", Callback.NOOP);
+        assertThat(closes.poll(60, TimeUnit.SECONDS)).isEqualTo(1000);
+        // The handler's `async for` ended: it ran on to write the file.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            var read = server.authed("/api/v1/sandboxes/" + sandbox + "/files?path=" + done);
+            if (read.statusCode() == 200) {
+                assertThat(read.body()).isEqualTo("closed");
+                return;
+            }
+            assertThat(System.nanoTime()).as("the handler saw the client close").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void procdsRefusalIsTheClientsAnswer() throws Exception {
+        assertEnvelope(request("/nopython").send(), 503, "unavailable", "function runtime unavailable");
+        var refused = webSockets.connect(new ExposureTest.Messages(new LinkedBlockingQueue<>(),
+                new LinkedBlockingQueue<>(), new LinkedBlockingQueue<>()),
+                new ClientUpgradeRequest(URI.create(base().replace("http://", "ws://") + "/nopython")));
+        assertThat(refused).failsWithin(java.time.Duration.ofSeconds(60)).withThrowableOfType(
+                java.util.concurrent.ExecutionException.class).havingCause()
+                .isInstanceOfSatisfying(org.eclipse.jetty.websocket.api.exceptions.UpgradeException.class,
+                        e -> assertThat(e.getResponseStatusCode()).isEqualTo(503));
     }
 }
