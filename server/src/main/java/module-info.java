@@ -18,6 +18,9 @@ module ai.sandbox0.server {
     requires org.eclipse.jetty.proxy;
     requires org.eclipse.jetty.client;
     requires org.eclipse.jetty.websocket.client;
+    // gRPC needs HTTP/2 into the sandbox too: h2c with prior knowledge.
+    requires org.eclipse.jetty.http2.client;
+    requires org.eclipse.jetty.http2.client.transport;
     // The services exposure listener: HTTP/2 over TLS, chosen by ALPN, and cleartext h2c.
     requires org.eclipse.jetty.http2.server;
     requires org.eclipse.jetty.alpn.server;

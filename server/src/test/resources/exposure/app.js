@@ -25,6 +25,9 @@ const server = http.createServer((req, res) => {
   if (url.pathname === '/sse') {
     res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache'});
     res.write('data: first\n\n');
+    // A client that goes away must be seen here too: the proxy closes its side.
+    const closed = url.searchParams.get('closed');
+    if (closed) res.on('close', () => { if (!res.writableFinished) fs.writeFileSync(closed, 'closed'); });
     // The second event waits for the test to have seen the first: proof that nothing is buffered.
     waitForFile(url.searchParams.get('release'), () => { res.end('data: second\n\n'); });
     return;

@@ -58,6 +58,8 @@ final class S0ServerProcess implements AutoCloseable {
         var command = new ArrayList<>(List.of(binary().toString(), "server"));
         command.addAll(args);
         var builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // Public services on a free port: the default 7601 may be another server's on this host.
+        builder.environment().put("SANDBOX0_EXPOSURE_LISTEN", "127.0.0.1:0");
         builder.environment().putAll(env);
         Process process = builder.start();
         var lines = new LinkedBlockingQueue<String>();

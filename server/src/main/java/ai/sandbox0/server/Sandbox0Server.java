@@ -333,7 +333,7 @@ public final class Sandbox0Server implements AutoCloseable {
             manager.recover();
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);
-            ExposureAddress exposure = startExposure(manager);
+            ExposureAddress exposure = startExposure(manager, procdClient);
             router.addAll(new SandboxEndpoints(manager, rootfs, new SandboxLogs(manager, host, host, clock, registry)).routes())
                     .addAll(new ServiceEndpoints(manager, exposure).routes())
                     .addAll(new EgressAuditEndpoints(manager, egress.auditLog()).routes())
@@ -374,12 +374,12 @@ public final class Sandbox0Server implements AutoCloseable {
     }
 
     /** The public services listener, serving the manager's sandboxes; where its hosts are. */
-    private ExposureAddress startExposure(SandboxManager manager) {
+    private ExposureAddress startExposure(SandboxManager manager, ProcdClient procdClient) {
         ServerConfig.Exposure settings = config.exposure();
         boolean tls = settings.tls() != null;
         var hosts = new ExposureAddress(config.region(), settings.domain(), tls, 1); // the port plays no part in routing
         var listener = new ExposureListener(settings,
-                new ExposureRouter(hosts, manager, RateLimiter.open(settings.rateLimitRedisUrl())),
+                new ExposureRouter(hosts, manager, RateLimiter.open(settings.rateLimitRedisUrl()), procdClient),
                 config.maxConcurrentRequests());
         listener.start();
         closeInReverse.add(listener);

@@ -36,6 +36,12 @@ public final class ProcdClient implements AutoCloseable {
         return send(procd, request(procd, method, pathAndQuery, headers, body, length).timeout(CALL_TIMEOUT));
     }
 
+    /** Like {@link #call}, answered within {@code timeout} (else a 504 {@code ApiException}). */
+    public HttpResponse<InputStream> call(ProcdEndpoint procd, String method, String pathAndQuery,
+            Map<String, String> headers, InputStream body, long length, Duration timeout) {
+        return send(procd, request(procd, method, pathAndQuery, headers, body, length).timeout(timeout));
+    }
+
     /** A long-lived stream (NDJSON): no timeout; closing the body ends it. */
     public HttpResponse<InputStream> stream(ProcdEndpoint procd, String pathAndQuery) {
         return send(procd, request(procd, "GET", pathAndQuery, Map.of(), null, 0));

@@ -6,6 +6,7 @@ import ai.sandbox0.api.service.SandboxAppServiceRoute;
 import ai.sandbox0.api.service.ServiceRuntimeType;
 import ai.sandbox0.server.domain.DomainException;
 import ai.sandbox0.server.http.ErrorReplies;
+import ai.sandbox0.server.procd.ProcdClient;
 import ai.sandbox0.server.procd.ProcdEndpoint;
 import ai.sandbox0.server.sandbox.SandboxManager;
 import ai.sandbox0.server.sandbox.SandboxRecord;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The public request pipeline (spec §7.4), in upstream's order: host → sandbox, route, CORS preflight, method,
  * CORS, route auth, rate limit, rewrite, the sandbox's runtime (resumed on request when allowed), the reserved
- * port, then the sandbox's port through {@link SandboxProxy} or {@link WebSocketBridge}, or a function service's
- * invocation through {@link FunctionRelay}. Rejections before the runtime step never wake a sandbox.
+ * port, the command of a cmd service ({@link ServiceCommands}), then the sandbox's port through
+ * {@link SandboxProxy} or {@link WebSocketBridge}; a function service's invocation goes through
+ * {@link FunctionRelay} instead. Rejections before the runtime step never wake a sandbox.
  */
 public final class ExposureRouter extends Handler.Abstract {
 
@@ -35,13 +37,15 @@ public final class ExposureRouter extends Handler.Abstract {
     private final SandboxProxy proxy;
     private final ExposureWebSockets webSockets;
     private final RateLimiter limits;
+    private final ServiceCommands commands;
     private final FunctionRelay functions = new FunctionRelay();
 
-    /** {@code limits} is closed with the router. */
-    public ExposureRouter(ExposureAddress address, SandboxManager sandboxes, RateLimiter limits) {
+    /** {@code limits} is closed with the router; {@code procd} starts the commands of cmd services. */
+    public ExposureRouter(ExposureAddress address, SandboxManager sandboxes, RateLimiter limits, ProcdClient procd) {
         this.address = address;
         this.sandboxes = sandboxes;
         this.limits = limits;
+        this.commands = new ServiceCommands(procd);
         this.proxy = new SandboxProxy();
         this.webSockets = new ExposureWebSockets();
         addBean(proxy);
@@ -53,6 +57,7 @@ public final class ExposureRouter extends Handler.Abstract {
         super.doStop();
         functions.close();
         limits.close();
+        commands.close();
     }
 
     @Override
@@ -180,9 +185,15 @@ public final class ExposureRouter extends Handler.Abstract {
             PublicReplies.error(response, callback, 403, ErrorCode.FORBIDDEN, "reserved port is not exposable");
             return;
         }
-        String sandboxHost = procd.get().base().getHost();
         Duration timeout = route.timeoutSeconds() != null && route.timeoutSeconds() > 0
                 ? Duration.ofSeconds(route.timeoutSeconds()) : null;
+        boolean command = runtime != null && runtime.type() == ServiceRuntimeType.CMD;
+        if (command && !commands.ensure(sandboxId, procd.get(), match.service(),
+                timeout != null ? timeout : ServiceCommands.DEFAULT_TIMEOUT)) {
+            PublicReplies.error(response, callback, 503, ErrorCode.UNAVAILABLE, "sandbox service runtime unavailable");
+            return;
+        }
+        String sandboxHost = procd.get().base().getHost();
         String query = request.getHttpURI().getQuery();
         if (ExposureWebSockets.isUpgrade(request)) {
             webSockets.bridge(request, response, callback,
@@ -194,6 +205,11 @@ public final class ExposureRouter extends Handler.Abstract {
                 .scheme("http").host(sandboxHost).port(port).path(encodePath(upstreamPath)).query(query).asImmutable());
         if (timeout != null) {
             request.setAttribute(SandboxProxy.TIMEOUT, timeout);
+        }
+        if (command) {
+            // The command may have died: the next request checks it again instead of trusting it is ready.
+            String serviceId = match.service().id();
+            request.setAttribute(SandboxProxy.ON_FAILURE, (Runnable) () -> commands.forget(sandboxId, serviceId));
         }
         proxy.handle(request, response, callback);
     }

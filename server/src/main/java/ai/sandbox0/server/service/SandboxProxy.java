@@ -6,6 +6,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.proxy.ProxyHandler;
@@ -26,6 +32,8 @@ final class SandboxProxy extends ProxyHandler.Reverse {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxProxy.class);
     static final String TARGET = SandboxProxy.class.getName() + ".target";
     static final String TIMEOUT = SandboxProxy.class.getName() + ".timeout";
+    /** A {@link Runnable} told when the sandbox's port could not be reached or failed the exchange. */
+    static final String ON_FAILURE = SandboxProxy.class.getName() + ".onFailure";
     /** Identity headers a client could forge: the sandbox only ever sees ours. */
     private static final List<String> FORWARDED_IDENTITY = List.of("Forwarded", "X-Forwarded-For", "X-Forwarded-Host",
             "X-Forwarded-Proto", "X-Forwarded-Port", "X-Real-IP", "X-Client-IP", "X-Cluster-Client-IP",
@@ -37,9 +45,12 @@ final class SandboxProxy extends ProxyHandler.Reverse {
         super(request -> (HttpURI) request.getAttribute(TARGET));
     }
 
+    /** HTTP/1.1 into the sandbox, which every server speaks; h2c (prior knowledge) for gRPC, which needs HTTP/2. */
     @Override
     protected HttpClient newHttpClient() {
-        HttpClient client = super.newHttpClient();
+        var connector = new ClientConnector();
+        var h2c = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
+        var client = new HttpClient(new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11, h2c));
         client.setMaxConnectionsPerDestination(1024);
         client.setConnectTimeout(5_000);
         client.setIdleTimeout(UNTIMED_IDLE.toMillis());
@@ -49,12 +60,29 @@ final class SandboxProxy extends ProxyHandler.Reverse {
     @Override
     protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request clientToProxy, HttpURI target) {
         org.eclipse.jetty.client.Request request = super.newProxyToServerRequest(clientToProxy, target);
+        // A client that goes away (a reset stream, a failed connection) ends the sandbox's request too.
+        clientToProxy.addFailureListener(request::abort);
+        if (isGrpc(clientToProxy)) {
+            // TE is hop-by-hop, but gRPC servers insist on "te: trailers" on every call.
+            request.version(HttpVersion.HTTP_2).headers(h -> h.put(HttpHeader.TE, "trailers"));
+        }
         if (clientToProxy.getAttribute(TIMEOUT) instanceof Duration timeout) {
             request.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } else {
             request.idleTimeout(UNTIMED_IDLE.toMillis(), TimeUnit.MILLISECONDS);
         }
         return request;
+    }
+
+    /** gRPC frames its messages over HTTP/2 and ends with trailers: it cannot be turned into HTTP/1.1. */
+    static boolean isGrpc(Request request) {
+        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "application/grpc", 0, "application/grpc".length());
+    }
+
+    private static boolean acceptsTrailers(Request request) {
+        return isGrpc(request) || request.getHeaders().getCSV(HttpHeader.TE, false).stream()
+                .anyMatch(token -> token.equalsIgnoreCase("trailers"));
     }
 
     @Override
@@ -84,6 +112,10 @@ final class SandboxProxy extends ProxyHandler.Reverse {
                 for (String token : serverToProxy.getHeaders().getCSV(HttpHeader.CONNECTION, false)) {
                     proxyToClient.getHeaders().remove(token);
                 }
+                // Trailers (gRPC's status) only to a client that takes them; asked for when the body ends.
+                if (acceptsTrailers(clientToProxy)) {
+                    proxyToClient.setTrailersSupplier(serverToProxy::getTrailers);
+                }
             }
         };
     }
@@ -94,6 +126,9 @@ final class SandboxProxy extends ProxyHandler.Reverse {
             Throwable failure) {
         boolean timedOut = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException;
         LOG.debug("upstream {} failed: {}", proxyToServer.getURI(), failure.toString());
+        if (!timedOut && clientToProxy.getAttribute(ON_FAILURE) instanceof Runnable onFailure) {
+            onFailure.run();
+        }
         if (proxyToClient.isCommitted()) {
             callback.failed(failure);
             return;

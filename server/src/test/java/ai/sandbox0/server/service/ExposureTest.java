@@ -75,6 +75,11 @@ public class ExposureTest {
             ok(server.json("POST", "/api/v1/sandboxes/" + sandbox + "/contexts",
                     "{\"type\":\"cmd\",\"cmd\":{\"command\":[\"node\",\"/opt/app.js\",\"" + port + "\"]}}"), 201);
         }
+        try (InputStream in = ExposureTest.class.getResourceAsStream("/exposure/h2.js")) {
+            write("/opt/h2.js", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        ok(server.json("POST", "/api/v1/sandboxes/" + sandbox + "/contexts",
+                "{\"type\":\"cmd\",\"cmd\":{\"command\":[\"node\",\"/opt/h2.js\",\"9090\"]}}"), 201);
     }
 
     @AfterAll
@@ -178,6 +183,13 @@ public class ExposureTest {
         assertError(server.authed("/api/v1/sandboxes/rs-nosuchsandbox/services"), 404, "not_found", "sandbox not found");
         // A failed PUT changed nothing.
         assertThat(ok(server.authed("/api/v1/sandboxes/" + sandbox + "/services"), 200)).isEqualTo(put);
+        // PUT /sandboxes/{id} with config.services replaces them the same way, and [] clears them.
+        ok(server.json("PUT", "/api/v1/sandboxes/" + sandbox,
+                "{\"config\":{\"services\":[{\"id\":\"other\",\"port\":9000,\"ingress\":{\"public\":true}}]}}"), 200);
+        JsonNode replaced = ok(server.authed("/api/v1/sandboxes/" + sandbox + "/services"), 200).get("services");
+        assertThat(replaced).hasSize(1);
+        assertThat(replaced.get(0).get("id").asText()).isEqualTo("other");
+        assertThat(putServices("[]").get("services")).isEmpty();
     }
 
     @Test
@@ -294,6 +306,30 @@ public class ExposureTest {
         write(release, "go");
         assertThat(new String(events.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("data: second\n\n");
 
+        // An HTTP/2 client that resets its stream mid-response: the app sees its response closed. (Over HTTP/1.1
+        // a closed connection is noticed at the next write, or after the listener's idle timeout.)
+        var h2c = new HttpClient(new org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2(
+                new org.eclipse.jetty.http2.client.HTTP2Client()));
+        h2c.setSocketAddressResolver(http.getSocketAddressResolver());
+        h2c.start();
+        try {
+            String closedFlag = "/tmp/closed-" + System.nanoTime();
+            var abandoned = new InputStreamResponseListener();
+            Request stream = h2c.newRequest(base(8080) + "/sse?release=/nonexistent&closed=" + closedFlag)
+                    .timeout(60, TimeUnit.SECONDS);
+            stream.send(abandoned);
+            assertThat(abandoned.get(30, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+            assertThat(readUntil(abandoned.getInputStream(), "\n\n")).isEqualTo("data: first\n\n");
+            stream.abort(new java.io.IOException("client went away"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (server.authed("/api/v1/sandboxes/" + sandbox + "/files?path=" + closedFlag).statusCode() != 200) {
+                assertThat(System.nanoTime()).as("the app seeing the client go away").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        } finally {
+            h2c.stop();
+        }
+
         // A large upload and a large download arrive whole.
         byte[] upload = new byte[24 * 1024 * 1024];
         new java.util.Random(7).nextBytes(upload);
@@ -315,6 +351,45 @@ public class ExposureTest {
             }
         }
         assertThat(total).isEqualTo(64L * 1024 * 1024);
+    }
+
+    @Test
+    void http2ArrivesAsHttp2AndGrpcKeepsItsTrailers() throws Exception {
+        putServices("[{\"id\":\"web\",\"port\":8080,\"ingress\":{\"public\":true}},"
+                + "{\"id\":\"grpc\",\"port\":9090,\"ingress\":{\"public\":true}}]");
+        awaitApp(8080);
+        var h2c = new HttpClient(new org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2(
+                new org.eclipse.jetty.http2.client.HTTP2Client()));
+        h2c.setSocketAddressResolver(http.getSocketAddressResolver());
+        h2c.start();
+        try {
+            // h2c with prior knowledge on the public side; the Node app behind speaks HTTP/1.1.
+            ContentResponse plain = h2c.newRequest(base(8080) + "/over/h2").timeout(30, TimeUnit.SECONDS).send();
+            assertThat(plain.getVersion()).isEqualTo(org.eclipse.jetty.http.HttpVersion.HTTP_2);
+            assertThat(Json.mapper().readTree(plain.getContentAsString()).get("path").asText()).isEqualTo("/over/h2");
+
+            // gRPC goes on as HTTP/2 (the server behind speaks nothing else) and its trailers come back.
+            byte[] message = {0, 0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o'};
+            ContentResponse grpc = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (grpc == null || grpc.getStatus() != 200) {
+                assertThat(System.nanoTime()).as("the h2c server answering (last: %s)",
+                        grpc == null ? null : grpc.getContentAsString()).isLessThan(deadline);
+                if (grpc != null) {
+                    Thread.sleep(100);
+                }
+                grpc = h2c.newRequest(base(9090) + "/echo.Echo/Say").method("POST").timeout(30, TimeUnit.SECONDS)
+                        .headers(h -> h.put("TE", "trailers"))
+                        .body(new org.eclipse.jetty.client.BytesRequestContent("application/grpc", message)).send();
+            }
+            assertThat(grpc.getContent()).isEqualTo(message);
+            assertThat(grpc.getHeaders().get("x-path")).isEqualTo("/echo.Echo/Say");
+            assertThat(grpc.getTrailers()).isNotNull();
+            assertThat(grpc.getTrailers().get("grpc-status")).isEqualTo("0");
+            assertThat(grpc.getTrailers().get("grpc-message")).isEqualTo("echoed");
+        } finally {
+            h2c.stop();
+        }
     }
 
     private static String readUntil(InputStream in, String end) throws Exception {
