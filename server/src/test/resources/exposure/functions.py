@@ -69,3 +69,16 @@ async def listener(request, ws):
     # The client has closed: say so where the test can look.
     with open(request["raw_query"].split("done=", 1)[1], "w") as f:
         f.write("closed")
+
+
+def ticker(request):
+    pid_file = request["raw_query"].split("pid=", 1)[1]
+
+    def stream():
+        with open(pid_file, "w") as f:
+            f.write(str(os.getpid()))
+        while True:
+            yield "data: tick\n\n"
+            time.sleep(0.1)
+
+    return {"body": stream()}

@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -57,7 +60,7 @@ final class FunctionRelay implements AutoCloseable {
             PublicReplies.error(response, callback, 413, ErrorCode.BAD_REQUEST, "request body too large");
             return;
         }
-        Optional<HttpResponse<InputStream>> answer = post(procd, "/api/v1/functions/invoke", call.json(body));
+        Optional<HttpResponse<InputStream>> answer = post(procd, "/api/v1/functions/invoke", call.json(body), request);
         if (answer.isEmpty()) {
             PublicReplies.error(response, callback, 503, ErrorCode.UNAVAILABLE, "function runtime unavailable");
             return;
@@ -94,7 +97,7 @@ final class FunctionRelay implements AutoCloseable {
      */
     void open(Request request, Response response, Callback callback, ProcdEndpoint procd, FunctionCall call)
             throws IOException {
-        Optional<HttpResponse<InputStream>> answer = post(procd, "/api/v1/functions/ws", call.json(null));
+        Optional<HttpResponse<InputStream>> answer = post(procd, "/api/v1/functions/ws", call.json(null), null);
         if (answer.isEmpty()) {
             PublicReplies.error(response, callback, 503, ErrorCode.UNAVAILABLE, "function runtime unavailable");
             return;
@@ -126,28 +129,50 @@ final class FunctionRelay implements AutoCloseable {
     }
 
     /** The POST to procd; empty when procd cannot be reached or does not take the gateway's token. */
-    Optional<HttpResponse<InputStream>> post(ProcdEndpoint procd, String path, byte[] json) {
+    /**
+     * The POST to procd; empty when procd cannot be reached or does not take the gateway's token. A public
+     * {@code client} that goes away (a reset stream, a failed connection) ends the exchange, and with it the
+     * function.
+     */
+    Optional<HttpResponse<InputStream>> post(ProcdEndpoint procd, String path, byte[] json, Request client) {
         return send(procd, HttpRequest.newBuilder(procd.resolve(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(json)));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json)), client);
     }
 
-    Optional<HttpResponse<InputStream>> send(ProcdEndpoint procd, HttpRequest.Builder request) {
+    Optional<HttpResponse<InputStream>> send(ProcdEndpoint procd, HttpRequest.Builder request, Request client) {
+        CompletableFuture<HttpResponse<InputStream>> pending = http.sendAsync(
+                request.header("Authorization", "Bearer " + procd.token()).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        if (client != null) {
+            client.addFailureListener(failure -> {
+                pending.cancel(true);
+                pending.thenAccept(answer -> closeQuietly(answer.body()));
+            });
+        }
         try {
-            HttpResponse<InputStream> answer = http.send(request.header("Authorization", "Bearer " + procd.token())
-                    .build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> answer = pending.get();
             if (answer.statusCode() == 401 && answer.headers().firstValue(FUNCTION_RESPONSE).isEmpty()) {
                 // procd's own 401 means another agent answers at its address; a function's 401 is the function's.
-                answer.body().close();
+                closeQuietly(answer.body());
                 LOG.error("the sandbox agent at {} refused the gateway's token", procd.base());
                 return Optional.empty();
             }
             return Optional.of(answer);
-        } catch (IOException e) {
+        } catch (ExecutionException | CancellationException e) {
             LOG.debug("sandbox agent at {} not reachable: {}", procd.base(), e.toString());
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            pending.cancel(true);
             return Optional.empty();
+        }
+    }
+
+    private static void closeQuietly(InputStream body) {
+        try {
+            body.close();
+        } catch (IOException ignored) {
+            // the exchange is over either way
         }
     }
 

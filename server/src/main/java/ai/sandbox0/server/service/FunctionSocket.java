@@ -123,7 +123,7 @@ public final class FunctionSocket implements Session.Listener {
         }
         Thread.ofVirtual().name("function-ws-in").start(() -> {
             Optional<HttpResponse<InputStream>> answer = relay.send(procd, HttpRequest.newBuilder(procd.resolve(inputPath))
-                    .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(message)));
+                    .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(message)), null);
             if (answer.isEmpty()) {
                 close(StatusCode.SERVER_ERROR, "function runtime unavailable");
                 return;
@@ -182,7 +182,7 @@ public final class FunctionSocket implements Session.Listener {
             return;
         }
         Thread.ofVirtual().name("function-ws-end").start(() -> {
-            relay.send(procd, HttpRequest.newBuilder(procd.resolve(inputPath)).DELETE())
+            relay.send(procd, HttpRequest.newBuilder(procd.resolve(inputPath)).DELETE(), null)
                     .ifPresent(answer -> drain(answer.body()));
             try {
                 lines.close();

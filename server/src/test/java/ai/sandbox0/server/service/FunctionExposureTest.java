@@ -76,6 +76,7 @@ public class FunctionExposureTest {
             {"env", "/env", ""},
             {"sockets", "/ws", ",\"rewrite_prefix\":\"/\""},
             {"listener", "/listen", ""},
+            {"ticker", "/ticker", ""},
         };
         for (String[] h : handlers) {
             list.append(list.length() > 1 ? "," : "").append("""
@@ -220,6 +221,36 @@ public class FunctionExposureTest {
         assertThat(readUntil(events, "\n\n")).isEqualTo("data: first\n\n");
         write(release, "go");
         assertThat(new String(events.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("data: second\n\n");
+    }
+
+    @Test
+    void aClientThatGoesAwayEndsTheFunction() throws Exception {
+        // An HTTP/2 client resets its stream mid-response: the function streaming to it is ended.
+        var h2c = new HttpClient(new org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2(
+                new org.eclipse.jetty.http2.client.HTTP2Client()));
+        h2c.setSocketAddressResolver(http.getSocketAddressResolver());
+        h2c.start();
+        try {
+            String pidFile = "/tmp/ticker-" + System.nanoTime();
+            var abandoned = new InputStreamResponseListener();
+            Request stream = h2c.newRequest(base() + "/ticker?pid=" + pidFile)
+                    .headers(h -> h.put("Accept", "text/event-stream")).timeout(60, TimeUnit.SECONDS);
+            stream.send(abandoned);
+            assertThat(abandoned.get(60, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+            assertThat(readUntil(abandoned.getInputStream(), "\n\n")).isEqualTo("data: tick\n\n");
+            var pid = server.authed("/api/v1/sandboxes/" + sandbox + "/files?path=" + pidFile);
+            assertThat(pid.statusCode()).isEqualTo(200);
+            String process = "/api/v1/sandboxes/" + sandbox + "/files/stat?path=/proc/" + pid.body();
+            assertThat(server.authed(process).statusCode()).as("the function running").isEqualTo(200);
+            stream.abort(new java.io.IOException("client went away"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (server.authed(process).statusCode() == 200) {
+                assertThat(System.nanoTime()).as("the function ending").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        } finally {
+            h2c.stop();
+        }
     }
 
     private static String readUntil(InputStream in, String end) throws Exception {
