@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * The public request pipeline (spec §7.4), in upstream's order: host → sandbox, route, CORS preflight, method,
  * CORS, route auth, rate limit, rewrite, the sandbox's runtime (resumed on request when allowed), the reserved
  * port, the command of a cmd service ({@link ServiceCommands}), then the sandbox's port through
- * {@link SandboxProxy} or {@link WebSocketBridge}. Rejections before the runtime step never wake a sandbox.
+ * {@link SandboxProxy} or {@link WebSocketBridge}; a function service's invocation goes through
+ * {@link FunctionRelay} instead. Rejections before the runtime step never wake a sandbox.
  */
 public final class ExposureRouter extends Handler.Abstract {
 
@@ -37,6 +38,7 @@ public final class ExposureRouter extends Handler.Abstract {
     private final ExposureWebSockets webSockets;
     private final RateLimiter limits;
     private final ServiceCommands commands;
+    private final FunctionRelay functions = new FunctionRelay();
 
     /** {@code limits} is closed with the router; {@code procd} starts the commands of cmd services. */
     public ExposureRouter(ExposureAddress address, SandboxManager sandboxes, RateLimiter limits, ProcdClient procd) {
@@ -53,6 +55,7 @@ public final class ExposureRouter extends Handler.Abstract {
     @Override
     protected void doStop() throws Exception {
         super.doStop();
+        functions.close();
         limits.close();
         commands.close();
     }
@@ -166,7 +169,16 @@ public final class ExposureRouter extends Handler.Abstract {
         }
         var runtime = match.service().runtime();
         if (runtime != null && runtime.type() == ServiceRuntimeType.FUNCTION) {
-            PublicReplies.error(response, callback, 503, ErrorCode.UNAVAILABLE, "function runtime unavailable");
+            if (runtime.function() == null) {
+                PublicReplies.error(response, callback, 503, ErrorCode.UNAVAILABLE, "function runtime unavailable");
+                return;
+            }
+            FunctionCall call = FunctionCall.of(match, request, upstreamPath);
+            if (ExposureWebSockets.isUpgrade(request)) {
+                functions.open(request, response, callback, procd.get(), call);
+            } else {
+                functions.serve(request, response, callback, procd.get(), call);
+            }
             return;
         }
         if (port == ServiceRules.AGENT_PORT) {
