@@ -35,7 +35,7 @@ final class SandboxProxy extends ProxyHandler.Reverse {
     /** A {@link Runnable} told when the sandbox's port could not be reached or failed the exchange. */
     static final String ON_FAILURE = SandboxProxy.class.getName() + ".onFailure";
     /** Identity headers a client could forge: the sandbox only ever sees ours. */
-    private static final List<String> FORWARDED_IDENTITY = List.of("Forwarded", "X-Forwarded-For", "X-Forwarded-Host",
+    static final List<String> FORWARDED_IDENTITY = List.of("Forwarded", "X-Forwarded-For", "X-Forwarded-Host",
             "X-Forwarded-Proto", "X-Forwarded-Port", "X-Real-IP", "X-Client-IP", "X-Cluster-Client-IP",
             "CF-Connecting-IP", "True-Client-IP", "Fastly-Client-IP");
     /** Without a route timeout a stream (SSE, a long download) may stay quiet this long. */

@@ -170,7 +170,7 @@ public class FunctionExposureTest {
     @Test
     void theHandlerSeesTheRequestAfterRewrite() throws Exception {
         ContentResponse echoed = request("/fn/hello/world?x=1&y=%20z").method("POST")
-                .headers(h -> h.add("X-Multi", "one").add("X-Multi", "two"))
+                .headers(h -> h.add("X-Multi", "one").add("X-Multi", "two").put("X-Forwarded-For", "6.6.6.6"))
                 .body(new StringRequestContent("text/plain", "a body")).send();
         assertThat(echoed.getStatus()).as(echoed.getContentAsString()).isEqualTo(200);
         JsonNode seen = Json.mapper().readTree(echoed.getContentAsString());
@@ -180,6 +180,9 @@ public class FunctionExposureTest {
         assertThat(seen.get("path").asText()).isEqualTo("/inner/hello/world");
         assertThat(seen.get("raw_query").asText()).isEqualTo("x=1&y=%20z");
         assertThat(seen.get("headers").get("x-multi").toString()).isEqualTo("[\"one\",\"two\"]");
+        // Who asked is the listener's to say, as for a proxied service.
+        assertThat(seen.get("headers").get("x-forwarded-for").toString()).isEqualTo("[\"127.0.0.1\"]");
+        assertThat(seen.get("headers").get("x-forwarded-proto").toString()).isEqualTo("[\"http\"]");
         assertThat(seen.get("headers").get("content-type").get(0).asText()).startsWith("text/plain");
         assertThat(seen.get("length").asInt()).isEqualTo(6);
         assertThat(seen.get("start").asText()).isEqualTo("a body");
