@@ -16,8 +16,13 @@ const PAGE = `<!doctype html><html><body><h1 id="title">sandbox page</h1><p id="
 <script>
 const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
 ws.onopen = () => ws.send('hello from the browser');
-ws.onmessage = (e) => { document.getElementById('out').textContent = 'echo: ' + e.data; };
-ws.onerror = () => { document.getElementById('out').textContent = 'websocket failed'; };
+let settled = false;
+ws.onmessage = (e) => { settled = true; document.getElementById('out').textContent = e.data; };
+ws.onerror = () => { settled = true; document.getElementById('out').textContent = 'websocket failed'; };
+// A headless browser's virtual time (--virtual-time-budget) waits for fetches, not for WebSocket messages:
+// a fetch stays pending until the WebSocket has settled, so a DOM dump or screenshot shows its outcome.
+const hold = () => { if (!settled) fetch('/slow?ms=100').then(hold, hold); };
+hold();
 </script></body></html>`;
 
 const server = http.createServer((req, res) => {
