@@ -79,8 +79,13 @@ public final class SandboxManager implements SandboxAccess {
     private static final Duration RESUME_BUDGET = Duration.ofMinutes(2);
     /** How long a sandbox whose teardown failed waits before the reaper tries again. */
     static final Duration TEARDOWN_RETRY = Duration.ofSeconds(30);
+    /** How long a public request may reuse a sandbox's record read by an earlier one. */
+    private static final Duration PUBLIC_VIEW_TTL = Duration.ofSeconds(1);
+    private static final int MAX_PUBLIC_VIEWS = 10_000;
 
     private final SandboxStore store;
+    private final java.util.concurrent.ConcurrentHashMap<String, PublicView> publicViews =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final QuotaGate quotas;
     private final TemplateCatalog templates;
     private final SnapshotStore snapshots;
@@ -597,9 +602,30 @@ public final class SandboxManager implements SandboxAccess {
         };
     }
 
-    /** A sandbox by id for traffic with no caller (public services): empty when unknown or being deleted. */
+    /**
+     * A sandbox by id for traffic with no caller (public services): empty when unknown or being deleted. Public
+     * requests come far more often than sandboxes change, so a record read here is reused for up to
+     * {@link #PUBLIC_VIEW_TTL}; every change made under the sandbox's lock drops it at once.
+     */
     public Optional<SandboxRecord> find(String id) {
-        return store.find(id).filter(r -> r.status() != SandboxLifecycleStatus.TERMINATING);
+        long now = System.nanoTime();
+        PublicView cached = publicViews.get(id);
+        if (cached != null && now - cached.readAt() < PUBLIC_VIEW_TTL.toNanos()) {
+            return Optional.of(cached.record());
+        }
+        Optional<SandboxRecord> found = store.find(id).filter(r -> r.status() != SandboxLifecycleStatus.TERMINATING);
+        if (found.isPresent()) {
+            if (publicViews.size() >= MAX_PUBLIC_VIEWS) {
+                publicViews.clear(); // a burst over many sandboxes: start again rather than grow
+            }
+            publicViews.put(id, new PublicView(found.get(), now));
+        } else {
+            publicViews.remove(id);
+        }
+        return found;
+    }
+
+    private record PublicView(SandboxRecord record, long readAt) {
     }
 
     /** The procd of the run serving the sandbox now, if one is. */
@@ -755,7 +781,13 @@ public final class SandboxManager implements SandboxAccess {
     // ---- helpers --------------------------------------------------------------------------------------
 
     private <T> T withSandbox(String id, Supplier<T> action) {
-        return locks.with(id, action);
+        return locks.with(id, () -> {
+            try {
+                return action.get();
+            } finally {
+                publicViews.remove(id);
+            }
+        });
     }
 
     /** Removes a run no record points at any more; a failure leaves it to the node's reconcile at restart. */

@@ -51,6 +51,8 @@ final class ServiceCommands implements AutoCloseable {
     static final String SERVICE_PORT_ENV = "SANDBOX0_SERVICE_PORT";
     static final String SERVICE_RUNTIME_ENV = "SANDBOX0_SERVICE_RUNTIME";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    /** Readiness checks start this soon after the command and back off to {@link #POLL_EVERY}. */
+    private static final Duration FIRST_POLL = Duration.ofMillis(20);
     private static final Duration POLL_EVERY = Duration.ofMillis(200);
     private static final Duration KNOWN_READY_FOR = Duration.ofSeconds(3);
     /** One probe never waits longer than this, whatever is left of the budget. */
@@ -173,6 +175,8 @@ final class ServiceCommands implements AutoCloseable {
             return false;
         }
         String host = run.base().getHost();
+        // A request is waiting: a server up in 60 ms should not cost it 200.
+        long pause = FIRST_POLL.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
             if (answers(host, service, Duration.ofNanos(Math.max(left, 1)))) {
@@ -184,7 +188,8 @@ final class ServiceCommands implements AutoCloseable {
                         service.port());
                 return false;
             }
-            Thread.sleep(Duration.ofNanos(Math.min(left, POLL_EVERY.toNanos())));
+            Thread.sleep(Duration.ofNanos(Math.min(left, pause)));
+            pause = Math.min(pause * 2, POLL_EVERY.toNanos());
         }
     }
 
