@@ -11,6 +11,7 @@ import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
@@ -52,6 +53,9 @@ final class SandboxProxy extends ProxyHandler.Reverse {
         var h2c = new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector));
         var client = new HttpClient(new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11, h2c));
         client.setMaxConnectionsPerDestination(1024);
+        // Bulk bodies move in fewer, larger reads; the pool keeps buffers that large instead of allocating each.
+        client.setByteBufferPool(new ArrayByteBufferPool(0, 4096, 256 * 1024));
+        client.setResponseBufferSize(128 * 1024);
         client.setConnectTimeout(5_000);
         client.setIdleTimeout(UNTIMED_IDLE.toMillis());
         return client;
