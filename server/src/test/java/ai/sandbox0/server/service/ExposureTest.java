@@ -8,7 +8,6 @@ import ai.sandbox0.api.Json;
 import ai.sandbox0.server.TestServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
@@ -25,7 +23,6 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.StringRequestContent;
-import org.eclipse.jetty.util.SocketAddressResolver;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.client.ClientUpgradeRequest;
@@ -53,15 +50,7 @@ public class ExposureTest {
     static void start() throws Exception {
         dataDir = Files.createTempDirectory("s0-exposure");
         server = TestServer.withSandboxes(dataDir);
-        http = new HttpClient();
-        // Every public host is this server's exposure listener, as *.localhost is for a browser.
-        SocketAddressResolver loopback = (host, port, context, promise) ->
-                promise.succeeded(List.of(new InetSocketAddress("127.0.0.1", port)));
-        http.setSocketAddressResolver(loopback);
-        http.setFollowRedirects(false);
-        http.start();
-        // Route auth answers 401s the test reads itself; Jetty's client would treat them as challenges to answer.
-        http.getProtocolHandlers().remove(org.eclipse.jetty.client.WWWAuthenticationProtocolHandler.NAME);
+        http = PublicClients.http();
         webSockets = new WebSocketClient(http);
         webSockets.setMaxBinaryMessageSize(1 << 20);
         webSockets.start();
@@ -301,17 +290,14 @@ public class ExposureTest {
         var response = listener.get(30, TimeUnit.SECONDS);
         assertThat(response.getStatus()).isEqualTo(200);
         InputStream events = listener.getInputStream();
-        String first = readUntil(events, "\n\n");
+        String first = PublicClients.readUntil(events, "\n\n");
         assertThat(first).isEqualTo("data: first\n\n");
         write(release, "go");
         assertThat(new String(events.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("data: second\n\n");
 
         // An HTTP/2 client that resets its stream mid-response: the app sees its response closed. (Over HTTP/1.1
         // a closed connection is noticed at the next write, or after the listener's idle timeout.)
-        var h2c = new HttpClient(new org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2(
-                new org.eclipse.jetty.http2.client.HTTP2Client()));
-        h2c.setSocketAddressResolver(http.getSocketAddressResolver());
-        h2c.start();
+        var h2c = PublicClients.h2c();
         try {
             String closedFlag = "/tmp/closed-" + System.nanoTime();
             var abandoned = new InputStreamResponseListener();
@@ -319,7 +305,7 @@ public class ExposureTest {
                     .timeout(60, TimeUnit.SECONDS);
             stream.send(abandoned);
             assertThat(abandoned.get(30, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
-            assertThat(readUntil(abandoned.getInputStream(), "\n\n")).isEqualTo("data: first\n\n");
+            assertThat(PublicClients.readUntil(abandoned.getInputStream(), "\n\n")).isEqualTo("data: first\n\n");
             stream.abort(new java.io.IOException("client went away"));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (server.authed("/api/v1/sandboxes/" + sandbox + "/files?path=" + closedFlag).statusCode() != 200) {
@@ -358,10 +344,7 @@ public class ExposureTest {
         putServices("[{\"id\":\"web\",\"port\":8080,\"ingress\":{\"public\":true}},"
                 + "{\"id\":\"grpc\",\"port\":9090,\"ingress\":{\"public\":true}}]");
         awaitApp(8080);
-        var h2c = new HttpClient(new org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2(
-                new org.eclipse.jetty.http2.client.HTTP2Client()));
-        h2c.setSocketAddressResolver(http.getSocketAddressResolver());
-        h2c.start();
+        var h2c = PublicClients.h2c();
         try {
             // h2c with prior knowledge on the public side; the Node app behind speaks HTTP/1.1.
             ContentResponse plain = h2c.newRequest(base(8080) + "/over/h2").timeout(30, TimeUnit.SECONDS).send();
@@ -392,16 +375,6 @@ public class ExposureTest {
         }
     }
 
-    private static String readUntil(InputStream in, String end) throws Exception {
-        var out = new StringBuilder();
-        while (!out.toString().endsWith(end)) {
-            int b = in.read();
-            assertThat(b).as("stream ended after %s", out).isNotNegative();
-            out.append((char) b);
-        }
-        return out.toString();
-    }
-
     @Test
     void webSocketsAreBridgedWithTheSubprotocolTheAppChose() throws Exception {
         putServices(SERVICES.formatted(sha256(TOKEN), sha256(HEADER_VALUE)));
@@ -409,7 +382,7 @@ public class ExposureTest {
         var received = new LinkedBlockingQueue<String>();
         var binary = new LinkedBlockingQueue<ByteBuffer>();
         var closed = new LinkedBlockingQueue<Integer>();
-        Session.Listener listener = new Messages(received, binary, closed);
+        Session.Listener listener = new PublicClients.Messages(received, binary, closed);
         var upgrade = new ClientUpgradeRequest(URI.create(base(8080).replace("http://", "ws://") + "/ws"));
         upgrade.setSubProtocols("echo.v1", "other");
         Session session = webSockets.connect(listener, upgrade).get(30, TimeUnit.SECONDS);
@@ -435,26 +408,4 @@ public class ExposureTest {
         assertEnvelope(request(8099, "/").send(), 502, "unavailable", "upstream service unavailable");
     }
 
-    /** What a WebSocket client received. Public: Jetty calls listener methods reflectively. */
-    public record Messages(LinkedBlockingQueue<String> texts, LinkedBlockingQueue<ByteBuffer> binaries,
-            LinkedBlockingQueue<Integer> closes) implements Session.Listener.AutoDemanding {
-
-        @Override
-        public void onWebSocketText(String message) {
-            texts.add(message);
-        }
-
-        @Override
-        public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
-            var copy = ByteBuffer.allocate(payload.remaining());
-            copy.put(payload).flip();
-            binaries.add(copy);
-            callback.succeed();
-        }
-
-        @Override
-        public void onWebSocketClose(int statusCode, String reason) {
-            closes.add(statusCode);
-        }
-    }
 }

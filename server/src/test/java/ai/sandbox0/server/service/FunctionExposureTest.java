@@ -7,13 +7,11 @@ import ai.sandbox0.api.Json;
 import ai.sandbox0.server.TestServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.BytesRequestContent;
@@ -22,7 +20,6 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.StringRequestContent;
-import org.eclipse.jetty.util.SocketAddressResolver;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.client.ClientUpgradeRequest;
@@ -50,13 +47,7 @@ public class FunctionExposureTest {
     static void start() throws Exception {
         dataDir = Files.createTempDirectory("s0-functions");
         server = TestServer.withSandboxes(dataDir);
-        http = new HttpClient();
-        // Every public host is this server's exposure listener, as *.localhost is for a browser.
-        SocketAddressResolver loopback = (host, port, context, promise) ->
-                promise.succeeded(List.of(new InetSocketAddress("127.0.0.1", port)));
-        http.setSocketAddressResolver(loopback);
-        http.setFollowRedirects(false);
-        http.start();
+        http = PublicClients.http();
         webSockets = new WebSocketClient(http);
         webSockets.start();
         sandbox = ok(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\"}"), 201).get("sandbox_id").asText();
@@ -221,7 +212,7 @@ public class FunctionExposureTest {
         assertThat(response.getHeaders().get("Content-Type")).startsWith("text/event-stream");
         assertThat(response.getHeaders().get("X-Fn")).isEqualTo("sse");
         InputStream events = listener.getInputStream();
-        assertThat(readUntil(events, "\n\n")).isEqualTo("data: first\n\n");
+        assertThat(PublicClients.readUntil(events, "\n\n")).isEqualTo("data: first\n\n");
         write(release, "go");
         assertThat(new String(events.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("data: second\n\n");
     }
@@ -229,10 +220,7 @@ public class FunctionExposureTest {
     @Test
     void aClientThatGoesAwayEndsTheFunction() throws Exception {
         // An HTTP/2 client resets its stream mid-response: the function streaming to it is ended.
-        var h2c = new HttpClient(new org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2(
-                new org.eclipse.jetty.http2.client.HTTP2Client()));
-        h2c.setSocketAddressResolver(http.getSocketAddressResolver());
-        h2c.start();
+        var h2c = PublicClients.h2c();
         try {
             String pidFile = "/tmp/ticker-" + System.nanoTime();
             var abandoned = new InputStreamResponseListener();
@@ -240,7 +228,7 @@ public class FunctionExposureTest {
                     .headers(h -> h.put("Accept", "text/event-stream")).timeout(60, TimeUnit.SECONDS);
             stream.send(abandoned);
             assertThat(abandoned.get(60, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
-            assertThat(readUntil(abandoned.getInputStream(), "\n\n")).isEqualTo("data: tick\n\n");
+            assertThat(PublicClients.readUntil(abandoned.getInputStream(), "\n\n")).isEqualTo("data: tick\n\n");
             var pid = server.authed("/api/v1/sandboxes/" + sandbox + "/files?path=" + pidFile);
             assertThat(pid.statusCode()).isEqualTo(200);
             String process = "/api/v1/sandboxes/" + sandbox + "/files/stat?path=/proc/" + pid.body();
@@ -256,22 +244,12 @@ public class FunctionExposureTest {
         }
     }
 
-    private static String readUntil(InputStream in, String end) throws Exception {
-        var out = new StringBuilder();
-        while (!out.toString().endsWith(end)) {
-            int b = in.read();
-            assertThat(b).as("stream ended after %s", out).isNotNegative();
-            out.append((char) b);
-        }
-        return out.toString();
-    }
-
     @Test
     void aWebSocketHandlerTalksWithTheClient() throws Exception {
         var texts = new LinkedBlockingQueue<String>();
         var binaries = new LinkedBlockingQueue<ByteBuffer>();
         var closes = new LinkedBlockingQueue<Integer>();
-        Session session = webSockets.connect(new ExposureTest.Messages(texts, binaries, closes),
+        Session session = webSockets.connect(new PublicClients.Messages(texts, binaries, closes),
                 new ClientUpgradeRequest(URI.create(base().replace("http://", "ws://") + "/ws/room"))).get(60, TimeUnit.SECONDS);
         assertThat(texts.poll(60, TimeUnit.SECONDS)).isEqualTo("path /room");
         session.sendText("hello", Callback.NOOP);
@@ -294,7 +272,7 @@ public class FunctionExposureTest {
         var texts = new LinkedBlockingQueue<String>();
         var closes = new LinkedBlockingQueue<Integer>();
         String done = "/tmp/ws-done-" + System.nanoTime();
-        Session session = webSockets.connect(new ExposureTest.Messages(texts, new LinkedBlockingQueue<>(), closes),
+        Session session = webSockets.connect(new PublicClients.Messages(texts, new LinkedBlockingQueue<>(), closes),
                 new ClientUpgradeRequest(URI.create(base().replace("http://", "ws://") + "/listen?done=" + done)))
                 .get(60, TimeUnit.SECONDS);
         session.sendText("one", Callback.NOOP);
@@ -317,7 +295,7 @@ public class FunctionExposureTest {
     @Test
     void procdsRefusalIsTheClientsAnswer() throws Exception {
         assertEnvelope(request("/nopython").send(), 503, "unavailable", "function runtime unavailable");
-        var refused = webSockets.connect(new ExposureTest.Messages(new LinkedBlockingQueue<>(),
+        var refused = webSockets.connect(new PublicClients.Messages(new LinkedBlockingQueue<>(),
                 new LinkedBlockingQueue<>(), new LinkedBlockingQueue<>()),
                 new ClientUpgradeRequest(URI.create(base().replace("http://", "ws://") + "/nopython")));
         assertThat(refused).failsWithin(java.time.Duration.ofSeconds(60)).withThrowableOfType(

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.sandbox0.api.Json;
 import ai.sandbox0.server.TestServer;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +19,6 @@ import java.util.function.Predicate;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.util.SocketAddressResolver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,14 +42,7 @@ public class ServiceRuntimeTest {
     static void start() throws Exception {
         dataDir = Files.createTempDirectory("s0-service-runtime");
         server = TestServer.withSandboxes(dataDir);
-        http = new HttpClient();
-        SocketAddressResolver loopback = (host, port, context, promise) ->
-                promise.succeeded(List.of(new InetSocketAddress("127.0.0.1", port)));
-        http.setSocketAddressResolver(loopback);
-        http.setFollowRedirects(false);
-        http.setMaxConnectionsPerDestination(64);
-        http.start();
-        http.getProtocolHandlers().remove(org.eclipse.jetty.client.WWWAuthenticationProtocolHandler.NAME);
+        http = PublicClients.http();
         sandbox = ok(server.json("POST", "/api/v1/sandboxes", "{\"template\":\"default\"}"), 201).get("sandbox_id").asText();
         write("/opt/site/index.html", "hello from a cmd service\n");
         write("/opt/site/healthz", "ok\n");
