@@ -148,7 +148,7 @@ public final class ExposureRouter extends Handler.Abstract {
             }
         }
         String upstreamPath = match.upstreamPath(path);
-        if (Boolean.TRUE.equals(route.resume()) && !ServiceViews.restartable(match.service())) {
+        if (Boolean.TRUE.equals(route.resume()) && !ServiceRules.restartable(match.service().runtime())) {
             PublicReplies.error(response, callback, 409, ErrorCode.CONFLICT,
                     "resume-enabled route requires a restartable service runtime");
             return;

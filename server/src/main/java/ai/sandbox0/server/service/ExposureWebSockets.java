@@ -31,8 +31,7 @@ final class ExposureWebSockets extends ContainerLifeCycle {
     private static final Set<String> NOT_FORWARDED = Set.of("host", "connection", "upgrade", "sec-websocket-key",
             "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept", "sec-websocket-protocol",
             "content-length", "transfer-encoding", "keep-alive", "te", "trailer", "proxy-authorization",
-            "proxy-connection", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
-            "x-forwarded-port", "x-real-ip");
+            "proxy-connection");
     private static final long CONNECT_SECONDS = 10;
 
     private final WebSocketClient client = new WebSocketClient();
@@ -59,16 +58,12 @@ final class ExposureWebSockets extends ContainerLifeCycle {
         var bridge = new WebSocketBridge();
         var upgrade = new ClientUpgradeRequest(target);
         for (HttpField field : request.getHeaders()) {
-            if (!NOT_FORWARDED.contains(field.getLowerCaseName()) && !field.getLowerCaseName().startsWith(":")) {
+            String name = field.getLowerCaseName();
+            if (!NOT_FORWARDED.contains(name) && !name.startsWith(":") && !ForwardedIdentity.isClientClaim(name)) {
                 upgrade.setHeader(field.getName(), field.getValue());
             }
         }
-        upgrade.setHeader("X-Forwarded-For", Request.getRemoteAddr(request));
-        String host = request.getHeaders().get(HttpHeader.HOST);
-        if (host != null) {
-            upgrade.setHeader("X-Forwarded-Host", host);
-        }
-        upgrade.setHeader("X-Forwarded-Proto", request.isSecure() ? "https" : "http");
+        ForwardedIdentity.of(request).forEach(upgrade::setHeader);
         List<String> protocols = request.getHeaders().getCSV(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL, true);
         if (!protocols.isEmpty()) {
             upgrade.setSubProtocols(protocols);

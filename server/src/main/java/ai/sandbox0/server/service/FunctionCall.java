@@ -27,24 +27,14 @@ record FunctionCall(SandboxAppService service, SandboxAppServiceRoute route, Str
     static FunctionCall of(RouteMatch match, Request request, String upstreamPath) {
         Map<String, String> spelling = new LinkedHashMap<>();
         Map<String, List<String>> headers = new LinkedHashMap<>();
-        java.util.Set<String> forged = new java.util.HashSet<>();
-        SandboxProxy.FORWARDED_IDENTITY.forEach(h -> forged.add(h.toLowerCase(Locale.ROOT)));
         for (HttpField field : request.getHeaders()) {
-            if (field.getName().startsWith(":") || forged.contains(field.getLowerCaseName())) {
+            if (field.getName().startsWith(":") || ForwardedIdentity.isClientClaim(field.getLowerCaseName())) {
                 continue;
             }
             String name = spelling.computeIfAbsent(field.getLowerCaseName(), lower -> field.getName());
             headers.computeIfAbsent(name, n -> new java.util.ArrayList<>()).add(field.getValue());
         }
-        headers.put("X-Forwarded-For", List.of(Request.getRemoteAddr(request)));
-        String host = request.getHeaders().get(org.eclipse.jetty.http.HttpHeader.HOST);
-        if (host == null) {
-            host = request.getHttpURI().getAuthority();
-        }
-        if (host != null) {
-            headers.put("X-Forwarded-Host", List.of(host));
-        }
-        headers.put("X-Forwarded-Proto", List.of(request.isSecure() ? "https" : "http"));
+        ForwardedIdentity.of(request).forEach((name, value) -> headers.put(name, List.of(value)));
         String query = request.getHttpURI().getQuery();
         return new FunctionCall(match.service(), match.route(), request.getMethod().toUpperCase(Locale.ROOT),
                 upstreamPath, query == null ? "" : query, headers);

@@ -1,8 +1,7 @@
 package ai.sandbox0.server.service;
 
-import ai.sandbox0.api.Envelope;
 import ai.sandbox0.api.ErrorCode;
-import ai.sandbox0.api.Json;
+import ai.sandbox0.server.http.ErrorReplies;
 import ai.sandbox0.server.http.Reply;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -22,14 +21,8 @@ final class PublicReplies {
 
     static void error(Response response, Callback callback, int status, ErrorCode code, String message,
             Map<String, String> headers) {
-        if (response.isCommitted()) {
-            callback.failed(new IllegalStateException(message));
-            return;
-        }
-        response.setStatus(status);
-        headers.forEach((name, value) -> response.getHeaders().put(name, value));
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.write(true, ByteBuffer.wrap(Json.write(Envelope.failure(code.wire(), message, null))), callback);
+        Reply.Raw envelope = ErrorReplies.envelope(status, code.wire(), message, null);
+        raw(response, callback, new Reply.Raw(status, envelope.contentType(), envelope.body(), headers));
     }
 
     /** A failure as the API's one error mapping renders it. */

@@ -2,7 +2,6 @@ package ai.sandbox0.server.service;
 
 import ai.sandbox0.api.ErrorCode;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
@@ -35,10 +34,6 @@ final class SandboxProxy extends ProxyHandler.Reverse {
     static final String TIMEOUT = SandboxProxy.class.getName() + ".timeout";
     /** A {@link Runnable} told when the sandbox's port could not be reached or failed the exchange. */
     static final String ON_FAILURE = SandboxProxy.class.getName() + ".onFailure";
-    /** Identity headers a client could forge: the sandbox only ever sees ours. */
-    static final List<String> FORWARDED_IDENTITY = List.of("Forwarded", "X-Forwarded-For", "X-Forwarded-Host",
-            "X-Forwarded-Proto", "X-Forwarded-Port", "X-Real-IP", "X-Client-IP", "X-Cluster-Client-IP",
-            "CF-Connecting-IP", "True-Client-IP", "Fastly-Client-IP");
     /** Without a route timeout a stream (SSE, a long download) may stay quiet this long. */
     private static final Duration UNTIMED_IDLE = Duration.ofHours(1);
 
@@ -92,16 +87,8 @@ final class SandboxProxy extends ProxyHandler.Reverse {
     @Override
     protected void addProxyHeaders(Request clientToProxy, org.eclipse.jetty.client.Request proxyToServer) {
         proxyToServer.headers(headers -> {
-            FORWARDED_IDENTITY.forEach(headers::remove);
-            headers.put("X-Forwarded-For", Request.getRemoteAddr(clientToProxy));
-            String host = clientToProxy.getHeaders().get("Host");
-            if (host == null) {
-                host = clientToProxy.getHttpURI().getAuthority();
-            }
-            if (host != null) {
-                headers.put("X-Forwarded-Host", host);
-            }
-            headers.put("X-Forwarded-Proto", clientToProxy.isSecure() ? "https" : "http");
+            ForwardedIdentity.clientClaims().forEach(headers::remove);
+            ForwardedIdentity.of(clientToProxy).forEach(headers::put);
         });
     }
 

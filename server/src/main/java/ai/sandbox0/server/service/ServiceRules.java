@@ -138,7 +138,7 @@ public final class ServiceRules {
     }
 
     /** A runtime the router can start again after a resume: a command or a function, not a manual server. */
-    private static boolean restartable(SandboxAppServiceRuntime runtime) {
+    public static boolean restartable(SandboxAppServiceRuntime runtime) {
         return runtime != null && (runtime.type() == ServiceRuntimeType.CMD || runtime.type() == ServiceRuntimeType.FUNCTION);
     }
 

@@ -48,15 +48,4 @@ public final class ServiceViews {
         }
         return blockers;
     }
-
-    /** A runtime the router can start on demand: a command, or a function. */
-    public static boolean restartable(SandboxAppService service) {
-        var runtime = service.runtime();
-        return runtime != null && switch (runtime.type()) {
-            case CMD -> runtime.command() != null && !runtime.command().isEmpty();
-            case FUNCTION -> runtime.function() != null;
-            case MANUAL -> false;
-            case null -> false;
-        };
-    }
 }
