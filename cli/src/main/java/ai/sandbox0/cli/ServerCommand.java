@@ -68,6 +68,16 @@ final class ServerCommand implements Callable<Integer> {
                     + " (env SANDBOX0_VOLUME_SEAL_INTERVAL; default 30).")
     String volumeSealInterval;
 
+    @Option(names = "--max-concurrent-starts", paramLabel = "N",
+            description = "Sandboxes started at once (cold claims, resumes, warm-pool refills); a start is mostly CPU"
+                    + " (env SANDBOX0_MAX_CONCURRENT_STARTS; default twice the CPUs, at least 2).")
+    String maxConcurrentStarts;
+
+    @Option(names = "--max-start-wait", paramLabel = "SECONDS",
+            description = "How long a claim or resume that must start a sandbox waits for its turn; past it, or when the"
+                    + " starts ahead would take longer, it gets 503 with Retry-After (env SANDBOX0_MAX_START_WAIT; default 5).")
+    String maxStartWait;
+
     @Option(names = "--sandbox-uid-base", paramLabel = "UID",
             description = "Host uid a sandbox's root becomes, in the first of 65536-id ranges, one per sandbox; must"
                     + " not overlap another server on this host (env SANDBOX0_SANDBOX_UID_BASE; default 1073741824).")
@@ -188,6 +198,12 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (volumePoolSize != null) {
             flags.put("volume-pool-size", volumePoolSize);
+        }
+        if (maxConcurrentStarts != null) {
+            flags.put("max-concurrent-starts", maxConcurrentStarts);
+        }
+        if (maxStartWait != null) {
+            flags.put("max-start-wait", maxStartWait);
         }
         if (sandboxUidBase != null) {
             flags.put("sandbox-uid-base", sandboxUidBase);

@@ -38,6 +38,8 @@ public final class ServerSettings {
             Map.entry("sandbox-uid-base", "SANDBOX0_SANDBOX_UID_BASE"),
             Map.entry("volume-pool-size", "SANDBOX0_VOLUME_POOL_SIZE"),
             Map.entry("volume-seal-interval", "SANDBOX0_VOLUME_SEAL_INTERVAL"),
+            Map.entry("max-concurrent-starts", "SANDBOX0_MAX_CONCURRENT_STARTS"),
+            Map.entry("max-start-wait", "SANDBOX0_MAX_START_WAIT"),
             Map.entry("database-url", "SANDBOX0_DATABASE_URL"),
             Map.entry("admin-email", "SANDBOX0_ADMIN_EMAIL"),
             Map.entry("registration", "SANDBOX0_REGISTRATION"),
@@ -124,6 +126,25 @@ public final class ServerSettings {
                         + sealInterval + "'");
             }
             sandboxes = sandboxes.withVolumeSealInterval(Duration.ofSeconds(sealSeconds));
+        }
+        String concurrentStarts = pick("max-concurrent-starts", flags, env, file);
+        String startWait = pick("max-start-wait", flags, env, file);
+        if (concurrentStarts != null || startWait != null) {
+            int concurrent = sandboxes.concurrentStarts();
+            if (concurrentStarts != null) {
+                try {
+                    concurrent = Integer.parseInt(concurrentStarts.strip());
+                } catch (NumberFormatException e) {
+                    concurrent = 0;
+                }
+                if (concurrent < 1) {
+                    throw new IllegalArgumentException("max-concurrent-starts must be a whole number >= 1, got '"
+                            + concurrentStarts + "'");
+                }
+            }
+            Duration wait = startWait == null ? sandboxes.maxStartWait()
+                    : Duration.ofSeconds(seconds("max-start-wait", startWait));
+            sandboxes = sandboxes.withStarts(concurrent, wait);
         }
         String databaseUrl = pick("database-url", flags, env, file);
         if (databaseUrl != null && !databaseUrl.strip().startsWith("jdbc:postgresql://")) {

@@ -234,6 +234,25 @@ class ServerSettingsTest {
     }
 
     @Test
+    void startsAreBoundedByTwiceTheCpusAndFiveSecondsOfWaitUnlessSet() throws Exception {
+        var defaults = ServerSettings.resolve(Map.of(), Map.of(), null, true, null).sandboxes();
+        assertThat(defaults.concurrentStarts()).isEqualTo(Math.max(2, Runtime.getRuntime().availableProcessors() * 2));
+        assertThat(defaults.maxStartWait()).isEqualTo(java.time.Duration.ofSeconds(5));
+        Path config = Files.writeString(dir.resolve("starts.yaml"), "max-concurrent-starts: 3\nmax-start-wait: 20\n");
+        var fromFile = ServerSettings.resolve(Map.of(), Map.of(), config, true, null).sandboxes();
+        assertThat(fromFile.concurrentStarts()).isEqualTo(3);
+        assertThat(fromFile.maxStartWait()).isEqualTo(java.time.Duration.ofSeconds(20));
+        var flags = ServerSettings.resolve(Map.of("max-start-wait", "0"), Map.of("SANDBOX0_MAX_CONCURRENT_STARTS", "1"),
+                config, true, null).sandboxes();
+        assertThat(flags.concurrentStarts()).isEqualTo(1);
+        assertThat(flags.maxStartWait()).isZero();
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("max-concurrent-starts", "0"), Map.of(), null, true, null))
+                .hasMessageContaining("max-concurrent-starts must be a whole number >= 1, got '0'");
+        assertThatThrownBy(() -> ServerSettings.resolve(Map.of("max-start-wait", "-1"), Map.of(), null, true, null))
+                .hasMessageContaining("max-start-wait must be a number of seconds >= 0, got '-1'");
+    }
+
+    @Test
     void listenAcceptsAllInterfacesAndIpv6() {
         assertThat(ServerConfig.parseListen(":7600").getAddress().isAnyLocalAddress()).isTrue();
         assertThat(ServerConfig.parseListen("[::1]:7600").getHostString()).isEqualTo("::1");

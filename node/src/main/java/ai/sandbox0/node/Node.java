@@ -65,7 +65,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -77,7 +76,7 @@ import org.slf4j.LoggerFactory;
  * cold ({@link #start}) or claimed from a template's warm pool ({@link #claim}), stopped (keeping the
  * rootfs changes for a checkpoint) or destroyed.
  *
- * <p>Thread-safe. Starts run on the caller's thread and are bounded by {@code maxConcurrentStarts}
+ * <p>Thread-safe. Starts run on the caller's thread and are bounded by the {@link StartGate}
  * together with pool refills, which run on virtual threads.
  */
 public final class Node implements AutoCloseable {
@@ -95,7 +94,7 @@ public final class Node implements AutoCloseable {
     private final WarmPools pools;
     private final SandboxDisks disks;
     private final Thread logRotation;
-    private final Semaphore starts;
+    private final StartGate starts;
     private final CgroupLayout cgroups;
     private final ReconcileReport reconcileReport;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -199,7 +198,7 @@ public final class Node implements AutoCloseable {
             }
             disks.reconcile(inUse);
 
-            pools = new WarmPools(new RuntimeFactory(), config.maxConcurrentStarts(), executor);
+            pools = new WarmPools(new RuntimeFactory(), new StartGate(config.starts().concurrent(), config.starts().maxWait()), executor);
             logRotation = Thread.ofVirtual().name("node-" + config.name() + "-logs").start(() -> rotateLogs(layout));
             starts = pools.starts();
         } catch (IOException | RuntimeException e) {
@@ -304,16 +303,15 @@ public final class Node implements AutoCloseable {
 
     /** Starts a sandbox cold and returns once its procd answers. On failure nothing is left behind. */
     public Sandbox start(SandboxSpec spec) throws SetupException {
+        StartGate.Permit permit;
         try {
-            starts.acquire();
+            permit = starts.enter(StartGate.Priority.CALLER);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SetupException(Step.PREPARE_DIRS, spec.id() + ": interrupted while waiting to start");
+            throw new SetupException(Step.ADMIT, spec.id() + ": interrupted while waiting to start");
         }
-        try {
+        try (permit) {
             return startRecordingChain(spec);
-        } finally {
-            starts.release();
         }
     }
 

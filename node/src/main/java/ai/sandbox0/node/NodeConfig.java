@@ -17,7 +17,8 @@ import java.util.List;
  * @param nameservers where the node's resolver sends the queries sandboxes may make
  * @param privateRanges networks no sandbox may reach whatever its policy (besides other sandboxes, this host,
  *     loopback and link-local, which are always closed); by default RFC 1918, CGNAT and IPv6 unique-local
- * @param maxConcurrentStarts bound on sandboxes starting at once (cold claims and pool refills)
+ * @param starts how many sandboxes start at once (cold claims, resumes and pool refills) and how long a caller
+ *     may wait for its turn
  * @param spareDisks empty sandbox disks of each size in use kept ready, so no start waits for mkfs
  * @param logCapBytes a run's container log is rotated past this size (the last part kept, one segment)
  * @param firstHostId the host uid and gid a sandbox's root becomes in address slot 0; slot {@code n} gets the
@@ -38,7 +39,7 @@ public record NodeConfig(
         List<String> nameservers,
         List<String> privateRanges,
         Duration readyTimeout,
-        int maxConcurrentStarts,
+        StartLimits starts,
         int spareDisks,
         long logCapBytes,
         long firstHostId,
@@ -52,6 +53,26 @@ public record NodeConfig(
         public static HostPaths linux() {
             return new HostPaths(Path.of("/proc/self/mounts"), Path.of("/sys/fs/cgroup"), Path.of("/run/netns"),
                     Path.of("/sys/class/net"), Path.of("/proc/sys/net/ipv4/ip_forward"), Path.of("/etc/resolv.conf"));
+        }
+    }
+
+    /**
+     * @param concurrent sandboxes starting at once: a start is mostly CPU, more at once only makes each slower
+     * @param maxWait how long a claim or resume waits for its turn before it is answered "busy, try again"
+     */
+    public record StartLimits(int concurrent, Duration maxWait) {
+        /** Twice the CPUs, and five seconds: a burst queues briefly, a sustained overload is told to back off. */
+        public static StartLimits defaults() {
+            return new StartLimits(Math.max(2, Runtime.getRuntime().availableProcessors() * 2), Duration.ofSeconds(5));
+        }
+
+        public StartLimits {
+            if (concurrent < 1) {
+                throw new IllegalArgumentException("at least one sandbox must be able to start at a time, got " + concurrent);
+            }
+            if (maxWait.isNegative()) {
+                throw new IllegalArgumentException("the longest wait for a start must not be negative, got " + maxWait);
+            }
         }
     }
 
@@ -73,9 +94,6 @@ public record NodeConfig(
         }
         nameservers = List.copyOf(nameservers);
         privateRanges = List.copyOf(privateRanges);
-        if (maxConcurrentStarts < 1) {
-            throw new IllegalArgumentException("maxConcurrentStarts must be >= 1");
-        }
     }
 
     /** runc, iproute2 and nftables from Debian, 10.88.0.0/16, the host's own resolvers. */
@@ -83,56 +101,57 @@ public record NodeConfig(
         HostPaths host = HostPaths.linux();
         return new NodeConfig(name, stateDir, procd, Path.of("/usr/sbin/runc"), Path.of("/usr/sbin/ip"),
                 Path.of("/usr/sbin/nft"), Path.of("/usr/bin/unshare"), Path.of("/usr/bin/ldd"), Cidr.parse("10.88.0.0/16"), hostNameservers(host.resolvConf()), PlatformRules.DEFAULT_PRIVATE_RANGES,
-                Duration.ofSeconds(20), Math.max(2, Runtime.getRuntime().availableProcessors() * 2), 2, DEFAULT_LOG_CAP, DEFAULT_FIRST_HOST_ID, host, null);
+                Duration.ofSeconds(20), StartLimits.defaults(), 2, DEFAULT_LOG_CAP, DEFAULT_FIRST_HOST_ID, host, null);
     }
 
     public NodeConfig withAddressPool(String cidr) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, Cidr.parse(cidr), nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
+                starts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withRuntime(Path binary) {
         return new NodeConfig(name, stateDir, procd, binary, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
+                starts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withReadyTimeout(Duration timeout) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, timeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
+                starts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
-    public NodeConfig withMaxConcurrentStarts(int n) {
-        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout, n, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
+    public NodeConfig withStarts(StartLimits limits) {
+        return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
+                limits, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withNameservers(List<String> servers) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, servers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
+                starts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withPrivateRanges(List<String> ranges) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, ranges,
-                readyTimeout, maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
+                readyTimeout, starts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withSpareDisks(int n) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, n, logCapBytes, firstHostId, host, egressTrustedCaFile);
+                starts, n, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withLogCap(long bytes) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, bytes, firstHostId, host, egressTrustedCaFile);
+                starts, spareDisks, bytes, firstHostId, host, egressTrustedCaFile);
     }
 
     public NodeConfig withFirstHostId(long id) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, id, host, egressTrustedCaFile);
+                starts, spareDisks, logCapBytes, id, host, egressTrustedCaFile);
     }
 
     public NodeConfig withEgressTrustedCaFile(Path file) {
         return new NodeConfig(name, stateDir, procd, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, file);
+                starts, spareDisks, logCapBytes, firstHostId, host, file);
     }
 
     /** The host ids of the sandbox in address slot {@code slot}. */
@@ -142,7 +161,7 @@ public record NodeConfig(
 
     public NodeConfig withProcd(ProcdRuntime p) {
         return new NodeConfig(name, stateDir, p, runtime, ip, nft, unshare, ldd, addressPool, nameservers, privateRanges, readyTimeout,
-                maxConcurrentStarts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
+                starts, spareDisks, logCapBytes, firstHostId, host, egressTrustedCaFile);
     }
 
     /** The cgroup every sandbox of this node lives under. */

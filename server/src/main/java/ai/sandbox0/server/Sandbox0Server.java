@@ -406,7 +406,8 @@ public final class Sandbox0Server implements AutoCloseable {
                     .withRuntime(sandboxes.runtime())
                     .withLogCap(sandboxes.logCapBytes())
                     .withFirstHostId(sandboxes.firstHostId())
-                    .withPrivateRanges(sandboxes.privateRanges());
+                    .withPrivateRanges(sandboxes.privateRanges())
+                    .withStarts(new NodeConfig.StartLimits(sandboxes.concurrentStarts(), sandboxes.maxStartWait()));
             node = Node.open(nodeConfig, dataDir.root().resolve("storage"), openBlobStore(dataDir),
                     sandboxes.imageCache(), SandboxManager.expectedRuns(store));
             closeInReverse.add(node);

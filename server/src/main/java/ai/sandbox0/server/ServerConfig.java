@@ -139,7 +139,7 @@ public record ServerConfig(
      */
     public record Sandboxes(Path procdDir, Path imageCache, String addressPool, Path runtime, Duration defaultTtl,
             long logCapBytes, long firstHostId, long volumePoolBytes, Duration volumeSealInterval,
-            List<String> privateRanges) {
+            List<String> privateRanges, int concurrentStarts, Duration maxStartWait) {
 
         public static final Duration DEFAULT_VOLUME_SEAL_INTERVAL = Duration.ofSeconds(30);
 
@@ -161,6 +161,7 @@ public record ServerConfig(
                 throw new IllegalArgumentException("the volume pool must be at least 1Gi, got " + volumePoolBytes
                         + " bytes");
             }
+            new NodeConfig.StartLimits(concurrentStarts, maxStartWait); // the node's own checks, at configuration time
             if (volumeSealInterval == null || volumeSealInterval.compareTo(Duration.ofSeconds(1)) < 0) {
                 throw new IllegalArgumentException("the volume seal interval must be at least 1 second, got "
                         + volumeSealInterval);
@@ -170,42 +171,49 @@ public record ServerConfig(
         public static Sandboxes defaults(Path procdDir) {
             return new Sandboxes(procdDir, Path.of("/var/cache/sandbox0"), "10.88.0.0/16", Path.of("/usr/sbin/runc"),
                     Duration.ofMinutes(5), 10L << 20, NodeConfig.DEFAULT_FIRST_HOST_ID, DEFAULT_VOLUME_POOL_BYTES,
-                    DEFAULT_VOLUME_SEAL_INTERVAL, PlatformRules.DEFAULT_PRIVATE_RANGES);
+                    DEFAULT_VOLUME_SEAL_INTERVAL, PlatformRules.DEFAULT_PRIVATE_RANGES,
+                    NodeConfig.StartLimits.defaults().concurrent(), NodeConfig.StartLimits.defaults().maxWait());
         }
 
         public Sandboxes withAddressPool(String cidr) {
             return new Sandboxes(procdDir, imageCache, cidr, runtime, defaultTtl, logCapBytes, firstHostId,
-                    volumePoolBytes, volumeSealInterval, privateRanges);
+                    volumePoolBytes, volumeSealInterval, privateRanges, concurrentStarts, maxStartWait);
         }
 
         public Sandboxes withDefaultTtl(Duration ttl) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, ttl, logCapBytes, firstHostId,
-                    volumePoolBytes, volumeSealInterval, privateRanges);
+                    volumePoolBytes, volumeSealInterval, privateRanges, concurrentStarts, maxStartWait);
         }
 
         public Sandboxes withLogCap(long bytes) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, bytes, firstHostId,
-                    volumePoolBytes, volumeSealInterval, privateRanges);
+                    volumePoolBytes, volumeSealInterval, privateRanges, concurrentStarts, maxStartWait);
         }
 
         public Sandboxes withFirstHostId(long id) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, id,
-                    volumePoolBytes, volumeSealInterval, privateRanges);
+                    volumePoolBytes, volumeSealInterval, privateRanges, concurrentStarts, maxStartWait);
         }
 
         public Sandboxes withVolumePoolBytes(long bytes) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId, bytes,
-                    volumeSealInterval, privateRanges);
+                    volumeSealInterval, privateRanges, concurrentStarts, maxStartWait);
         }
 
         public Sandboxes withPrivateRanges(List<String> ranges) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId,
-                    volumePoolBytes, volumeSealInterval, ranges);
+                    volumePoolBytes, volumeSealInterval, ranges, concurrentStarts, maxStartWait);
         }
 
         public Sandboxes withVolumeSealInterval(Duration interval) {
             return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId,
-                    volumePoolBytes, interval, privateRanges);
+                    volumePoolBytes, interval, privateRanges, concurrentStarts, maxStartWait);
+        }
+
+        /** How many sandboxes start at once, and how long a claim or resume waits for its turn. */
+        public Sandboxes withStarts(int concurrent, Duration maxWait) {
+            return new Sandboxes(procdDir, imageCache, addressPool, runtime, defaultTtl, logCapBytes, firstHostId,
+                    volumePoolBytes, volumeSealInterval, privateRanges, concurrent, maxWait);
         }
     }
 

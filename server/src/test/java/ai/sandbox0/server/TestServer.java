@@ -116,10 +116,20 @@ public final class TestServer implements AutoCloseable {
 
     /** Production mode: layer blobs in {@code blobs}, the store in PostgreSQL at {@code databaseUrl} (null: SQLite). */
     public static TestServer withSandboxes(Path dataDir, BlobStorage blobs, String databaseUrl) {
+        return withSandboxes(dataDir, blobs, databaseUrl, java.util.function.UnaryOperator.identity());
+    }
+
+    /** Like {@link #withSandboxes(Path)}, with the sandbox settings changed by {@code tune}. */
+    public static TestServer withSandboxes(Path dataDir, java.util.function.UnaryOperator<ServerConfig.Sandboxes> tune) {
+        return withSandboxes(dataDir, new BlobStorage.Local(), null, tune);
+    }
+
+    private static TestServer withSandboxes(Path dataDir, BlobStorage blobs, String databaseUrl,
+            java.util.function.UnaryOperator<ServerConfig.Sandboxes> tune) {
         Path procd = procdDir();
-        var sandboxes = ServerConfig.Sandboxes.defaults(procd)
+        var sandboxes = tune.apply(ServerConfig.Sandboxes.defaults(procd)
                 .withAddressPool("10.91." + (NETWORKS.incrementAndGet() % 250) + ".0/24")
-                .withDefaultTtl(java.time.Duration.ZERO);
+                .withDefaultTtl(java.time.Duration.ZERO));
         return new TestServer(Sandbox0Server.start(ServerConfig.of(dataDir, new InetSocketAddress("127.0.0.1", 0), "local",
                 sandboxes).withBlobStorage(blobs).withDatabaseUrl(databaseUrl)), dataDir);
     }

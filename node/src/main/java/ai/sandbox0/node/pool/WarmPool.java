@@ -1,6 +1,7 @@
 package ai.sandbox0.node.pool;
 
 import ai.sandbox0.node.Sandbox;
+import ai.sandbox0.node.StartGate;
 import ai.sandbox0.node.runtime.SetupException;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -9,7 +10,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * One template's idle sandboxes, started ahead with procd ready. A claim pops one (O(1), no I/O but a
  * /proc look) and asks for a refill in the background; an empty pool starts one cold for the claim.
  * A template change drains idle sandboxes of the old spec. A cold claim raises how many are kept
- * (up to maxIdle); ten minutes without claims lowers it again. Starts of all pools share one semaphore,
- * so a burst of claims or refills never starts more sandboxes at once than the host can take.
+ * (up to maxIdle); ten minutes without claims lowers it again. Starts of all pools pass one {@link StartGate},
+ * so a burst of claims or refills never starts more sandboxes at once than the host can take, and a
+ * claim's own start goes before refills.
  *
  * <p>Thread-safe. {@code idle} is lock-free for claims; {@code lock} only serialises refill decisions
  * (how many to start) with spec changes, so two refills never both start the same missing sandbox.
@@ -41,7 +42,7 @@ public final class WarmPool implements AutoCloseable {
     }
 
     private final SandboxFactory factory;
-    private final Semaphore starts;
+    private final StartGate starts;
     private final ExecutorService executor;
     private final ConcurrentLinkedDeque<Idle> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger starting = new AtomicInteger();
@@ -55,7 +56,7 @@ public final class WarmPool implements AutoCloseable {
     private int target;
     private long lastClaimNanos = System.nanoTime();
 
-    public WarmPool(PoolSpec spec, SandboxFactory factory, Semaphore starts, ExecutorService executor) {
+    public WarmPool(PoolSpec spec, SandboxFactory factory, StartGate starts, ExecutorService executor) {
         this.spec = spec;
         this.target = spec.minIdle();
         this.factory = factory;
@@ -109,7 +110,7 @@ public final class WarmPool implements AutoCloseable {
         }
         scaleUpAfterColdClaim();
         refillLater();
-        return new Claim.Cold(startOne(current));
+        return new Claim.Cold(startOne(current, StartGate.Priority.CALLER));
     }
 
     /**
@@ -230,7 +231,7 @@ public final class WarmPool implements AutoCloseable {
     private void startIdle(PoolSpec s) {
         Sandbox sb;
         try {
-            sb = startOne(s);
+            sb = startOne(s, StartGate.Priority.REFILL);
         } catch (SetupException | RuntimeException e) {
             starting.decrementAndGet();
             lock.lock();
@@ -269,18 +270,17 @@ public final class WarmPool implements AutoCloseable {
         }
     }
 
-    private Sandbox startOne(PoolSpec s) throws SetupException {
+    private Sandbox startOne(PoolSpec s, StartGate.Priority priority) throws SetupException {
         String id = newId(s.templateId());
+        StartGate.Permit permit;
         try {
-            starts.acquire();
+            permit = starts.enter(priority);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting to start a sandbox for " + s.templateId(), e);
         }
-        try {
+        try (permit) {
             return factory.start(s.prototype().withId(id));
-        } finally {
-            starts.release();
         }
     }
 

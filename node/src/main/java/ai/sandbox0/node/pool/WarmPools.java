@@ -1,31 +1,31 @@
 package ai.sandbox0.node.pool;
 
+import ai.sandbox0.node.StartGate;
 import ai.sandbox0.node.runtime.SetupException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Semaphore;
 
 /** The warm pools of all templates on this node, sharing one bound on concurrent starts. */
 public final class WarmPools implements AutoCloseable {
 
     private final SandboxFactory factory;
-    private final Semaphore starts;
+    private final StartGate starts;
     private final ExecutorService executor;
     private final Map<String, WarmPool> pools = new ConcurrentHashMap<>();
 
     private volatile boolean closed;
 
-    public WarmPools(SandboxFactory factory, int maxConcurrentStarts, ExecutorService executor) {
-        this(factory, maxConcurrentStarts, executor, Duration.ofSeconds(30));
+    public WarmPools(SandboxFactory factory, StartGate starts, ExecutorService executor) {
+        this(factory, starts, executor, Duration.ofSeconds(30));
     }
 
     /** @param maintenance how often every pool is checked ({@link WarmPool#maintain}) */
-    public WarmPools(SandboxFactory factory, int maxConcurrentStarts, ExecutorService executor, Duration maintenance) {
+    public WarmPools(SandboxFactory factory, StartGate starts, ExecutorService executor, Duration maintenance) {
         this.factory = factory;
-        this.starts = new Semaphore(maxConcurrentStarts, true);
+        this.starts = starts;
         this.executor = executor;
         executor.execute(() -> {
             while (!closed) {
@@ -75,8 +75,8 @@ public final class WarmPools implements AutoCloseable {
         }
     }
 
-    /** The semaphore cold starts outside pools share too. */
-    public Semaphore starts() {
+    /** The gate cold starts outside pools pass too. */
+    public StartGate starts() {
         return starts;
     }
 

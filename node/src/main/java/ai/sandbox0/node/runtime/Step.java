@@ -2,6 +2,7 @@ package ai.sandbox0.node.runtime;
 
 /** The steps of setting up and tearing down a sandbox; every failure names one. */
 public enum Step {
+    ADMIT("wait for a start slot"),
     PREPARE_DIRS("prepare sandbox dirs"),
     PREPARE_DISK("prepare sandbox disk"),
     RELEASE_DISK("release sandbox disk"),

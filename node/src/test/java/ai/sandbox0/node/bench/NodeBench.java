@@ -113,7 +113,7 @@ public final class NodeBench {
             System.out.printf("| density: total PSS of %d sandboxes; host MemAvailable drop | %.0f MiB | %.0f MiB "
                             + "| — | 500 in 24 GiB ⇒ ≤ 49 MiB each |%n", d.count, d.totalMiB(), d.availableDropMiB);
             System.out.printf("| density: time to start %d sandboxes (%d at a time) | %.1f s | — | — | — |%n",
-                    d.count, config.maxConcurrentStarts(), d.startSeconds);
+                    d.count, config.starts().concurrent(), d.startSeconds);
         } finally {
             node.shutdown();
             HostLeaks.of(config).forEach(l -> System.err.println("LEAK " + l));

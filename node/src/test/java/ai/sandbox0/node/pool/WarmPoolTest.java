@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sandbox0.api.network.NetworkMode;
 import ai.sandbox0.node.Resources;
+import ai.sandbox0.node.StartGate;
 import ai.sandbox0.node.runtime.SandboxSpec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,7 @@ class WarmPoolTest {
     }
 
     private WarmPool pool(int min, int max, int concurrency) {
-        return new WarmPool(PoolSpec.of("default", proto("500m"), min, max), factory, new Semaphore(concurrency), executor);
+        return new WarmPool(PoolSpec.of("default", proto("500m"), min, max), factory, new StartGate(concurrency, java.time.Duration.ofSeconds(30)), executor);
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
@@ -102,7 +103,7 @@ class WarmPoolTest {
     }
 
     @Test
-    void startsAreBoundedByTheSharedSemaphore() throws Exception {
+    void startsAreBoundedByTheSharedStartGate() throws Exception {
         factory.startMillis = 50;
         WarmPool pool = pool(8, 8, 2);
         pool.refillLater();
@@ -152,7 +153,7 @@ class WarmPoolTest {
 
     @Test
     void maintenanceReplacesIdleSandboxesThatDied() throws Exception {
-        var pools = new WarmPools(factory, 2, executor, Duration.ofMillis(50));
+        var pools = new WarmPools(factory, new StartGate(2, Duration.ofSeconds(30)), executor, Duration.ofMillis(50));
         WarmPool pool = pools.configure(PoolSpec.of("default", proto("500m"), 1, 1));
         await(() -> pool.idleCount() == 1);
         String died = pool.idleIds().getFirst();

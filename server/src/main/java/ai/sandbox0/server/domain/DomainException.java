@@ -78,8 +78,20 @@ public abstract sealed class DomainException extends RuntimeException {
 
     /** The server cannot do it now (the runtime failed or is missing); trying again later may work. */
     public static final class Unavailable extends DomainException {
+        private final transient java.time.Duration retryAfter;
+
         public Unavailable(String message) {
+            this(message, null);
+        }
+
+        /** With {@code Retry-After}: when the same request is worth sending again. */
+        public Unavailable(String message, java.time.Duration retryAfter) {
             super(message);
+            this.retryAfter = retryAfter;
+        }
+
+        public java.time.Duration retryAfter() {
+            return retryAfter;
         }
     }
 }

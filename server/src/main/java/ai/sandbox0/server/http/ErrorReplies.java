@@ -38,7 +38,7 @@ public final class ErrorReplies {
         return switch (failure) {
             case ApiException e when e.retryAfter() != null -> new Reply.Raw(e.status(), JSON,
                     Json.write(Envelope.failure(e.code().wire(), e.getMessage(), e.details())),
-                    Map.of("Retry-After", Long.toString(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000))));
+                    Map.of("Retry-After", retryAfterSeconds(e.retryAfter())));
             case ApiException e -> envelope(e.status(), e.code().wire(), e.getMessage(), e.details());
             case AuthenticationFailure e -> envelope(401, ErrorCode.UNAUTHORIZED.wire(), e.getMessage(), null);
             case DomainException e -> of(e);
@@ -84,7 +84,16 @@ public final class ErrorReplies {
             case Conflict conflict -> conflict.details();
             default -> null;
         };
+        if (failure instanceof Unavailable u && u.retryAfter() != null) {
+            return new Reply.Raw(code.status(), JSON, Json.write(Envelope.failure(code.wire(), failure.getMessage(), null)),
+                    Map.of("Retry-After", retryAfterSeconds(u.retryAfter())));
+        }
         return envelope(code.status(), code.wire(), failure.getMessage(), details);
+    }
+
+    /** Whole seconds, rounded up, at least one. */
+    private static String retryAfterSeconds(java.time.Duration d) {
+        return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
     }
 
     /** The path a file operation names, for its message (the path inside the volume, never the host's). */

@@ -11,6 +11,7 @@ import ai.sandbox0.node.LayerChain;
 import ai.sandbox0.node.Node;
 import ai.sandbox0.node.Resources;
 import ai.sandbox0.node.Sandbox;
+import ai.sandbox0.node.StartGate;
 import ai.sandbox0.node.VolumeBind;
 import ai.sandbox0.node.volume.VolumePool;
 import ai.sandbox0.server.network.NetworkPolicies;
@@ -75,6 +76,8 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
         try {
             sandbox = node.start(runId, chain, resources(spec), NetworkPolicies.effective(spec.network(), network(config)),
                     Map.of(), emptyDirs(spec), TemplateRules.security(spec), binds);
+        } catch (StartGate.Busy e) {
+            throw new HostFailure(e.reason(), e.retryAfter());
         } catch (IOException | RuntimeException e) {
             throw new HostFailure("sandbox could not start: " + e.getMessage(), e);
         }

@@ -168,7 +168,8 @@ public final class SandboxManager implements SandboxAccess {
                 }
             } catch (HostFailure e) {
                 removeRecord(record.id());
-                throw new Unavailable(e.getMessage());
+                // As upstream: a claim the data plane cannot serve now is worth retrying shortly.
+                throw new Unavailable(e.getMessage(), e.retryAfter() == null ? Duration.ofSeconds(1) : e.retryAfter());
             } catch (RuntimeException e) {
                 removeRecord(record.id());
                 throw e;
@@ -286,7 +287,7 @@ public final class SandboxManager implements SandboxAccess {
             Instant failed = clock.instant();
             store.update(record.withRuntime(null, record.runtimeGeneration(), failed)
                     .withStatus(PAUSED, "resume failed: " + e.getMessage(), failed), RESUMING);
-            throw new Unavailable(e.getMessage());
+            throw new Unavailable(e.getMessage(), e.retryAfter());
         }
         now = clock.instant();
         SandboxRecord running = resuming.withRuntime(run.runId(), record.runtimeGeneration() + 1, now)
