@@ -159,7 +159,7 @@ class NodeTest {
         try {
             NodeConfig inside = new NodeConfig(config.name(), closed.resolve("node"), config.procd(), config.runtime(),
                     config.ip(), config.nft(), config.unshare(), config.ldd(), config.addressPool(), config.nameservers(), config.privateRanges(),
-                    config.readyTimeout(), config.maxConcurrentStarts(), config.spareDisks(), config.logCapBytes(),
+                    config.readyTimeout(), config.starts(), config.spareDisks(), config.logCapBytes(),
                     config.firstHostId(), config.host(), config.egressTrustedCaFile());
             Files.createDirectories(inside.stateDir());
             assertThatThrownBy(() -> TestNodes.open(inside, java.util.Set.of()))
@@ -197,10 +197,24 @@ class NodeTest {
         };
     }
 
+    /** The sandbox's CPU weight as the kernel has it, in v1 shares (v2: its weight). */
+    private long cpuWeight(Sandbox sandbox) throws Exception {
+        String path = sandbox.cgroupPath().startsWith("/") ? sandbox.cgroupPath().substring(1) : sandbox.cgroupPath();
+        return switch (node.cgroups()) {
+            case ai.sandbox0.node.runtime.CgroupLayout.V1 v1 -> Long.parseLong(java.nio.file.Files.readString(
+                    v1.root().resolve("cpu").resolve(path).resolve("cpu.shares")).strip());
+            case ai.sandbox0.node.runtime.CgroupLayout.V2 v2 -> Long.parseLong(java.nio.file.Files.readString(
+                    v2.root().resolve(path).resolve("cpu.weight")).strip());
+        };
+    }
+
     @Test
     void aStartingSandboxRunsUnthrottledUntilProcdIsWarmThenGetsItsQuota() throws Exception {
         Sandbox sandbox = node.start(TestNodes.spec("quota", NetworkMode.ALLOW_ALL));
         try {
+            // It started at a low weight (behind running sandboxes); handed out, it weighs what 500m does.
+            long weight = cpuWeight(sandbox);
+            assertThat(weight).isEqualTo(node.cgroups() instanceof ai.sandbox0.node.runtime.CgroupLayout.V1 ? 512 : 20);
             await(() -> {
                 try {
                     return cpuQuota(sandbox) == 50_000; // 500m of a 100 ms period

@@ -60,6 +60,11 @@ public sealed interface CgroupLayout {
             Files.writeString(root.resolve("cpu").resolve(strip(cgroupPath)).resolve("cpu.cfs_quota_us"),
                     Long.toString(quota));
         }
+
+        @Override
+        public void setCpuShares(String cgroupPath, long shares) throws IOException {
+            Files.writeString(root.resolve("cpu").resolve(strip(cgroupPath)).resolve("cpu.shares"), Long.toString(shares));
+        }
     }
 
     /** Unified: one hierarchy at the root. */
@@ -84,6 +89,16 @@ public sealed interface CgroupLayout {
         public void setCpuQuota(String cgroupPath, long quota, long period) throws IOException {
             Files.writeString(root.resolve(strip(cgroupPath)).resolve("cpu.max"), quota + " " + period);
         }
+
+        @Override
+        public void setCpuShares(String cgroupPath, long shares) throws IOException {
+            Files.writeString(root.resolve(strip(cgroupPath)).resolve("cpu.weight"), Long.toString(weight(shares)));
+        }
+
+        /** v1 shares [2, 262144] to v2 weight [1, 10000], as runc converts them. */
+        static long weight(long shares) {
+            return 1 + ((Math.clamp(shares, 2, 262144) - 2) * 9999) / 262142;
+        }
     }
 
     /** The existing dirs of this cgroup path, one per hierarchy. */
@@ -97,6 +112,9 @@ public sealed interface CgroupLayout {
 
     /** Changes the CFS quota of a running cgroup (same period as runc set). */
     void setCpuQuota(String cgroupPath, long quota, long period) throws IOException;
+
+    /** Changes the CPU weight of a running cgroup, in v1 shares (v2 gets the weight runc would write). */
+    void setCpuShares(String cgroupPath, long shares) throws IOException;
 
     /** v2 when the root is itself a cgroup2 mount, else v1 (swap limits only with memsw accounting). */
     static CgroupLayout detect(Path root) {

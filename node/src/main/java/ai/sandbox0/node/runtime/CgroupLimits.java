@@ -28,17 +28,25 @@ public record CgroupLimits(long cpuQuota, long cpuPeriod, long cpuShares, long m
     }
 
     /**
-     * The same limits with the CPU quota raised to at least {@code cpus} whole CPUs. procd's JVM needs
-     * about a third of a CPU-second to start; under a 500m quota that alone takes half a second. The
-     * launcher starts with this and sets the real quota once procd is ready (before any user code runs).
+     * What a starting sandbox weighs against running ones when the CPU is contended (a 1-CPU sandbox
+     * weighs 1024): a start takes CPU nobody running wants, so the sandboxes already serving their users
+     * keep their latency while others start, and still gets enough never to stall.
+     */
+    static final long STARTUP_SHARES = 64;
+
+    /**
+     * The limits a sandbox starts with: the CPU quota raised to at least {@code cpus} whole CPUs (procd's JVM
+     * needs about a third of a CPU-second to start; under a 500m quota that alone takes half a second), and
+     * its CPU weight lowered to {@link #STARTUP_SHARES}. The launcher gives back the weight once procd is
+     * ready and the quota once it is warm, before any user code runs.
      */
     public CgroupLimits withStartupBoost(int cpus) {
-        return new CgroupLimits(Math.max(cpuQuota, cpus * PERIOD), cpuPeriod, cpuShares, memoryLimit, memorySwap,
-                pidsLimit);
+        return new CgroupLimits(Math.max(cpuQuota, cpus * PERIOD), cpuPeriod, Math.min(cpuShares, STARTUP_SHARES),
+                memoryLimit, memorySwap, pidsLimit);
     }
 
     public boolean boosted(CgroupLimits base) {
-        return cpuQuota != base.cpuQuota;
+        return cpuQuota != base.cpuQuota || cpuShares != base.cpuShares;
     }
 
     /** {@code linux.resources} of config.json: a private device allow-list (runc adds the usual devices). */

@@ -121,6 +121,9 @@ public final class SandboxLauncher {
             awaitWiring(id, wiring);
             long tWired = System.nanoTime();
             awaitReady(id, lease.sandboxAddress(), pid, cgroupPath);
+            if (boosted.cpuShares() != config.limits().cpuShares()) {
+                restoreWeight(id, cgroupPath, config.limits());
+            }
             if (boosted.boosted(config.limits())) {
                 endBoostWhenWarm(id, lease.sandboxAddress(), cgroupPath, config.limits());
             }
@@ -424,6 +427,15 @@ public final class SandboxLauncher {
      * command is on its way and needs the CPU.
      */
     private static final long FIRST_WARM_POLL_MILLIS = 50, WARM_POLL_MILLIS = 25;
+
+    /** Ready: the sandbox weighs what its template says from its first command on. */
+    private void restoreWeight(String id, String cgroupPath, CgroupLimits limits) throws SetupException {
+        try {
+            cgroups.setCpuShares(cgroupPath, limits.cpuShares());
+        } catch (IOException e) {
+            throw new SetupException(Step.WAIT_READY, id + ": cannot set the CPU weight after start: " + e.getMessage(), e);
+        }
+    }
 
     private void endBoost(String id, String cgroupPath, CgroupLimits limits) throws SetupException {
         try {

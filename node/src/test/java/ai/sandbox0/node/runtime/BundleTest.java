@@ -162,14 +162,18 @@ class BundleTest {
     }
 
     @Test
-    void startupBoostRaisesOnlyTheQuota() {
+    void startupBoostRaisesTheQuotaAndLowersTheWeightOnly() {
         CgroupLimits base = CgroupLimits.of(Resources.of("500m", "2Gi"), new CgroupLayout.V2(dir));
         CgroupLimits boosted = base.withStartupBoost(2);
         assertThat(boosted.cpuQuota()).isEqualTo(200_000);
+        assertThat(boosted.cpuShares()).isEqualTo(CgroupLimits.STARTUP_SHARES).isLessThan(base.cpuShares());
         assertThat(boosted.memoryLimit()).isEqualTo(base.memoryLimit());
+        assertThat(boosted.pidsLimit()).isEqualTo(base.pidsLimit());
         assertThat(boosted.boosted(base)).isTrue();
-        assertThat(CgroupLimits.of(Resources.of("4", "16Gi"), new CgroupLayout.V2(dir)).withStartupBoost(2)
-                .cpuQuota()).isEqualTo(400_000);
+        // A sandbox whose own quota is above the boost still starts at the low weight, so it is still boosted.
+        CgroupLimits big = CgroupLimits.of(Resources.of("4", "16Gi"), new CgroupLayout.V2(dir));
+        assertThat(big.withStartupBoost(2).cpuQuota()).isEqualTo(400_000);
+        assertThat(big.withStartupBoost(2).boosted(big)).isTrue();
     }
 
     @Test

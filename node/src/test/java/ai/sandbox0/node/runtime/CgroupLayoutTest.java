@@ -28,6 +28,8 @@ class CgroupLayoutTest {
         assertThat(layout.oomKills("/sandbox0-s0/abc")).contains(3L);
         layout.setCpuQuota("/sandbox0-s0/abc", 50_000, 100_000);
         assertThat(Files.readString(root.resolve("cpu/sandbox0-s0/abc/cpu.cfs_quota_us"))).isEqualTo("50000");
+        layout.setCpuShares("/sandbox0-s0/abc", 512);
+        assertThat(Files.readString(root.resolve("cpu/sandbox0-s0/abc/cpu.shares"))).isEqualTo("512");
     }
 
     @Test
@@ -42,5 +44,10 @@ class CgroupLayoutTest {
         assertThat(layout.oomKills("/sandbox0-s0/none")).isEmpty();
         layout.setCpuQuota("/sandbox0-s0/abc", 50_000, 100_000);
         assertThat(Files.readString(root.resolve("sandbox0-s0/abc/cpu.max"))).isEqualTo("50000 100000");
+        // Shares become the weight runc would have written for them: 1024 (one CPU) is 39, the v2 default 100 is ~2597.
+        layout.setCpuShares("/sandbox0-s0/abc", 1024);
+        assertThat(Files.readString(root.resolve("sandbox0-s0/abc/cpu.weight"))).isEqualTo("39");
+        layout.setCpuShares("/sandbox0-s0/abc", 64);
+        assertThat(Files.readString(root.resolve("sandbox0-s0/abc/cpu.weight"))).isEqualTo("3");
     }
 }
