@@ -301,6 +301,11 @@ public final class Node implements AutoCloseable {
         return reconcileReport;
     }
 
+    /** Who may start a sandbox now: what the host's metrics report of its starts. */
+    public StartGate starts() {
+        return starts;
+    }
+
     /** Starts a sandbox cold and returns once its procd answers. On failure nothing is left behind. */
     public Sandbox start(SandboxSpec spec) throws SetupException {
         StartGate.Permit permit;

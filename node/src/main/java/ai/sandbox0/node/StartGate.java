@@ -80,6 +80,7 @@ public final class StartGate {
     // guarded by lock
     private int inUse;
     private long averageNanos;
+    private long turnedAway;
 
     public StartGate(int slots, Duration maxWait) {
         if (slots < 1) {
@@ -98,6 +99,26 @@ public final class StartGate {
         lock.lock();
         try {
             return Duration.ofNanos(expectedWaitNanos(callers.size()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Starts running now. */
+    public int running() {
+        lock.lock();
+        try {
+            return inUse;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Callers turned away with {@link Busy} since the gate was made. */
+    public long turnedAway() {
+        lock.lock();
+        try {
+            return turnedAway;
         } finally {
             lock.unlock();
         }
@@ -168,7 +189,9 @@ public final class StartGate {
         return rounds * start;
     }
 
+    // guarded by lock
     private Busy busy(long expectedNanos) {
+        turnedAway++;
         Duration retry = Duration.ofNanos(Math.max(expectedNanos, TimeUnit.SECONDS.toNanos(1)));
         return new Busy("the host is starting as many sandboxes as it can (" + slots + " at once, "
                 + callers.size() + " waiting); try again in " + ((retry.toMillis() + 999) / 1000) + " s", retry);

@@ -4,6 +4,7 @@ import ai.sandbox0.api.health.GatewayMetadata;
 import ai.sandbox0.api.health.GatewayMode;
 import ai.sandbox0.node.Node;
 import ai.sandbox0.node.NodeConfig;
+import ai.sandbox0.node.StartGate;
 import ai.sandbox0.node.blob.BlobCipher;
 import ai.sandbox0.node.blob.BlobStore;
 import ai.sandbox0.node.blob.LocalBlobStore;
@@ -103,6 +104,8 @@ import ai.sandbox0.server.tenancy.SshKeyStore;
 import ai.sandbox0.server.tenancy.ApiKeyStore;
 import ai.sandbox0.server.tenancy.InitialAdmin;
 import ai.sandbox0.server.volume.VolumeStore;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -239,6 +242,14 @@ public final class Sandbox0Server implements AutoCloseable {
         TemplatePools pools = new NoWarmPools();
         if (unavailable == null) {
             host = openHost(dataDir, sandboxStore, procdClient);
+            StartGate starts = node.starts();
+            Gauge.builder("sandbox.starts.running", starts, StartGate::running)
+                    .description("sandboxes starting now (cold claims, resumes, warm-pool refills)").register(registry);
+            Gauge.builder("sandbox.starts.waiting", starts, StartGate::waiting)
+                    .description("claims and resumes waiting for a start slot").register(registry);
+            FunctionCounter.builder("sandbox.starts.turned.away", starts, StartGate::turnedAway)
+                    .description("claims and resumes answered 503 with Retry-After: the host was starting all it could")
+                    .register(registry);
             // Closed before the node: work in flight (a pool's image being extracted into the data dir) is
             // interrupted and ends before the node does, or a server started next on the same data dir would find
             // it still writing. Background work survives being cut short as it survives kill -9.

@@ -76,6 +76,13 @@ class ClaimAdmissionTest {
         }
         assertThat(claimed).isNotEmpty();
         assertThat(turnedAway).isPositive();
+        // Operators see it: how many were turned away, and that nothing waits now.
+        String metrics = server.get("/metrics").body();
+        java.util.regex.Matcher counted = java.util.regex.Pattern
+                .compile("(?m)^sandbox_starts_turned_away_total(?:\\{[^}]*\\})? ([0-9.E]+)$").matcher(metrics);
+        assertThat(counted.find()).isTrue();
+        assertThat(Double.parseDouble(counted.group(1))).isGreaterThanOrEqualTo(turnedAway);
+        assertThat(metrics).containsPattern("(?m)^sandbox_starts_waiting(\\{[^}]*\\})? 0\\.0$");
 
         // Only the claims that got their sandbox exist, and they run.
         JsonNode list = ok(server.authed("/api/v1/sandboxes?limit=200"), 200);
