@@ -464,6 +464,11 @@ public final class Node implements AutoCloseable {
         releaseLayers(id);
     }
 
+    /** Kills every process of the sandbox at once; {@link #destroy} removes the rest later. */
+    public void kill(String id) throws SetupException {
+        runtime.kill(id);
+    }
+
     /** Stops the sandbox and removes everything it had on this node. */
     public void destroy(String id) throws SetupException {
         runtime.destroy(id);

@@ -242,4 +242,21 @@ class NodeTest {
         node.destroy(s.id());
         assertThat(Files.exists(node.upperDir(s.id()))).isFalse();
     }
+
+    @Test
+    void killStopsEveryProcessAtOnceAndDestroyRemovesTheRestLater() throws Exception {
+        Sandbox s = node.start(TestNodes.spec("killed", NetworkMode.ALLOW_ALL));
+        // A process of its own besides procd, detached from procd's tree.
+        assertThat(node.exec(s.id(), List.of("sh", "-c", "setsid sleep 600 >/dev/null 2>&1 < /dev/null &"),
+                Duration.ofSeconds(10)).ok()).isTrue();
+        long procd = procdPid(s);
+        node.kill(s.id());
+        await(() -> !ProcessHandle.of(s.initPid()).map(ProcessHandle::isAlive).orElse(false)
+                && !ProcessHandle.of(procd).map(ProcessHandle::isAlive).orElse(false)
+                && ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").equals("sleep 600")));
+        // Nothing runs; its pieces are still there until the destroy.
+        assertThat(Files.exists(node.config().stateDir().resolve("sandboxes/killed"))).isTrue();
+        node.destroy(s.id());
+        assertThat(Files.exists(node.config().stateDir().resolve("sandboxes/killed"))).isFalse();
+    }
 }

@@ -101,6 +101,17 @@ public final class TestServer implements AutoCloseable {
         return dataDir;
     }
 
+    /** Until {@code path} is gone: a deleted sandbox's teardown finishes in the background, within seconds. */
+    public static void awaitGone(Path path) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (Files.exists(path)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(path + " is still there 30 s after its sandbox was deleted");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /**
      * A server running real sandboxes (root, runc and the procd jar packaged by the build). Each gets its
      * own sandbox network, so test servers never share addresses.

@@ -61,6 +61,17 @@ public final class SandboxRuntime {
         log.info("sandbox {} stopped", id);
     }
 
+    /**
+     * SIGKILLs every process of the running sandbox now, without tearing anything down: its init is one of
+     * them, and a PID namespace whose init dies loses every other process with it. No-op when not running.
+     */
+    public void kill(String id) throws SetupException {
+        Sandbox s = running.get(id);
+        if (s != null) {
+            teardown.killProcesses(id);
+        }
+    }
+
     /** Stops the sandbox and deletes everything it left on this node, upper dir included. */
     public void destroy(String id) throws SetupException {
         Sandbox s = running.remove(id);

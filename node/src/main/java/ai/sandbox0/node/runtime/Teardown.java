@@ -69,6 +69,16 @@ public final class Teardown {
         }
     }
 
+    /** SIGKILL to every process in the sandbox's cgroup (no fork: a signal per process listed). */
+    public void killProcesses(String id) throws SetupException {
+        Path procs = cgroups.procs(cgroupParent + "/" + id);
+        try {
+            killAll(procs);
+        } catch (IOException e) {
+            throw new SetupException(Step.RUNC_KILL, id + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Leftover cgroup dirs (a crashed runc never deleted them): kill what is inside, then rmdir. */
     void removeCgroups(String id) throws SetupException {
         String path = cgroupParent + "/" + id;

@@ -170,6 +170,15 @@ public final class LocalSandboxHost implements SandboxHost, RunLogs {
         }
     }
 
+    @Override
+    public void kill(String runId) {
+        try {
+            node.kill(runId);
+        } catch (IOException | RuntimeException e) {
+            throw new HostFailure("stopping run " + runId + " failed: " + e.getMessage(), e);
+        }
+    }
+
     private void destroyQuietly(String runId) {
         try {
             destroy(runId);

@@ -58,6 +58,12 @@ public interface SandboxHost {
     /** Removes the run and everything it had on the host. Idempotent: an unknown run is already gone. */
     void destroy(String runId);
 
+    /**
+     * Stops every process of the run at once (no teardown: {@link #destroy} does that later), so nothing of
+     * a deleted sandbox runs on while its pieces are removed. Idempotent.
+     */
+    void kill(String runId);
+
     /** The run if it is alive on the host. */
     Optional<Run> run(String runId);
 

@@ -77,6 +77,10 @@ public final class SandboxManager implements SandboxAccess {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxManager.class);
     /** How long a call on a paused sandbox waits for an auto-resume (spec §2.5). */
     private static final Duration RESUME_BUDGET = Duration.ofMinutes(2);
+    /** Deletes whose teardown runs at once in the background; more wait their turn. */
+    static final int CONCURRENT_TEARDOWNS = 2;
+    private final java.util.concurrent.Semaphore teardowns = new java.util.concurrent.Semaphore(CONCURRENT_TEARDOWNS);
+
     /** How long a sandbox whose teardown failed waits before the reaper tries again. */
     static final Duration TEARDOWN_RETRY = Duration.ofSeconds(30);
     /** How long a public request may reuse a sandbox's record read by an earlier one. */
@@ -326,11 +330,66 @@ public final class SandboxManager implements SandboxAccess {
 
     // ---- delete, update, refresh ----------------------------------------------------------------------
 
+    /**
+     * Deletes the sandbox. For its caller it is gone when this returns: recorded {@code terminating}, which the
+     * API answers 404 for, and its processes killed. The run's teardown and the record's removal follow in the
+     * background, {@value #CONCURRENT_TEARDOWNS} at a time; a crash before they end leaves a terminating record
+     * that recovery finishes. Its credential bindings go at once. A sandbox holding volumes is torn down before this returns, so the next claim
+     * of a volume it held writable never finds it still held.
+     */
     public void delete(Principal caller, String id) {
-        withSandbox(id, () -> {
-            deleteLocked(visible(caller, id));
-            return null;
+        boolean later = withSandbox(id, () -> {
+            SandboxRecord terminating = markTerminating(visible(caller, id));
+            if (!volumes.of(id).isEmpty()) {
+                deleteLocked(terminating);
+                return false;
+            }
+            if (terminating.nodeSandboxId() != null) {
+                try {
+                    host.kill(terminating.nodeSandboxId());
+                } catch (HostFailure e) {
+                    LOG.warn("delete: the run's processes are removed with the run: {}", e.getMessage());
+                }
+            }
+            // Nothing of it runs to use them: the sources it bound can be changed or deleted at once.
+            credentials.release(id);
+            return true;
         });
+        if (later) {
+            background.execute(() -> finishDelete(id));
+        }
+    }
+
+    /** A delete's second half: the run torn down and the record removed, a few at a time. */
+    private void finishDelete(String id) {
+        try {
+            teardowns.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return; // the reaper or the next start's recovery finishes it
+        }
+        try {
+            onSandbox(id, record -> {
+                if (record.status() == TERMINATING) {
+                    deleteLocked(record);
+                }
+            });
+        } finally {
+            teardowns.release();
+        }
+    }
+
+    private SandboxRecord markTerminating(SandboxRecord record) {
+        return switch (Lifecycle.decide(record.status(), new Delete())) {
+            case Proceed p -> {
+                SandboxRecord terminating = record.withStatus(TERMINATING, null, clock.instant());
+                if (!store.update(terminating, record.status())) {
+                    throw new Conflict("sandbox changed while deleting; try again");
+                }
+                yield terminating;
+            }
+            case AlreadyThere a -> record; // an earlier delete did not finish: finish it
+        };
     }
 
     /**
@@ -338,18 +397,7 @@ public final class SandboxManager implements SandboxAccess {
      * keeps the sandbox {@code terminating}; the reaper tries again until nothing is left on the host.
      */
     private void deleteLocked(SandboxRecord record) {
-        switch (Lifecycle.decide(record.status(), new Delete())) {
-            case Proceed p -> {
-                SandboxRecord terminating = record.withStatus(TERMINATING, null, clock.instant());
-                if (!store.update(terminating, record.status())) {
-                    throw new Conflict("sandbox changed while deleting; try again");
-                }
-                record = terminating;
-            }
-            case AlreadyThere a -> {
-                // an earlier delete did not finish: finish it
-            }
-        }
+        record = markTerminating(record);
         if (record.nodeSandboxId() != null) {
             try {
                 host.destroy(record.nodeSandboxId());
@@ -562,7 +610,9 @@ public final class SandboxManager implements SandboxAccess {
 
     /** The caller's sandbox; another team's is 403 and an unknown one 404, as upstream answers. */
     public SandboxRecord visible(Principal caller, String id) {
-        SandboxRecord record = store.find(id).orElseThrow(() -> new NotFound("sandbox not found"));
+        // A terminating sandbox was deleted: what is left of it is the host's business.
+        SandboxRecord record = store.find(id).filter(r -> r.status() != TERMINATING)
+                .orElseThrow(() -> new NotFound("sandbox not found"));
         if (!record.teamId().equals(caller.teamId()) && !caller.systemAdmin()) {
             throw new Forbidden("sandbox belongs to a different team");
         }

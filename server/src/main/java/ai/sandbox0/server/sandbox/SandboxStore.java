@@ -65,9 +65,10 @@ public final class SandboxStore {
         return jdbi.withHandle(h -> h.createUpdate("DELETE FROM sandboxes WHERE id = :id").bind("id", id).execute()) == 1;
     }
 
-    /** One page of a team's sandboxes, newest first, and the number of matches before paging. */
+    /** One page of a team's sandboxes (not those being deleted), newest first, and the number of matches before paging. */
     public Page list(String teamId, SandboxLifecycleStatus status, String templateId, Boolean paused, int limit, int offset) {
-        var where = new StringBuilder(" WHERE team_id = :team");
+        // Terminating sandboxes were deleted: their teardown is the host's business, not the team's.
+        var where = new StringBuilder(" WHERE team_id = :team AND status <> 'terminating'");
         if (status != null) {
             where.append(" AND status = :status");
         }

@@ -8,7 +8,8 @@ import org.jdbi.v3.core.Jdbi;
 public final class TeamInventory {
 
     private static final Map<String, String> COUNTS = Map.of(
-            "sandboxes", "SELECT COUNT(*) FROM sandboxes WHERE team_id = :team",
+            // Not those being deleted: their teardown finishes without the team.
+            "sandboxes", "SELECT COUNT(*) FROM sandboxes WHERE team_id = :team AND status <> 'terminating'",
             "templates", "SELECT COUNT(*) FROM templates WHERE team_id = :team",
             "rootfs_snapshots", "SELECT COUNT(*) FROM rootfs_snapshots WHERE team_id = :team",
             // Their secrets are sealed for the team: deleted with it they would be orphaned ciphertext.

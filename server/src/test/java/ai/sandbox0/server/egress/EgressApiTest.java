@@ -177,7 +177,7 @@ class EgressApiTest {
         // The audit goes with the sandbox.
         assertThat(dataDir.resolve("egress-audit").resolve(id)).isDirectory();
         ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
-        assertThat(dataDir.resolve("egress-audit").resolve(id)).doesNotExist();
+        TestServer.awaitGone(dataDir.resolve("egress-audit").resolve(id));
         assertError(server.authed("/api/v1/sandboxes/" + id + "/network/audit"), 404, "not_found", "sandbox not found");
     }
 

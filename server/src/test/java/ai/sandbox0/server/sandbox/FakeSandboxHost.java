@@ -73,7 +73,9 @@ final class FakeSandboxHost implements SandboxHost {
     }
 
     /** The run's processes die; its changes stay on the host. */
-    void kill(String runId) {
+    @Override
+    public void kill(String runId) {
+        calls.add("KILL");
         alive.remove(runId);
     }
 

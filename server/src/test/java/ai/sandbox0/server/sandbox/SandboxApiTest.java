@@ -201,7 +201,7 @@ class SandboxApiTest {
         assertThat(server.authed(logs + "?previous=true").body()).contains("run-one-marker");
 
         ok(server.json("DELETE", "/api/v1/sandboxes/" + id, null), 200);
-        assertThat(dataDir.resolve("node/logs/" + id + ".log")).doesNotExist();
+        TestServer.awaitGone(dataDir.resolve("node/logs/" + id + ".log"));
     }
 
     private static int follows() throws Exception {

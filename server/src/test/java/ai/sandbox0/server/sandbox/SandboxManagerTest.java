@@ -475,13 +475,22 @@ class SandboxManagerTest {
     }
 
     @Test
-    void deleteRemovesTheRunThenTheRecord() {
+    void deleteKillsTheRunAtOnceAndRemovesItThenTheRecordInTheBackground() {
         String id = claim();
         String run = record(id).nodeSandboxId();
         manager.delete(ALICE, id);
+        // Gone for its caller at once: nothing of it runs, the API does not know it.
+        assertThat(host.calls).contains("KILL");
+        assertThat(host.alive).doesNotContainKey(run);
+        assertThatThrownBy(() -> manager.visible(ALICE, id)).isInstanceOf(NotFound.class);
+        assertThatThrownBy(() -> manager.delete(ALICE, id)).isInstanceOf(NotFound.class);
+        assertThat(manager.list(ALICE, null, null, null, 50, 0).items()).extracting(SandboxRecord::id).doesNotContain(id);
+        assertThat(record(id).status()).as("until its teardown").isEqualTo(TERMINATING);
+        assertThat(host.onHost).containsKey(run);
+
+        background.runAll();
         assertThat(store.find(id)).isEmpty();
         assertThat(host.onHost).doesNotContainKey(run);
-        assertThatThrownBy(() -> manager.delete(ALICE, id)).isInstanceOf(NotFound.class);
     }
 
     @Test
@@ -490,12 +499,13 @@ class SandboxManagerTest {
         String run = record(id).nodeSandboxId();
         host.failing.add(Step.DESTROY);
         manager.delete(ALICE, id);
+        background.runAll();
         SandboxRecord terminating = record(id);
         assertThat(terminating.status()).isEqualTo(TERMINATING);
         assertThat(terminating.statusReason()).contains("teardown failed");
         assertThat(manager.detail(terminating).statusReason()).contains("teardown failed");
         assertThat(host.onHost).containsKey(run);
-        assertThatThrownBy(() -> manager.resume(ALICE, id)).isInstanceOf(Conflict.class);
+        assertThatThrownBy(() -> manager.resume(ALICE, id)).as("deleted, for its owner").isInstanceOf(NotFound.class);
 
         manager.reap(); // too soon: left alone
         assertThat(host.calls.stream().filter("DESTROY"::equals)).hasSize(1);
@@ -797,7 +807,8 @@ class SandboxManagerTest {
     void aDeleteInterruptedDuringTheTeardownIsFinished() {
         String id = claim();
         String run = record(id).nodeSandboxId();
-        crashDuring(Step.DESTROY, () -> manager.delete(ALICE, id));
+        manager.delete(ALICE, id); // answered; the teardown is in the background when the server dies
+        crashDuring(Step.DESTROY, background::runAll);
         assertThat(store.find(id)).isEmpty();
         assertThat(host.onHost).doesNotContainKey(run);
     }
