@@ -188,25 +188,24 @@ class NodeTest {
 
     /** The sandbox's CPU quota as the kernel has it, in microseconds per 100 ms period. */
     private long cpuQuota(Sandbox sandbox) throws Exception {
-        String path = sandbox.cgroupPath().startsWith("/") ? sandbox.cgroupPath().substring(1) : sandbox.cgroupPath();
-        return switch (node.cgroups()) {
-            case ai.sandbox0.node.runtime.CgroupLayout.V1 v1 -> Long.parseLong(java.nio.file.Files.readString(
-                    v1.root().resolve("cpu").resolve(path).resolve("cpu.cfs_quota_us")).strip());
-            case ai.sandbox0.node.runtime.CgroupLayout.V2 v2 -> Long.parseLong(java.nio.file.Files.readString(
-                    v2.root().resolve(path).resolve("cpu.max")).strip().split(" ")[0]);
-        };
+        return cpuSetting(sandbox, "cpu.cfs_quota_us", "cpu.max");
     }
 
     /** The sandbox's CPU weight as the kernel has it, in v1 shares (v2: its weight). */
     private long cpuWeight(Sandbox sandbox) throws Exception {
-        String path = sandbox.cgroupPath().startsWith("/") ? sandbox.cgroupPath().substring(1) : sandbox.cgroupPath();
-        return switch (node.cgroups()) {
-            case ai.sandbox0.node.runtime.CgroupLayout.V1 v1 -> Long.parseLong(java.nio.file.Files.readString(
-                    v1.root().resolve("cpu").resolve(path).resolve("cpu.shares")).strip());
-            case ai.sandbox0.node.runtime.CgroupLayout.V2 v2 -> Long.parseLong(java.nio.file.Files.readString(
-                    v2.root().resolve(path).resolve("cpu.weight")).strip());
-        };
+        return cpuSetting(sandbox, "cpu.shares", "cpu.weight");
     }
+
+    /** The first number of a file of the sandbox's cpu controller: {@code v1File} on v1, {@code v2File} on v2. */
+    private long cpuSetting(Sandbox sandbox, String v1File, String v2File) throws Exception {
+        String path = sandbox.cgroupPath().startsWith("/") ? sandbox.cgroupPath().substring(1) : sandbox.cgroupPath();
+        Path file = switch (node.cgroups()) {
+            case ai.sandbox0.node.runtime.CgroupLayout.V1 v1 -> v1.root().resolve("cpu").resolve(path).resolve(v1File);
+            case ai.sandbox0.node.runtime.CgroupLayout.V2 v2 -> v2.root().resolve(path).resolve(v2File);
+        };
+        return Long.parseLong(Files.readString(file).strip().split(" ")[0]);
+    }
+
 
     @Test
     void aStartingSandboxRunsUnthrottledUntilProcdIsWarmThenGetsItsQuota() throws Exception {
