@@ -122,6 +122,8 @@ public class LoadBench {
         System.out.println("| server and host | before | after |");
         System.out.println("|---|---|---|");
         System.out.println("| server RSS (MiB) | " + f(before.rssKib / 1024.0) + " | " + f(after.rssKib / 1024.0) + " |");
+        System.out.println("| server heap in use after a full GC (MiB) | " + f(before.heapKib / 1024.0) + " | "
+                + f(after.heapKib / 1024.0) + " |");
         System.out.println("| server open fds | " + before.fds + " | " + after.fds + " |");
         System.out.println("| server threads | " + before.threads + " | " + after.threads + " |");
         System.out.println("| mounts under the data dir | " + before.mounts + " | " + after.mounts + " |");
@@ -319,8 +321,9 @@ public class LoadBench {
 
     // ---- host state -------------------------------------------------------------------------------------
 
-    record Host(long rssKib, int fds, int threads, long mounts, long netns, long links, long cgroups) {
+    record Host(long rssKib, long heapKib, int fds, int threads, long mounts, long netns, long links, long cgroups) {
         static Host sample() throws Exception {
+            long heap = liveHeapKib();
             long rss = 0;
             int threads = 0;
             for (String l : Files.readAllLines(Path.of("/proc/" + serverPid + "/status"))) {
@@ -345,7 +348,7 @@ public class LoadBench {
             try (Stream<Path> s = Files.walk(Path.of("/sys/fs/cgroup"), 3)) {
                 cgroups = s.filter(p -> p.toString().contains("/sandbox0-") && Files.isDirectory(p)).count();
             }
-            return new Host(rss, fds, threads, mounts, netns, links, cgroups);
+            return new Host(rss, heap, fds, threads, mounts, netns, links, cgroups);
         }
     }
 
@@ -354,6 +357,22 @@ public class LoadBench {
         String stat = Files.readString(Path.of("/proc/" + serverPid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return new long[] {Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14])};
+    }
+
+    /** The server's heap in use right after a full GC (what it holds, not what the collector has yet to free). */
+    static long liveHeapKib() throws Exception {
+        String jcmd = Path.of(javaHome, "bin", "jcmd").toString();
+        run(jcmd, Long.toString(serverPid), "GC.run");
+        String info = run(jcmd, Long.toString(serverPid), "GC.heap_info");
+        var m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out;
     }
 
     static long cpuJiffies() throws Exception {
