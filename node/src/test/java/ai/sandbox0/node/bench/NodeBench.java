@@ -144,9 +144,11 @@ public final class NodeBench {
             cpuRow(t, d, d.cpuAtN, n);
         }
         long[] r = d.nodeRssKiB;
+        long[] h = d.nodeHeapKiB;
         t.append(String.format("| density: node JVM RSS before the first start → with %d idle → after destroying them | "
-                        + "%.0f → %.0f MiB | %.0f MiB after | — | bounded: %+.0f KiB per sandbox while up, %+.0f MiB after |%n",
-                n, r[0] / 1024.0, r[1] / 1024.0, r[2] / 1024.0, (r[1] - r[0]) / (double) n, (r[2] - r[0]) / 1024.0));
+                        + "%.0f → %.0f MiB | %.0f MiB after | heap in use after a full GC: %.0f MiB before, %.0f MiB after "
+                        + "| bounded: %+.0f KiB RSS per sandbox while up |%n",
+                n, r[0] / 1024.0, r[1] / 1024.0, r[2] / 1024.0, h[0] / 1024.0, h[1] / 1024.0, (r[1] - r[0]) / (double) n));
         t.append(String.format("| density: destroy all %d (%d at a time) | %.1f s | — | — | — |%n", n,
                 Math.max(2, 2 * Runtime.getRuntime().availableProcessors()), d.destroySeconds));
     }
@@ -232,10 +234,11 @@ public final class NodeBench {
      * @param cpuAt200 the host with 200 of them idle (null when N < 200)
      * @param cpuAtN the host with all N idle
      * @param nodeRssKiB the node JVM's RSS before the first start, with all N idle, after destroying them
+     * @param nodeHeapKiB its heap in use after a full GC, before the first start and after destroying them
      */
     private record Density(int count, List<Double> startMs, List<Double> replMs, List<Long> pssKiB, double availableDropMiB,
                            HostCpu.Window floorCpu, HostCpu.Window cpuAt200, HostCpu.Window cpuAtN, long[] nodeRssKiB,
-                           double destroySeconds) {
+                           long[] nodeHeapKiB, double destroySeconds) {
         double medianMiB() {
             return median(pssKiB.stream().map(Long::doubleValue).toList()) / 1024;
         }
@@ -266,6 +269,8 @@ public final class NodeBench {
         var cpu = new HostCpu(node.config().cgroupParent());
         HostCpu.Window floor = cpu.measure(IDLE_SECONDS);
         long[] rss = new long[3];
+        long[] heap = new long[2];
+        heap[0] = heapAfterGcKiB();
         rss[0] = rssKiB();
         long availBefore = memAvailableKiB();
         List<Sandbox> started = new ArrayList<>();
@@ -314,7 +319,8 @@ public final class NodeBench {
             started.clear();
             double destroySeconds = (System.nanoTime() - t0) / 1e9;
             rss[2] = rssKiB();
-            return new Density(DENSITY, startMs, replMs, pss, drop, floor, at200, atN, rss, destroySeconds);
+            heap[1] = heapAfterGcKiB();
+            return new Density(DENSITY, startMs, replMs, pss, drop, floor, at200, atN, rss, heap, destroySeconds);
         } finally {
             destroyAll(node, started);
         }
@@ -343,6 +349,13 @@ public final class NodeBench {
                 });
             }
         }
+    }
+
+    /** What the node keeps: its heap after a full GC (RSS also holds heap the JVM grew and has not returned). */
+    private static long heapAfterGcKiB() {
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        return (rt.totalMemory() - rt.freeMemory()) / 1024;
     }
 
     private static long rssKiB() throws IOException {
