@@ -52,8 +52,8 @@ public final class NodeBench {
         // The default template's resources: 500m CPU, 2Gi.
         SandboxSpec template = SandboxSpec.of("proto", List.of(rootfs), Resources.of("500m", "2Gi"), NetworkMode.ALLOW_ALL);
 
-        List<Double> runcFloor = runcFloor(config, rootfs);
-        List<Double> procdFloor = procdOnHost(procd);
+        List<Double> runcFloor = runcFloor(config, rootfs, FLOOR);
+        List<Double> procdFloor = procdOnHost(procd, 10);
         long procdHostPss = procdHostPss(procd);
 
         Node node = TestNodes.open(config, Set.of());
@@ -90,7 +90,7 @@ public final class NodeBench {
 
             Throughput write = writeGiB(node, rootfs, state);
 
-            d = density(node, template);
+            d = density(node, template, rootfs, procd);
             double floorSum = median(runcFloor) + median(procdFloor);
 
             table.append(String.format("%nNode benchmark: %d cores, cgroup %s, runc %s; sandboxes of the builtin default image "
@@ -111,7 +111,7 @@ public final class NodeBench {
                     median(write.inSandbox), Collections.min(write.inSandbox), median(write.onHost),
                     median(write.inSandbox) >= 0.8 * median(write.onHost) ? "met" : "missed",
                     100 * median(write.inSandbox) / median(write.onHost)));
-            densityRows(table, d, median(cold), procdHostPss);
+            densityRows(table, d, median(cold), procdHostPss, median(runcFloor), median(procdFloor));
         } finally {
             node.shutdown();
         }
@@ -125,13 +125,22 @@ public final class NodeBench {
         new ProcessBuilder("rm", "-rf", "--one-file-system", state.toString()).start().waitFor();
     }
 
-    private static void densityRows(StringBuilder t, Density d, double coldMs, long procdHostPss) {
+    private static void densityRows(StringBuilder t, Density d, double coldMs, long procdHostPss, double runcMs,
+                                    double procdMs) {
         int n = d.count;
         row(t, "density: start of each of " + n + " in turn, the ones before it idle (create → procd ready)", d.startMs,
                 String.format("one alone (cold start above): %.0f ms", coldMs), "—");
         double ratio = d.lastTenMs() / d.firstTenMs();
-        t.append(String.format("| density: first 10 → last 10 of those starts (medians) | %.0f → %.0f ms | ×%.2f | — "
-                + "| last ≤ 2× first: %s |%n", d.firstTenMs(), d.lastTenMs(), ratio, ratio <= 2 ? "met" : "missed"));
+        double floorBefore = runcMs + procdMs;
+        double floorAfter = median(d.runcWithN) + median(d.procdWithN);
+        t.append(String.format("| density: first 10 → last 10 of those starts (medians) | %.0f → %.0f ms | ×%.2f "
+                        + "| runc + procd floors before → with %d idle: %.0f → %.0f ms (×%.2f) | last ≤ 2× first: %s |%n",
+                d.firstTenMs(), d.lastTenMs(), ratio, n, floorBefore, floorAfter, floorAfter / floorBefore,
+                ratio <= 2 ? "met" : "missed"));
+        row(t, "density: runc run /bin/true on a fresh overlay, with " + n + " idle (floor again)", d.runcWithN,
+                String.format("before the first: %.0f ms", runcMs), "—");
+        row(t, "density: procd ready, plain JVM on the host, with " + n + " idle (floor again)", d.procdWithN,
+                String.format("before the first: %.0f ms", procdMs), "—");
         row(t, "density: one python REPL context created in each (procd's API, over the sandbox's address)", d.replMs,
                 "—", "—");
         t.append(String.format("| density: %d idle sandboxes, PSS per sandbox (tini + procd + python REPL) | %.1f MiB | %.1f MiB (max) "
@@ -235,10 +244,12 @@ public final class NodeBench {
      * @param cpuAtN the host with all N idle
      * @param nodeRssKiB the node JVM's RSS before the first start, with all N idle, after destroying them
      * @param nodeHeapKiB its heap in use after a full GC, before the first start and after destroying them
+     * @param runcWithN the runc floor measured again with all N idle
+     * @param procdWithN procd's start on the host measured again with all N idle
      */
     private record Density(int count, List<Double> startMs, List<Double> replMs, List<Long> pssKiB, double availableDropMiB,
                            HostCpu.Window floorCpu, HostCpu.Window cpuAt200, HostCpu.Window cpuAtN, long[] nodeRssKiB,
-                           long[] nodeHeapKiB, double destroySeconds) {
+                           long[] nodeHeapKiB, double destroySeconds, List<Double> runcWithN, List<Double> procdWithN) {
         double medianMiB() {
             return median(pssKiB.stream().map(Long::doubleValue).toList()) / 1024;
         }
@@ -265,7 +276,7 @@ public final class NodeBench {
     /** The idle-CPU target is stated for this many sandboxes. */
     private static final int CPU_TARGET_COUNT = 200;
 
-    private static Density density(Node node, SandboxSpec template) throws Exception {
+    private static Density density(Node node, SandboxSpec template, Path rootfs, ProcdRuntime procd) throws Exception {
         var cpu = new HostCpu(node.config().cgroupParent());
         HostCpu.Window floor = cpu.measure(IDLE_SECONDS);
         long[] rss = new long[3];
@@ -298,6 +309,9 @@ public final class NodeBench {
                 at200 = atN;
             }
             rss[1] = rssKiB();
+            // The same floors as at the top, now with N idle: what the host itself makes of a start by then.
+            List<Double> runcWithN = runcFloor(node.config(), rootfs, 10);
+            List<Double> procdWithN = procdOnHost(procd, 10);
             List<Long> pss = new ArrayList<>();
             for (Sandbox s : started) {
                 if (!ProcdProbe.healthy(s.address(), s.procdPort(), 2000)) {
@@ -320,7 +334,8 @@ public final class NodeBench {
             double destroySeconds = (System.nanoTime() - t0) / 1e9;
             rss[2] = rssKiB();
             heap[1] = heapAfterGcKiB();
-            return new Density(DENSITY, startMs, replMs, pss, drop, floor, at200, atN, rss, heap, destroySeconds);
+            return new Density(DENSITY, startMs, replMs, pss, drop, floor, at200, atN, rss, heap, destroySeconds,
+                    runcWithN, procdWithN);
         } finally {
             destroyAll(node, started);
         }
@@ -368,7 +383,9 @@ public final class NodeBench {
     }
 
     /** The floor of a start: runc run of /bin/true, on an overlay mounted and removed each time. */
-    private static List<Double> runcFloor(NodeConfig config, Path rootfs) throws Exception {
+    private static final java.util.concurrent.atomic.AtomicInteger FLOOR_RUNS = new java.util.concurrent.atomic.AtomicInteger();
+
+    private static List<Double> runcFloor(NodeConfig config, Path rootfs, int runs) throws Exception {
         Path dir = config.stateDir().resolve("floor");
         Files.createDirectories(dir);
         var runc = new Runc(config.runtime(), dir.resolve("runc"));
@@ -385,7 +402,7 @@ public final class NodeBench {
                         Map.of("type", "ipc"), Map.of("type", "uts"), Map.of("type", "network"))));
         Files.write(dir.resolve("config.json"), Json.write(spec));
         List<Double> out = new ArrayList<>();
-        for (int i = 0; i < FLOOR + 3; i++) {
+        for (int i = 0; i < runs + 3; i++) {
             Path upper = dir.resolve("upper");
             Path work = dir.resolve("work");
             Files.createDirectories(upper);
@@ -393,7 +410,7 @@ public final class NodeBench {
             Files.createDirectories(merged);
             long t0 = System.nanoTime();
             mounter.mountOverlay(List.of(rootfs), upper, work, merged);
-            int rc = runc.run("floor" + i, dir);
+            int rc = runc.run("floor" + FLOOR_RUNS.getAndIncrement(), dir);
             mounter.unmount(merged);
             double t = ms(t0);
             if (rc != 0) {
@@ -408,9 +425,9 @@ public final class NodeBench {
     }
 
     /** The floor of procd's start: the same JVM, flags and AOT cache, on the host, until /healthz answers. */
-    private static List<Double> procdOnHost(ProcdRuntime procd) throws Exception {
+    private static List<Double> procdOnHost(ProcdRuntime procd, int runs) throws Exception {
         List<Double> out = new ArrayList<>();
-        for (int i = 0; i < 13; i++) {
+        for (int i = 0; i < runs + 3; i++) {
             int port = freePort();
             long t0 = System.nanoTime();
             Process p = hostProcd(procd, port);
