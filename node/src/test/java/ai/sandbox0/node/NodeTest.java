@@ -244,7 +244,7 @@ class NodeTest {
     }
 
     @Test
-    void anIdleSandboxsProcdIsNotWokenByItsReaperOrTheJvmsMonitorChecks() throws Exception {
+    void anIdleSandboxsProcdIsNotWokenByItsReaperOrTheJvmsHousekeeping() throws Exception {
         Sandbox s = node.start(TestNodes.spec("sleeper", NetworkMode.ALLOW_ALL));
         try {
             await(() -> ProcdProbe.warm(s.address(), s.procdPort(), 2000));
@@ -260,7 +260,7 @@ class NodeTest {
             Map<String, Long> before = wakeUpsByThread(procd);
             Thread.sleep(4000);
             Map<String, Long> after = wakeUpsByThread(procd);
-            for (String thread : List.of("Monitor Deflati", "ForkJoinPool")) {
+            for (String thread : List.of("Monitor Deflati", "Service Thread", "ForkJoinPool")) {
                 assertThat(after.getOrDefault(thread, 0L) - before.getOrDefault(thread, 0L))
                         .as("wake-ups of procd's %s threads in 4 s, idle with a REPL context", thread)
                         .isLessThanOrEqualTo(1);
