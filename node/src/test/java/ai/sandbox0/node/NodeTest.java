@@ -258,4 +258,48 @@ class NodeTest {
         node.destroy(s.id());
         assertThat(Files.exists(node.config().stateDir().resolve("sandboxes/killed"))).isFalse();
     }
+
+    @Test
+    void anIdleSandboxsProcdIsNotWokenByItsReaperOrTheJvmsHousekeeping() throws Exception {
+        Sandbox s = node.start(TestNodes.spec("sleeper", NetworkMode.ALLOW_ALL));
+        try {
+            await(() -> ProcdProbe.warm(s.address(), s.procdPort(), 2000));
+            var http = java.net.http.HttpClient.newHttpClient();
+            var create = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.procdUrl() + "/api/v1/contexts"))
+                    .header("Authorization", "Bearer " + s.token()).timeout(Duration.ofSeconds(10))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"type\":\"repl\"}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(create.statusCode()).as(create.body()).isEqualTo(201);
+            http.close();
+            long procd = procdPid(s);
+            Thread.sleep(1500); // the request's threads go quiet
+            Map<String, Long> before = wakeUpsByThread(procd);
+            Thread.sleep(4000);
+            Map<String, Long> after = wakeUpsByThread(procd);
+            for (String thread : List.of("Monitor Deflati", "Service Thread", "ForkJoinPool")) {
+                assertThat(after.getOrDefault(thread, 0L) - before.getOrDefault(thread, 0L))
+                        .as("wake-ups of procd's %s threads in 4 s, idle with a REPL context", thread)
+                        .isLessThanOrEqualTo(1);
+            }
+        } finally {
+            node.destroy(s.id());
+        }
+    }
+
+    /** Context switches of a process's threads by name (ForkJoinPool workers summed). */
+    private static Map<String, Long> wakeUpsByThread(long pid) throws java.io.IOException {
+        var out = new java.util.HashMap<String, Long>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String name = Files.readString(task.resolve("comm")).strip();
+                String key = name.startsWith("ForkJoinPool") ? "ForkJoinPool" : name;
+                for (String line : Files.readAllLines(task.resolve("status"))) {
+                    if (line.contains("ctxt_switches:")) {
+                        out.merge(key, Long.parseLong(line.replaceAll("\\D+", "")), Long::sum);
+                    }
+                }
+            }
+        }
+        return out;
+    }
 }

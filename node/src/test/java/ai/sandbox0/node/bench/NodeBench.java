@@ -41,20 +41,24 @@ public final class NodeBench {
     private static final int WARM = Integer.getInteger("bench.warm", 20);
     private static final int DENSITY = Integer.getInteger("bench.density", 100);
     private static final int FLOOR = Integer.getInteger("bench.floor", 30);
+    /** One /31 per sandbox: 2048 of them, room for BENCH_DENSITY=500 and more. */
+    private static final String ADDRESSES = "10.89.96.0/20";
 
     public static void main(String[] args) throws Exception {
         Path rootfs = TestRootfs.get();
         ProcdRuntime procd = ProcdBuild.runtime();
         Path state = Files.createTempDirectory("s0node-bench-");
-        NodeConfig config = NodeConfig.defaults("bench", state, procd).withAddressPool("10.89.100.0/22");
+        NodeConfig config = NodeConfig.defaults("bench", state, procd).withAddressPool(ADDRESSES);
         // The default template's resources: 500m CPU, 2Gi.
         SandboxSpec template = SandboxSpec.of("proto", List.of(rootfs), Resources.of("500m", "2Gi"), NetworkMode.ALLOW_ALL);
 
-        List<Double> runcFloor = runcFloor(config, rootfs);
-        List<Double> procdFloor = procdOnHost(procd);
+        List<Double> runcFloor = runcFloor(config, rootfs, FLOOR);
+        List<Double> procdFloor = procdOnHost(procd, 10);
         long procdHostPss = procdHostPss(procd);
 
         Node node = TestNodes.open(config, Set.of());
+        var table = new StringBuilder();
+        Density d;
         try {
             // Warm-up: the first start pays for class loading in the node and page cache on the host.
             for (int i = 0; i < 3; i++) {
@@ -86,39 +90,105 @@ public final class NodeBench {
 
             Throughput write = writeGiB(node, rootfs, state);
 
-            Density d = density(node, template);
+            d = density(node, template, rootfs, procd);
             double floorSum = median(runcFloor) + median(procdFloor);
 
-            System.out.printf("%nNode benchmark: %d cores, cgroup %s, runc %s; sandboxes of the builtin default image "
+            table.append(String.format("%nNode benchmark: %d cores, cgroup %s, runc %s; sandboxes of the builtin default image "
                     + "(Debian bookworm), 500m CPU / 2Gi.%n%n", Runtime.getRuntime().availableProcessors(),
-                    node.cgroups() instanceof CgroupLayout.V2 ? "v2" : "v1", runcVersion(config));
-            System.out.println("| measure | median | p99 | floor (same run) | target |");
-            System.out.println("|---|---|---|---|---|");
-            row("runc run /bin/true on a fresh overlay (floor)", runcFloor, "—", "—");
-            row("procd ready, plain JVM on the host (floor)", procdFloor, "—", "—");
-            row("cold start: create → procd ready (n=" + COLD + ")", cold,
+                    node.cgroups() instanceof CgroupLayout.V2 ? "v2" : "v1", runcVersion(config)));
+            table.append("| measure | median | p99 | floor (same run) | target |\n");
+            table.append("|---|---|---|---|---|\n");
+            row(table, "runc run /bin/true on a fresh overlay (floor)", runcFloor, "—", "—");
+            row(table, "procd ready, plain JVM on the host (floor)", procdFloor, "—", "—");
+            row(table, "cold start: create → procd ready (n=" + COLD + ")", cold,
                     String.format("%.0f ms (runc + procd)", floorSum),
                     String.format("≤ %.0f ms (1.5× floor): %s", 1.5 * floorSum,
                             median(cold) <= 1.5 * floorSum ? "met" : "missed"));
-            row("warm claim at the node (n=" + WARM + ")", warm, "—",
+            row(table, "warm claim at the node (n=" + WARM + ")", warm, "—",
                     "p50 ≤ 10 ms: " + (median(warm) <= 10 ? "met" : "missed"));
-            System.out.printf("| write 1 GiB in a sandbox (dd, conv=fsync; its own disk; after one untimed write each), n=%d | %.0f MiB/s | %.0f MiB/s (min) "
+            table.append(String.format("| write 1 GiB in a sandbox (dd, conv=fsync; its own disk; after one untimed write each), n=%d | %.0f MiB/s | %.0f MiB/s (min) "
                             + "| the host's disk, same dd: %.0f MiB/s | ≥ 80%% of it: %s (%.0f%%) |%n", write.inSandbox.size(),
                     median(write.inSandbox), Collections.min(write.inSandbox), median(write.onHost),
                     median(write.inSandbox) >= 0.8 * median(write.onHost) ? "met" : "missed",
-                    100 * median(write.inSandbox) / median(write.onHost));
-            System.out.printf("| density: %d idle sandboxes, PSS per sandbox (tini + procd) | %.1f MiB | %.1f MiB (max) "
-                            + "| procd alone on the host: %.1f MiB | ≤ 25 MiB: %s |%n", d.count, d.medianMiB(), d.maxMiB(),
-                    procdHostPss / 1024.0, d.medianMiB() <= 25 ? "met" : "missed");
-            System.out.printf("| density: total PSS of %d sandboxes; host MemAvailable drop | %.0f MiB | %.0f MiB "
-                            + "| — | 500 in 24 GiB ⇒ ≤ 49 MiB each |%n", d.count, d.totalMiB(), d.availableDropMiB);
-            System.out.printf("| density: time to start %d sandboxes (%d at a time) | %.1f s | — | — | — |%n",
-                    d.count, config.starts().concurrent(), d.startSeconds);
+                    100 * median(write.inSandbox) / median(write.onHost)));
+            densityRows(table, d, median(cold), procdHostPss, median(runcFloor), median(procdFloor));
         } finally {
             node.shutdown();
-            HostLeaks.of(config).forEach(l -> System.err.println("LEAK " + l));
-            new ProcessBuilder("rm", "-rf", "--one-file-system", state.toString()).start().waitFor();
         }
+        List<String> leaks = HostLeaks.of(config);
+        leaks.forEach(l -> System.err.println("LEAK " + l));
+        table.append(String.format("| density: host leaks after destroying all %d and the node's shutdown (runc, mounts, "
+                + "loop devices, netns, veths, nft, cgroups) | %d | — | — | none: %s |%n", d.count, leaks.size(),
+                leaks.isEmpty() ? "met" : "missed"));
+        System.out.print(table);
+        System.out.print(cpuNotes(d));
+        new ProcessBuilder("rm", "-rf", "--one-file-system", state.toString()).start().waitFor();
+    }
+
+    private static void densityRows(StringBuilder t, Density d, double coldMs, long procdHostPss, double runcMs,
+                                    double procdMs) {
+        int n = d.count;
+        row(t, "density: start of each of " + n + " in turn, the ones before it idle (create → procd ready)", d.startMs,
+                String.format("one alone (cold start above): %.0f ms", coldMs), "—");
+        double ratio = d.lastTenMs() / d.firstTenMs();
+        double floorBefore = runcMs + procdMs;
+        double floorAfter = median(d.runcWithN) + median(d.procdWithN);
+        t.append(String.format("| density: first 10 → last 10 of those starts (medians) | %.0f → %.0f ms | ×%.2f "
+                        + "| runc + procd floors before → with %d idle: %.0f → %.0f ms (×%.2f) | last ≤ 2× first: %s |%n",
+                d.firstTenMs(), d.lastTenMs(), ratio, n, floorBefore, floorAfter, floorAfter / floorBefore,
+                ratio <= 2 ? "met" : "missed"));
+        row(t, "density: runc run /bin/true on a fresh overlay, with " + n + " idle (floor again)", d.runcWithN,
+                String.format("before the first: %.0f ms", runcMs), "—");
+        row(t, "density: procd ready, plain JVM on the host, with " + n + " idle (floor again)", d.procdWithN,
+                String.format("before the first: %.0f ms", procdMs), "—");
+        row(t, "density: one python REPL context created in each (procd's API, over the sandbox's address)", d.replMs,
+                "—", "—");
+        t.append(String.format("| density: %d idle sandboxes, PSS per sandbox (tini + procd + python REPL) | %.1f MiB | %.1f MiB (max) "
+                        + "| procd alone on the host: %.1f MiB | ≤ 25 MiB: %s |%n", n, d.medianMiB(), d.maxMiB(),
+                procdHostPss / 1024.0, d.medianMiB() <= 25 ? "met" : "missed"));
+        t.append(String.format("| density: total PSS of %d sandboxes; host MemAvailable drop | %.0f MiB | %.0f MiB "
+                + "| — | 500 in 24 GiB ⇒ ≤ 49 MiB each |%n", n, d.totalMiB(), d.availableDropMiB));
+        cpuRow(t, d, d.cpuAt200, CPU_TARGET_COUNT);
+        if (n != CPU_TARGET_COUNT) {
+            cpuRow(t, d, d.cpuAtN, n);
+        }
+        long[] r = d.nodeRssKiB;
+        long[] h = d.nodeHeapKiB;
+        t.append(String.format("| density: node JVM RSS before the first start → with %d idle → after destroying them | "
+                        + "%.0f → %.0f MiB | %.0f MiB after | heap in use after a full GC: %.0f MiB before, %.0f MiB after "
+                        + "| bounded: %+.0f KiB RSS per sandbox while up |%n",
+                n, r[0] / 1024.0, r[1] / 1024.0, r[2] / 1024.0, h[0] / 1024.0, h[1] / 1024.0, (r[1] - r[0]) / (double) n));
+        t.append(String.format("| density: destroy all %d (%d at a time) | %.1f s | — | — | — |%n", n,
+                Math.max(2, 2 * Runtime.getRuntime().availableProcessors()), d.destroySeconds));
+    }
+
+    /** Host CPU with {@code count} idle; the target is judged on the node's own share (the host has other tenants). */
+    private static void cpuRow(StringBuilder t, Density d, HostCpu.Window w, int count) {
+        if (w == null) {
+            return;
+        }
+        t.append(String.format("| density: host CPU with %d idle sandboxes over %.0f s, %% of one core (after %d s settling) "
+                        + "| host %.2f %% | sandboxes %.2f %% (%.0f µs/s each) + node JVM %.2f %% | node open, no sandbox: host %.2f %%, node JVM %.2f %% "
+                        + "| ≤ 2 %% (sandboxes + node, %d idle): %s |%n", count, w.seconds(), SETTLE_SECONDS, w.hostPercent(),
+                w.sandboxPercent(), w.sandboxPercent() * 1e4 / count, w.nodePercent(), d.floorCpu.hostPercent(), d.floorCpu.nodePercent(), CPU_TARGET_COUNT,
+                w.oursPercent() <= 2 ? "met" : "missed"));
+    }
+
+    private static String cpuNotes(Density d) {
+        var sb = new StringBuilder("\nIdle CPU, biggest consumers (% of one core; sandboxes' threads summed over all sandboxes):\n");
+        note(sb, "node open, no sandbox", d.floorCpu);
+        if (d.cpuAt200 != null && d.cpuAt200 != d.cpuAtN) {
+            note(sb, CPU_TARGET_COUNT + " idle", d.cpuAt200);
+        }
+        note(sb, d.count + " idle", d.cpuAtN);
+        return sb.toString();
+    }
+
+    private static void note(StringBuilder sb, String what, HostCpu.Window w) {
+        sb.append("- ").append(what).append(String.format(" (host %.2f %%): ", w.hostPercent()));
+        sb.append(String.join(", ", w.top().stream()
+                .map(c -> String.format("%s %.2f %%", c.label(), c.percentOfCore())).toList()));
+        sb.append('\n');
     }
 
     /** MiB/s of dd writing 1 GiB with an fsync at the end: in a sandbox (its disk), and on the host's disk. */
@@ -164,7 +234,22 @@ public final class NodeBench {
         return 1024 / Double.parseDouble(m.group(1));
     }
 
-    private record Density(int count, List<Long> pssKiB, double startSeconds, double availableDropMiB) {
+    /**
+     * N idle sandboxes, each started in turn with the ones before it idle, then given one REPL context.
+     *
+     * @param startMs each start (create → procd ready), in order
+     * @param replMs each REPL context's creation, in order
+     * @param floorCpu the host with the node open and no sandbox, over the same window
+     * @param cpuAt200 the host with 200 of them idle (null when N < 200)
+     * @param cpuAtN the host with all N idle
+     * @param nodeRssKiB the node JVM's RSS before the first start, with all N idle, after destroying them
+     * @param nodeHeapKiB its heap in use after a full GC, before the first start and after destroying them
+     * @param runcWithN the runc floor measured again with all N idle
+     * @param procdWithN procd's start on the host measured again with all N idle
+     */
+    private record Density(int count, List<Double> startMs, List<Double> replMs, List<Long> pssKiB, double availableDropMiB,
+                           HostCpu.Window floorCpu, HostCpu.Window cpuAt200, HostCpu.Window cpuAtN, long[] nodeRssKiB,
+                           long[] nodeHeapKiB, double destroySeconds, List<Double> runcWithN, List<Double> procdWithN) {
         double medianMiB() {
             return median(pssKiB.stream().map(Long::doubleValue).toList()) / 1024;
         }
@@ -176,49 +261,131 @@ public final class NodeBench {
         double totalMiB() {
             return pssKiB.stream().mapToLong(Long::longValue).sum() / 1024.0;
         }
+
+        double firstTenMs() {
+            return median(startMs.subList(0, Math.min(10, count)));
+        }
+
+        double lastTenMs() {
+            return median(startMs.subList(Math.max(0, count - 10), count));
+        }
     }
 
-    private static Density density(Node node, SandboxSpec template) throws Exception {
+    private static final int SETTLE_SECONDS = Integer.getInteger("bench.settle", 30);
+    private static final int IDLE_SECONDS = Integer.getInteger("bench.idle", 60);
+    /** The idle-CPU target is stated for this many sandboxes. */
+    private static final int CPU_TARGET_COUNT = 200;
+
+    private static Density density(Node node, SandboxSpec template, Path rootfs, ProcdRuntime procd) throws Exception {
+        var cpu = new HostCpu(node.config().cgroupParent());
+        HostCpu.Window floor = cpu.measure(IDLE_SECONDS);
+        long[] rss = new long[3];
+        long[] heap = new long[2];
+        heap[0] = heapAfterGcKiB();
+        rss[0] = rssKiB();
         long availBefore = memAvailableKiB();
-        long t0 = System.nanoTime();
         List<Sandbox> started = new ArrayList<>();
-        try (var ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<Sandbox>> fs = new ArrayList<>();
+        List<Double> startMs = new ArrayList<>();
+        List<Double> replMs = new ArrayList<>();
+        HostCpu.Window at200 = null;
+        try {
             for (int i = 0; i < DENSITY; i++) {
-                String id = "dense" + i;
-                fs.add(ex.submit(() -> node.start(template.withId(id))));
+                long t0 = System.nanoTime();
+                Sandbox s = node.start(template.withId("dense" + i));
+                startMs.add(ms(t0));
+                started.add(s);
+                long t1 = System.nanoTime();
+                ReplContext.create(s);
+                replMs.add(ms(t1));
+                if (started.size() == CPU_TARGET_COUNT && DENSITY > CPU_TARGET_COUNT) {
+                    at200 = idleCpu(cpu, CPU_TARGET_COUNT);
+                }
+                if ((i + 1) % 50 == 0) {
+                    System.err.printf("density: %d started, last %.0f ms%n", i + 1, startMs.getLast());
+                }
             }
-            for (Future<Sandbox> f : fs) {
-                started.add(f.get());
+            HostCpu.Window atN = idleCpu(cpu, DENSITY);
+            if (DENSITY == CPU_TARGET_COUNT) {
+                at200 = atN;
             }
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        Thread.sleep(5000); // let procd's warm-up and the JIT settle: idle, not starting
-        List<Long> pss = new ArrayList<>();
-        for (Sandbox s : started) {
-            if (!ProcdProbe.healthy(s.address(), s.procdPort(), 2000)) {
-                throw new IllegalStateException(s.id() + " is not healthy");
-            }
-            long kib = 0;
-            for (String pid : Files.readAllLines(node.cgroups().procs(s.cgroupPath()))) {
-                kib += pssKiB(Path.of("/proc", pid.strip(), "smaps_rollup"));
-            }
-            pss.add(kib);
-        }
-        double drop = (availBefore - memAvailableKiB()) / 1024.0;
-        try (var ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            rss[1] = rssKiB();
+            // The same floors as at the top, now with N idle: what the host itself makes of a start by then.
+            List<Double> runcWithN = runcFloor(node.config(), rootfs, 10);
+            List<Double> procdWithN = procdOnHost(procd, 10);
+            List<Long> pss = new ArrayList<>();
             for (Sandbox s : started) {
+                if (!ProcdProbe.healthy(s.address(), s.procdPort(), 2000)) {
+                    throw new IllegalStateException(s.id() + " is not healthy");
+                }
+                List<String> pids = Files.readAllLines(node.cgroups().procs(s.cgroupPath()));
+                if (pids.size() < 3) {
+                    throw new IllegalStateException(s.id() + " should run tini, procd and python, has " + pids);
+                }
+                long kib = 0;
+                for (String pid : pids) {
+                    kib += pssKiB(Path.of("/proc", pid.strip(), "smaps_rollup"));
+                }
+                pss.add(kib);
+            }
+            double drop = (availBefore - memAvailableKiB()) / 1024.0;
+            long t0 = System.nanoTime();
+            destroyAll(node, started);
+            started.clear();
+            double destroySeconds = (System.nanoTime() - t0) / 1e9;
+            rss[2] = rssKiB();
+            heap[1] = heapAfterGcKiB();
+            return new Density(DENSITY, startMs, replMs, pss, drop, floor, at200, atN, rss, heap, destroySeconds,
+                    runcWithN, procdWithN);
+        } finally {
+            destroyAll(node, started);
+        }
+    }
+
+    /** Lets starts' after-effects (procd's warm-up, the JIT, disk refills) end, then measures the idle host. */
+    private static HostCpu.Window idleCpu(HostCpu cpu, int count) throws Exception {
+        System.err.printf("density: %d idle; settling %d s, then measuring %d s%n", count, SETTLE_SECONDS, IDLE_SECONDS);
+        Thread.sleep(SETTLE_SECONDS * 1000L);
+        return cpu.measure(IDLE_SECONDS);
+    }
+
+    /** Destroys a few at a time: the host's own teardown work is what it is, a stampede only slows each. */
+    private static void destroyAll(Node node, List<Sandbox> sandboxes) throws InterruptedException {
+        var slots = new java.util.concurrent.Semaphore(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
+        try (var ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Sandbox s : sandboxes) {
+                slots.acquire();
                 ex.submit(() -> {
-                    node.destroy(s.id());
+                    try {
+                        node.destroy(s.id());
+                    } finally {
+                        slots.release();
+                    }
                     return null;
                 });
             }
         }
-        return new Density(started.size(), pss, seconds, drop);
+    }
+
+    /** What the node keeps: its heap after a full GC (RSS also holds heap the JVM grew and has not returned). */
+    private static long heapAfterGcKiB() {
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        return (rt.totalMemory() - rt.freeMemory()) / 1024;
+    }
+
+    private static long rssKiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D+", ""));
+            }
+        }
+        return 0;
     }
 
     /** The floor of a start: runc run of /bin/true, on an overlay mounted and removed each time. */
-    private static List<Double> runcFloor(NodeConfig config, Path rootfs) throws Exception {
+    private static final java.util.concurrent.atomic.AtomicInteger FLOOR_RUNS = new java.util.concurrent.atomic.AtomicInteger();
+
+    private static List<Double> runcFloor(NodeConfig config, Path rootfs, int runs) throws Exception {
         Path dir = config.stateDir().resolve("floor");
         Files.createDirectories(dir);
         var runc = new Runc(config.runtime(), dir.resolve("runc"));
@@ -235,7 +402,7 @@ public final class NodeBench {
                         Map.of("type", "ipc"), Map.of("type", "uts"), Map.of("type", "network"))));
         Files.write(dir.resolve("config.json"), Json.write(spec));
         List<Double> out = new ArrayList<>();
-        for (int i = 0; i < FLOOR + 3; i++) {
+        for (int i = 0; i < runs + 3; i++) {
             Path upper = dir.resolve("upper");
             Path work = dir.resolve("work");
             Files.createDirectories(upper);
@@ -243,7 +410,7 @@ public final class NodeBench {
             Files.createDirectories(merged);
             long t0 = System.nanoTime();
             mounter.mountOverlay(List.of(rootfs), upper, work, merged);
-            int rc = runc.run("floor" + i, dir);
+            int rc = runc.run("floor" + FLOOR_RUNS.getAndIncrement(), dir);
             mounter.unmount(merged);
             double t = ms(t0);
             if (rc != 0) {
@@ -258,9 +425,9 @@ public final class NodeBench {
     }
 
     /** The floor of procd's start: the same JVM, flags and AOT cache, on the host, until /healthz answers. */
-    private static List<Double> procdOnHost(ProcdRuntime procd) throws Exception {
+    private static List<Double> procdOnHost(ProcdRuntime procd, int runs) throws Exception {
         List<Double> out = new ArrayList<>();
-        for (int i = 0; i < 13; i++) {
+        for (int i = 0; i < runs + 3; i++) {
             int port = freePort();
             long t0 = System.nanoTime();
             Process p = hostProcd(procd, port);
@@ -344,8 +511,8 @@ public final class NodeBench {
                 .lines().findFirst().orElse("?").replace("runc version ", "");
     }
 
-    private static void row(String name, List<Double> xs, String floor, String target) {
-        System.out.printf("| %s | %.1f ms | %.1f ms | %s | %s |%n", name, median(xs), p99(xs), floor, target);
+    private static void row(StringBuilder t, String name, List<Double> xs, String floor, String target) {
+        t.append(String.format("| %s | %.1f ms | %.1f ms | %s | %s |%n", name, median(xs), p99(xs), floor, target));
     }
 
     private static double ms(long t0) {

@@ -37,6 +37,7 @@ public abstract sealed class Context permits ReplContext, CmdContext {
     /** A resize went to the terminal since the last exec: the REPL may redraw its prompt unasked. */
     protected volatile boolean redrawPending;
     private volatile long finishedAt;
+    private volatile Runnable runChanged = () -> { };
 
     /** A process run with its log: what attachers follow. */
     public record Run(ProcessRun process, OutputLog log) {
@@ -102,6 +103,7 @@ public abstract sealed class Context permits ReplContext, CmdContext {
                 finishedAt = System.nanoTime();
                 log.end(ContextServerFrame.Done.exit(status.exitCode(), ProcessState.ofExitCode(status.exitCode())));
                 exited(status);
+                runChanged.run();
             }
         };
         try {
@@ -149,6 +151,7 @@ public abstract sealed class Context permits ReplContext, CmdContext {
         } finally {
             lifecycle.unlock();
         }
+        runChanged.run(); // the new run's ttl starts now: the reaper may have been parked
         started(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(rt.execTimeoutMillis()));
         return response(null);
     }
@@ -296,6 +299,37 @@ public abstract sealed class Context permits ReplContext, CmdContext {
         boolean running = r != null && !r.exited();
         var usage = r == null ? UsageProbe.none() : new UsageProbe(rt.proc(), rt.cgroup()).of(r.process().pid(), running);
         return new ContextStatsResponse(id, spec.type(), alias(), running, false, usage);
+    }
+
+    /** Told after each run's exit and each restart: this context's next deadline may have moved. */
+    void whenRunChanges(Runnable r) {
+        runChanged = r;
+    }
+
+    /**
+     * When this context next needs the reaper ({@link System#nanoTime} scale): its run's ttl or idle
+     * deadline, or once finished, the end of its retention; {@link Long#MAX_VALUE} for never. Activity
+     * only moves the idle deadline later, so waking at an earlier one just means looking again.
+     */
+    long nextDeadline(int finishedRetentionSec) {
+        Run r = current;
+        if (r == null) {
+            return Long.MAX_VALUE;
+        }
+        if (r.exited()) {
+            long at = finishedAt;
+            return at != 0 && finishedRetentionSec > 0 ? at + TimeUnit.SECONDS.toNanos(finishedRetentionSec) : Long.MAX_VALUE;
+        }
+        int ttl = spec.ttlSec() > 0 ? spec.ttlSec() : rt.defaultTtlSec();
+        int idle = spec.idleTimeoutSec() > 0 ? spec.idleTimeoutSec() : rt.defaultIdleTimeoutSec();
+        long next = Long.MAX_VALUE;
+        if (ttl > 0) {
+            next = r.process().startedNanos() + TimeUnit.SECONDS.toNanos(ttl);
+        }
+        if (idle > 0) {
+            next = Math.min(next, lastActivity + TimeUnit.SECONDS.toNanos(idle));
+        }
+        return next;
     }
 
     /** TTL and idle reaping (§5.1); a reaped context stays listed with its exit until deleted. */

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /** All contexts of this sandbox, their creation rules (§5.2) and the TTL / idle / finished reaper. */
 public final class ContextRegistry implements AutoCloseable {
@@ -39,6 +40,7 @@ public final class ContextRegistry implements AutoCloseable {
         Context context = spec.type() == ProcessType.REPL
                 ? new ReplContext(id, spec, rt)
                 : new CmdContext(id, spec, rt);
+        context.whenRunChanges(this::wakeReaper);
         contexts.put(id, context);
         try {
             if (context instanceof CmdContext cmd && Boolean.TRUE.equals(req.waitUntilDone())) {
@@ -50,6 +52,8 @@ public final class ContextRegistry implements AutoCloseable {
                 contexts.remove(id);
             }
             throw e;
+        } finally {
+            wakeReaper(); // its ttl or idle timeout, if any, runs from now
         }
         Log.debug("context " + id + " started: " + context.alias());
         return context.response(null);
@@ -148,13 +152,13 @@ public final class ContextRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * Sleeps until the next context can expire or a finished one is due to be forgotten, and parks for
+     * good while none can: an idle sandbox's procd must not wake up to find nothing to do. Creating,
+     * restarting and finishing a context wake it to look again.
+     */
     private void reap() {
         while (!Thread.currentThread().isInterrupted()) {
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                return;
-            }
             long now = System.nanoTime();
             for (Context c : contexts.values()) {
                 if (c.expired(now)) {
@@ -163,7 +167,23 @@ public final class ContextRegistry implements AutoCloseable {
                 }
             }
             collectFinished(now);
+            long next = Long.MAX_VALUE;
+            for (Context c : contexts.values()) {
+                next = Math.min(next, c.nextDeadline(rt.finishedRetentionSec()));
+            }
+            long wait = next - System.nanoTime();
+            if (next == Long.MAX_VALUE) {
+                LockSupport.park(this);
+            } else {
+                // Past due: a killed process has not exited yet; its exit wakes the reaper, this is the backstop.
+                LockSupport.parkNanos(this, wait > 0 ? wait : TimeUnit.SECONDS.toNanos(1));
+            }
         }
+    }
+
+    /** Something may now expire sooner than the reaper is waiting for. */
+    void wakeReaper() {
+        LockSupport.unpark(reaper);
     }
 
     /** Finished contexts are kept for {@code finishedRetentionSec} and at most {@code maxFinished} of them. */
