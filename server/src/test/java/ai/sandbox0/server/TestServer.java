@@ -27,10 +27,17 @@ public final class TestServer implements AutoCloseable {
 
     private final Sandbox0Server server;
     private final Path dataDir;
+    /** Whether this server shares its extracted layers and procd install through {@link SandboxHostSeed}. */
+    private final boolean seeded;
 
     private TestServer(Sandbox0Server server, Path dataDir) {
+        this(server, dataDir, false);
+    }
+
+    private TestServer(Sandbox0Server server, Path dataDir, boolean seeded) {
         this.server = server;
         this.dataDir = dataDir;
+        this.seeded = seeded;
     }
 
     private static final AtomicInteger NETWORKS = new AtomicInteger();
@@ -141,8 +148,13 @@ public final class TestServer implements AutoCloseable {
         var sandboxes = tune.apply(ServerConfig.Sandboxes.defaults(procd)
                 .withAddressPool("10.91." + (NETWORKS.incrementAndGet() % 250) + ".0/24")
                 .withDefaultTtl(java.time.Duration.ZERO));
+        // Suites on remote blobs keep fetching and extracting every layer themselves: that is what they test.
+        boolean seeded = blobs instanceof BlobStorage.Local;
+        if (seeded) {
+            SandboxHostSeed.plant(dataDir);
+        }
         return new TestServer(Sandbox0Server.start(ServerConfig.of(dataDir, new InetSocketAddress("127.0.0.1", 0), "local",
-                sandboxes).withBlobStorage(blobs).withDatabaseUrl(databaseUrl)), dataDir);
+                sandboxes).withBlobStorage(blobs).withDatabaseUrl(databaseUrl)), dataDir, seeded);
     }
 
     /** Where the build packaged procd.jar; missing is a build problem, reported as such. */
@@ -275,12 +287,15 @@ public final class TestServer implements AutoCloseable {
      */
     public TestServer restarted() {
         server.close();
-        return new TestServer(Sandbox0Server.start(server.config()), dataDir);
+        return new TestServer(Sandbox0Server.start(server.config()), dataDir, seeded);
     }
 
     /** Stops the server and removes every sandbox run it started from the host. */
     @Override
     public void close() {
         server.closeAndRemoveRuns();
+        if (seeded) {
+            SandboxHostSeed.harvest(dataDir);
+        }
     }
 }
