@@ -342,6 +342,8 @@ public final class Sandbox0Server implements AutoCloseable {
             manager.onRemoved(egress::forget);
             manager.onRunAssigned(egress::runAssigned);
             manager.recover();
+            // At a graceful stop, deletes already answered finish their teardown before the background goes.
+            closeInReverse.add(() -> manager.awaitDeletes(Duration.ofSeconds(20)));
             templateStore.all().forEach(pools::changed);
             var rootfs = new RootfsOperations(manager, sandboxStore, snapshotStore, locks, ids, clock);
             ExposureAddress exposure = startExposure(manager, procdClient);

@@ -79,6 +79,7 @@ public final class SandboxManager implements SandboxAccess {
     private static final Duration RESUME_BUDGET = Duration.ofMinutes(2);
     /** Deletes whose teardown runs at once in the background; more wait their turn. */
     static final int CONCURRENT_TEARDOWNS = 2;
+    private final java.util.concurrent.atomic.AtomicInteger pendingDeletes = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.Semaphore teardowns = new java.util.concurrent.Semaphore(CONCURRENT_TEARDOWNS);
 
     /** How long a sandbox whose teardown failed waits before the reaper tries again. */
@@ -356,7 +357,30 @@ public final class SandboxManager implements SandboxAccess {
             return true;
         });
         if (later) {
-            background.execute(() -> finishDelete(id));
+            pendingDeletes.incrementAndGet();
+            background.execute(() -> {
+                try {
+                    finishDelete(id);
+                } finally {
+                    pendingDeletes.decrementAndGet();
+                }
+            });
+        }
+    }
+
+    /**
+     * At a graceful stop: lets the deletes already answered finish their teardown, for at most {@code limit}, so
+     * a server stopped after deleting everything leaves a clean host. What is left past it, recovery finishes.
+     */
+    public void awaitDeletes(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (pendingDeletes.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
