@@ -523,7 +523,8 @@ public class LoadBench {
         if (s.length == 0) return Double.NaN;
         double[] c = s.clone();
         Arrays.sort(c);
-        return c[Math.min(c.length - 1, (int) Math.ceil(q / 100 * c.length) - 1 < 0 ? 0 : (int) Math.ceil(q / 100 * c.length) - 1)];
+        int rank = (int) Math.ceil(q / 100 * c.length); // nearest-rank percentile
+        return c[Math.clamp(rank - 1, 0, c.length - 1)];
     }
 
     static String f(double v) {

@@ -96,42 +96,22 @@ public final class StartGate {
 
     /** How long a caller arriving now would wait for a slot, by the recent starts' average. */
     public Duration expectedWait() {
-        lock.lock();
-        try {
-            return Duration.ofNanos(expectedWaitNanos(callers.size()));
-        } finally {
-            lock.unlock();
-        }
+        return read(() -> Duration.ofNanos(expectedWaitNanos(callers.size())));
     }
 
     /** Starts running now. */
     public int running() {
-        lock.lock();
-        try {
-            return inUse;
-        } finally {
-            lock.unlock();
-        }
+        return read(() -> inUse);
     }
 
     /** Callers turned away with {@link Busy} since the gate was made. */
     public long turnedAway() {
-        lock.lock();
-        try {
-            return turnedAway;
-        } finally {
-            lock.unlock();
-        }
+        return read(() -> turnedAway);
     }
 
     /** Callers waiting for a slot now. */
     public int waiting() {
-        lock.lock();
-        try {
-            return callers.size();
-        } finally {
-            lock.unlock();
-        }
+        return read(() -> callers.size());
     }
 
     /**
@@ -172,6 +152,15 @@ public final class StartGate {
             inUse++;
             changed.signalAll(); // the next in line may fit in another free slot
             return new Permit();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T read(java.util.function.Supplier<T> value) {
+        lock.lock();
+        try {
+            return value.get();
         } finally {
             lock.unlock();
         }

@@ -169,10 +169,11 @@ public record ServerConfig(
         }
 
         public static Sandboxes defaults(Path procdDir) {
+            var starts = NodeConfig.StartLimits.defaults();
             return new Sandboxes(procdDir, Path.of("/var/cache/sandbox0"), "10.88.0.0/16", Path.of("/usr/sbin/runc"),
                     Duration.ofMinutes(5), 10L << 20, NodeConfig.DEFAULT_FIRST_HOST_ID, DEFAULT_VOLUME_POOL_BYTES,
                     DEFAULT_VOLUME_SEAL_INTERVAL, PlatformRules.DEFAULT_PRIVATE_RANGES,
-                    NodeConfig.StartLimits.defaults().concurrent(), NodeConfig.StartLimits.defaults().maxWait());
+                    starts.concurrent(), starts.maxWait());
         }
 
         public Sandboxes withAddressPool(String cidr) {
